@@ -1,0 +1,171 @@
+"""One Gmail API call from request to reply: route, user, auth, scopes, quota, faults, handler.
+
+Direct calls and batch parts both come through `Gateway.call`, which never raises: every failure
+becomes Google's JSON error, and an unexpected exception becomes 500 backendError (and a line on
+stderr) rather than a dropped connection.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from gmail_mcp.sandbox.api_collections import HANDLERS as COLLECTION_HANDLERS
+from gmail_mcp.sandbox.api_messages import HANDLERS as MESSAGE_HANDLERS
+from gmail_mcp.sandbox.apierror import ApiError, invalid, rate_limited
+from gmail_mcp.sandbox.call import IMPORT_LIMIT, SEND_LIMIT, Call, parse_json
+from gmail_mcp.sandbox.faults import Fault, FaultBook
+from gmail_mcp.sandbox.methods import Method, match
+from gmail_mcp.sandbox.oauth import OAuthServer, api_error_for_scopes
+from gmail_mcp.sandbox.outgoing import Envelope
+from gmail_mcp.sandbox.quota import QuotaWindow, Stats
+from gmail_mcp.sandbox.store import Mailbox, StoredMessage
+from gmail_mcp.sandbox.uploads import Session, UploadSessions, parse_simple
+from gmail_mcp.sandbox.wire import Reply, Request, error_reply, json_reply
+
+HANDLERS = {**MESSAGE_HANDLERS, **COLLECTION_HANDLERS}
+API_PREFIX = "/gmail/v1/"
+UPLOAD_PREFIXES = ("/upload/gmail/v1/", "/resumable/upload/gmail/v1/")
+
+
+@dataclass
+class _Route:
+    method: Method
+    params: dict[str, str]
+    upload: bool
+
+
+class Gateway:
+    """Dispatches Gmail API calls against one mailbox."""
+
+    def __init__(
+        self,
+        mailbox: Mailbox,
+        *,
+        oauth: OAuthServer,
+        stats: Stats,
+        quota: QuotaWindow,
+        faults: FaultBook,
+    ) -> None:
+        self.mailbox = mailbox
+        self.oauth = oauth
+        self.stats = stats
+        self.quota = quota
+        self.faults = faults
+        self.uploads = UploadSessions()
+
+    def call(self, request: Request) -> Reply:
+        """Answer one call; never raises."""
+        try:
+            return self._call(request)
+        except ApiError as exc:
+            return error_reply(exc)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            return error_reply(ApiError(500, "backendError", "Backend Error"))
+
+    def _call(self, request: Request) -> Reply:
+        request = _with_method_override(request)
+        if (
+            request.path.startswith(UPLOAD_PREFIXES)
+            and request.method == "PUT"
+            and "upload_id" in request.query
+        ):
+            received = self.uploads.receive(request)  # a resumable chunk: admitted when the upload began
+            return received if isinstance(received, Reply) else self._finish_upload(received)
+        route = self._route(request)
+        method = route.method
+        self._admit(method, route.params["userId"], request)
+        fault = self.faults.take(method.id)
+        if fault is not None and not fault.applied:
+            return self.fail(fault)
+        params = {k: unquote(v) for k, v in route.params.items()}
+        limit = IMPORT_LIMIT if method.id.endswith(("import", "insert")) else SEND_LIMIT
+        upload_type = (request.query.get("uploadType") or [""])[-1]
+        if route.upload and upload_type == "resumable":
+            # an applied fault fires when the upload completes, where the call takes effect
+            return self.uploads.start(request, method, params, limit, fault)
+        if route.upload:
+            if upload_type not in ("media", "multipart"):
+                raise invalid(
+                    "Upload requests must include an uploadType URL parameter and a URL path beginning "
+                    "with /upload/"
+                )
+            body, media = parse_simple(request, upload_type, limit)
+        else:
+            body = parse_json(request.body) if request.method in ("POST", "PUT", "PATCH") else {}
+            media = None
+        reply = self.execute(method, params, request.query, body, media)
+        return reply if fault is None else self.fail(fault)
+
+    def _admit(self, method: Method, user: str, request: Request) -> None:
+        """Count the call, then check the user, the token, its scopes and the quota, in Google's order."""
+        self.stats.call(method.id)
+        user = unquote(user)
+        if user != "me" and user.lower() != self.mailbox.owner.lower():
+            raise ApiError(403, "forbidden", f"Delegation denied for {self.mailbox.owner}")
+        granted = self.oauth.scopes_for(request.header("authorization"))
+        scope_error = api_error_for_scopes(granted, method.scopes)
+        if scope_error is not None:
+            raise scope_error
+        if not self.quota.try_spend(method.units):
+            self.stats.add("throttled")
+            raise rate_limited()
+        self.stats.add("quota_units", method.units)
+
+    def _route(self, request: Request) -> _Route:
+        path = request.path
+        upload = path.startswith(UPLOAD_PREFIXES)
+        prefix = next((p for p in (*UPLOAD_PREFIXES, API_PREFIX) if path.startswith(p)), None)
+        found = match(request.method, path[len(prefix) :]) if prefix else None
+        if found is None or (upload and not found[0].upload):
+            raise ApiError(404, "notFound", f"The requested URL {path} was not found on this server.")
+        return _Route(found[0], found[1], upload)
+
+    def execute(
+        self,
+        method: Method,
+        params: dict[str, str],
+        query: dict[str, list[str]],
+        body: dict[str, object],
+        media: bytes | None,
+    ) -> Reply:
+        """Run a method's handler under the mailbox lock."""
+        call = Call(self.mailbox, method, params, query, body, media, self._on_sent)
+        with self.mailbox.lock:
+            result = HANDLERS[method.id](call)
+        return Reply(204) if result is None else json_reply(200, result)
+
+    def _finish_upload(self, session: Session) -> Reply:
+        media = bytes(session.received)
+        try:
+            reply = self.execute(session.method, session.params, session.query, session.metadata, media)
+        except ApiError as exc:
+            reply = error_reply(exc)
+        return reply if session.fault is None else self.fail(session.fault)
+
+    def _on_sent(self, message: StoredMessage, envelope: Envelope) -> None:
+        self.stats.sent(message.id, message.thread_id, envelope)
+
+    def fail(self, fault: Fault) -> Reply:
+        """Answer as the fault says (and count it): an error, or a connection reset."""
+        self.stats.add("faults_injected")
+        return Reply(0, reset=True) if fault.reset else error_reply(fault.error())
+
+
+def _with_method_override(request: Request) -> Request:
+    """googleapiclient turns a GET with a long URL into a POST carrying the query as a form body."""
+    override = request.header("x-http-method-override").upper()
+    if not override:
+        return request
+    query = request.form() if override == "GET" else request.query
+    return Request(
+        override,
+        request.path,
+        query,
+        request.headers,
+        b"" if override == "GET" else request.body,
+        request.base_url,
+    )

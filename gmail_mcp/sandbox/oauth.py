@@ -1,0 +1,225 @@
+"""Stand-ins for Google's OAuth endpoints, and the check of bearer tokens on Gmail calls.
+
+`/o/oauth2/auth` consents at once and redirects to the loopback `redirect_uri`; `/token` exchanges
+the code (checking client, redirect URI and the PKCE verifier) and refreshes; `/revoke` revokes.
+Tokens issued here expire by the sandbox clock and carry their scopes. A bearer token the sandbox
+never issued gets full access, so the sandbox also works with no OAuth at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote, urlencode
+
+from gmail_mcp.sandbox.apierror import AUTH_MISSING, ApiError, insufficient_scope, unauthenticated
+from gmail_mcp.sandbox.wire import Reply, json_reply
+
+ACCESS_LIFETIME = 3599
+CODE_LIFETIME = 600
+_LOOPBACK = re.compile(r"http://(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(/[^#\s]*)?")
+
+
+@dataclass
+class Grant:
+    """One consent: a client, its scopes, and its refresh token when offline access was asked."""
+
+    client_id: str
+    scopes: tuple[str, ...]
+    refresh_token: str | None
+    revoked: bool = False
+
+
+@dataclass
+class _Code:
+    grant: Grant
+    redirect_uri: str
+    challenge: str | None
+    challenge_method: str
+    expires_at: float
+
+
+@dataclass
+class _Access:
+    grant: Grant
+    expires_at: float
+
+
+def _oauth_error(status: int, error: str, description: str) -> Reply:
+    return json_reply(status, {"error": error, "error_description": description})
+
+
+def _page(status: int, title: str, detail: str) -> Reply:
+    body = (
+        f"<!doctype html><title>{html.escape(title)}</title><h1>{html.escape(title)}</h1>"
+        f"<p>{html.escape(detail)}</p>"
+    ).encode()
+    return Reply(status, body, [("Content-Type", "text/html; charset=utf-8")])
+
+
+def _first(params: dict[str, list[str]], name: str) -> str:
+    values = params.get(name)
+    return values[0] if values else ""
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii", errors="replace")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+class OAuthServer:
+    """Codes, tokens and grants, all in memory, timed by the sandbox clock."""
+
+    def __init__(self, clock: Callable[[], float], take_refresh_fault: Callable[[], str | None]) -> None:
+        self._clock = clock
+        self._take_refresh_fault = take_refresh_fault
+        self._lock = threading.Lock()
+        self._codes: dict[str, _Code] = {}
+        self._access: dict[str, _Access] = {}
+        self._refresh: dict[str, Grant] = {}
+
+    def authorize(self, params: dict[str, list[str]]) -> Reply:
+        """GET /o/oauth2/auth: immediate consent, 302 to the redirect URI with code and state."""
+        client_id = _first(params, "client_id")
+        redirect_uri = _first(params, "redirect_uri")
+        if not client_id:
+            return _page(400, "Error 400: invalid_request", "Missing required parameter: client_id")
+        if not _LOOPBACK.fullmatch(redirect_uri):
+            return _page(
+                400,
+                "Error 400: invalid_request",
+                "redirect_uri must be a loopback address: http://127.0.0.1:<port>/ or http://localhost:<port>/",
+            )
+        if _first(params, "response_type") != "code":
+            return _page(400, "Error 400: unsupported_response_type", "response_type must be 'code'")
+        scopes = tuple(_first(params, "scope").split())
+        if not scopes:
+            return _page(400, "Error 400: invalid_request", "Missing required parameter: scope")
+        challenge = _first(params, "code_challenge") or None
+        method = _first(params, "code_challenge_method") or "plain"
+        if challenge and method not in ("S256", "plain"):
+            return _page(400, "Error 400: invalid_request", "code_challenge_method must be S256 or plain")
+        offline = _first(params, "access_type") == "offline"
+        code = "4/sandbox-" + secrets.token_urlsafe(24)
+        grant = Grant(client_id, scopes, "1//sandbox-" + secrets.token_urlsafe(32) if offline else None)
+        with self._lock:
+            self._codes[code] = _Code(grant, redirect_uri, challenge, method, self._clock() + CODE_LIFETIME)
+        query = {"code": code, "scope": " ".join(scopes)}
+        if "state" in params:
+            query = {"state": _first(params, "state"), **query}
+        separator = "&" if "?" in redirect_uri else "?"
+        return Reply(302, b"", [("Location", redirect_uri + separator + urlencode(query))])
+
+    def token(self, form: dict[str, list[str]], client_from_basic: str | None) -> Reply:
+        """POST /token: authorization_code and refresh_token grants, with Google's error bodies."""
+        grant_type = _first(form, "grant_type")
+        client_id = _first(form, "client_id") or client_from_basic or ""
+        if grant_type == "authorization_code":
+            return self._exchange(form, client_id)
+        if grant_type == "refresh_token":
+            return self._refresh_grant(form, client_id)
+        return _oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant_type}")
+
+    def _exchange(self, form: dict[str, list[str]], client_id: str) -> Reply:
+        code_text = _first(form, "code")
+        if not code_text:
+            return _oauth_error(400, "invalid_request", "Missing required parameter: code")
+        with self._lock:
+            code = self._codes.pop(code_text, None)  # single use, as Google's
+        if code is None or code.expires_at <= self._clock():
+            return _oauth_error(400, "invalid_grant", "Malformed auth code.")
+        if client_id != code.grant.client_id:
+            return _oauth_error(401, "invalid_client", "The OAuth client was not found.")
+        if _first(form, "redirect_uri") != code.redirect_uri:
+            return _oauth_error(400, "redirect_uri_mismatch", "Bad Request")
+        if code.challenge:
+            verifier = _first(form, "code_verifier")
+            if not verifier:
+                return _oauth_error(400, "invalid_grant", "Missing code verifier.")
+            expected = _s256(verifier) if code.challenge_method == "S256" else verifier
+            if not secrets.compare_digest(expected, code.challenge):
+                return _oauth_error(400, "invalid_grant", "Invalid code verifier.")
+        body = self._issue(code.grant)
+        if code.grant.refresh_token:
+            with self._lock:
+                self._refresh[code.grant.refresh_token] = code.grant
+            body["refresh_token"] = code.grant.refresh_token
+        return json_reply(200, body)
+
+    def _refresh_grant(self, form: dict[str, list[str]], client_id: str) -> Reply:
+        token = _first(form, "refresh_token")
+        if not token:
+            return _oauth_error(400, "invalid_request", "Missing required parameter: refresh_token")
+        injected = self._take_refresh_fault()
+        if injected is not None:
+            return _oauth_error(400, injected, "Token has been expired or revoked.")
+        with self._lock:
+            grant = self._refresh.get(token)
+        if grant is None or grant.revoked:
+            return _oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
+        if client_id != grant.client_id:
+            return _oauth_error(401, "invalid_client", "Unauthorized")
+        return json_reply(200, self._issue(grant))
+
+    def _issue(self, grant: Grant) -> dict[str, object]:
+        token = "ya29.sandbox-" + secrets.token_urlsafe(32)
+        with self._lock:
+            self._access[token] = _Access(grant, self._clock() + ACCESS_LIFETIME)
+        return {
+            "access_token": token,
+            "expires_in": ACCESS_LIFETIME,
+            "scope": " ".join(grant.scopes),
+            "token_type": "Bearer",
+        }
+
+    def revoke(self, params: dict[str, list[str]]) -> Reply:
+        """POST /revoke?token=...: revoking either token ends the whole grant, as Google does."""
+        token = _first(params, "token")
+        with self._lock:
+            access = self._access.get(token)
+            grant = access.grant if access else self._refresh.get(token)
+            if grant is None or grant.revoked:
+                return _oauth_error(400, "invalid_token", "Token expired or revoked")
+            grant.revoked = True
+        return json_reply(200, {})
+
+    def scopes_for(self, authorization: str) -> frozenset[str] | None:
+        """The scopes of a bearer token; None for a token not issued here (full access).
+        Raises 401 for a missing, expired or revoked token."""
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise unauthenticated(AUTH_MISSING)
+        with self._lock:
+            access = self._access.get(token)
+        if access is None:
+            return None
+        if access.grant.revoked or access.expires_at <= self._clock():
+            raise unauthenticated()
+        return frozenset(access.grant.scopes)
+
+
+def basic_client_id(authorization: str) -> str | None:
+    """The client id of an HTTP Basic Authorization header (how some OAuth libraries send it)."""
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip()).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    client_id, _, _secret = decoded.partition(":")
+    return unquote(client_id) or None
+
+
+def api_error_for_scopes(granted: frozenset[str] | None, allowed: frozenset[str]) -> ApiError | None:
+    """403 insufficientPermissions when none of the token's scopes allows the method."""
+    if granted is None or granted & allowed:
+        return None
+    return insufficient_scope()

@@ -1,0 +1,75 @@
+"""Shared fixtures: a fake clock, the seeded sandbox mailbox, a running sandbox, a real Gmail client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import google_auth_httplib2
+import googleapiclient
+import pytest
+from google.auth.credentials import Credentials as BaseCredentials
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build_from_document
+from googleapiclient.http import build_http
+
+from gmail_mcp.sandbox import Mailbox, SandboxServer
+
+# Shortly after the newest seeded message (17 Nov 2026), so relative searches see the seed as recent.
+START = datetime(2026, 11, 18, 9, 0, tzinfo=UTC).timestamp()
+DISCOVERY = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents" / "gmail.v1.json"
+
+
+class FakeClock:
+    """Epoch seconds that move only when told to; `sleep` advances instead of waiting."""
+
+    def __init__(self, start: float = START) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def mailbox(fake_clock: FakeClock) -> Mailbox:
+    return Mailbox.seeded(clock=fake_clock)
+
+
+@pytest.fixture
+def sandbox(mailbox: Mailbox, fake_clock: FakeClock) -> Iterator[SandboxServer]:
+    with SandboxServer(mailbox, port=0, clock=fake_clock) as server:
+        yield server
+
+
+@pytest.fixture
+def gmail_factory(sandbox: SandboxServer) -> Callable[[BaseCredentials], Any]:
+    """Builds a googleapiclient Gmail service against the sandbox for the given credentials."""
+    document = json.loads(DISCOVERY.read_text())
+    document["rootUrl"] = sandbox.url + "/"
+
+    def build(credentials: BaseCredentials) -> Any:
+        # build_http() is what googleapiclient itself uses: it stops httplib2 following 308s
+        http = google_auth_httplib2.AuthorizedHttp(credentials, http=build_http())
+        return build_from_document(document, http=http)
+
+    return build
+
+
+@pytest.fixture
+def gmail_service(gmail_factory: Callable[[BaseCredentials], Any]) -> Any:
+    """A real Gmail client whose bearer token the sandbox did not issue (full access)."""
+    return gmail_factory(Credentials(token="test"))

@@ -1,0 +1,123 @@
+"""Batch requests: googleapiclient's BatchHttpRequest against POST /batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from googleapiclient.errors import HttpError
+
+from gmail_mcp.sandbox import Mailbox, SandboxServer
+from tests.conftest import FakeClock
+
+
+@pytest.fixture
+def mailbox(fake_clock: FakeClock) -> Mailbox:
+    box = Mailbox(clock=fake_clock)
+    for i in range(60):
+        box.insert_raw(f"From: a@example.com\r\nSubject: m{i}\r\n\r\nbody {i}\r\n".encode())
+    return box
+
+
+def run_batch(service: Any, requests_: list[Any]) -> dict[str, tuple[Any, HttpError | None]]:
+    results: dict[str, tuple[Any, HttpError | None]] = {}
+    batch = service.new_batch_http_request(
+        callback=lambda rid, resp, exc: results.__setitem__(rid, (resp, exc))
+    )
+    for request in requests_:
+        batch.add(request)
+    batch.execute()
+    return results
+
+
+def test_a_batch_of_50_gets_is_one_request_of_50_parts_costing_250_units(
+    gmail_service: Any, mailbox: Mailbox, sandbox: SandboxServer
+) -> None:
+    ids = [m.id for m in mailbox.all_messages()[:50]]
+    results = run_batch(gmail_service, [gmail_service.users().messages().get(userId="me", id=i) for i in ids])
+    assert [results[str(n + 1)][0]["id"] for n in range(50)] == ids
+    stats = sandbox.stats()
+    assert {
+        k: stats[k] for k in ("requests", "batch_requests", "batch_parts", "quota_units", "by_method")
+    } == {
+        "requests": 1,
+        "batch_requests": 1,
+        "batch_parts": 50,
+        "quota_units": 250,
+        "by_method": {"gmail.users.messages.get": 50},
+    }
+
+
+def test_each_part_fails_or_succeeds_on_its_own(gmail_service: Any, mailbox: Mailbox) -> None:
+    good = mailbox.all_messages()[0].id
+    messages = gmail_service.users().messages()
+    results = run_batch(
+        gmail_service,
+        [
+            messages.get(userId="me", id=good, format="minimal"),
+            messages.get(userId="me", id="00000000000000ff"),
+            messages.modify(userId="me", id=good, body={"addLabelIds": ["STARRED"]}),
+            messages.modify(userId="me", id=good, body={"addLabelIds": ["NOPE"]}),
+        ],
+    )
+    assert results["1"][0]["id"] == good
+    assert results["3"][0]["labelIds"] == ["INBOX", "STARRED", "UNREAD"]
+    failures = {rid: (exc.resp.status, exc.reason) for rid, (_, exc) in results.items() if exc is not None}
+    assert failures == {"2": (404, "Requested entity was not found."), "4": (400, "Invalid label: NOPE")}
+
+
+def test_a_batch_of_more_than_100_parts_is_refused_whole(
+    gmail_service: Any, mailbox: Mailbox, sandbox: SandboxServer
+) -> None:
+    ids = [m.id for m in mailbox.all_messages()]
+    batch = gmail_service.new_batch_http_request()
+    for i in (ids * 2)[:101]:
+        batch.add(gmail_service.users().messages().get(userId="me", id=i))
+    with pytest.raises(HttpError) as info:
+        batch.execute()
+    assert info.value.resp.status == 400
+    assert sandbox.stats()["by_method"] == {}
+
+
+def test_batch_responses_use_crlf_and_echo_content_ids(sandbox: SandboxServer, mailbox: Mailbox) -> None:
+    message_id = mailbox.all_messages()[0].id
+    body = (
+        "--xyz\r\nContent-Type: application/http\r\nContent-ID: <item-1>\r\n\r\n"
+        f"GET /gmail/v1/users/me/messages/{message_id}?format=minimal HTTP/1.1\r\n"
+        "Authorization: Bearer test\r\n\r\n"
+        "--xyz\r\nContent-Type: application/http\r\nContent-ID: <item-2>\r\n\r\n"
+        "DELETE /gmail/v1/users/me/labels/INBOX HTTP/1.1\r\n\r\n"
+        "--xyz--\r\n"
+    )
+    reply = requests.post(
+        sandbox.url + "/batch/gmail/v1",
+        data=body.encode(),
+        headers={"Content-Type": "multipart/mixed; boundary=xyz", "Authorization": "Bearer outer"},
+        timeout=10,
+    )
+    boundary = reply.headers["Content-Type"].split("boundary=")[1]
+    parts = reply.content.decode().split(f"--{boundary}")
+    assert parts[0] == "" and parts[-1] == "--\r\n"
+    first, second = parts[1], parts[2]
+    assert first.startswith(
+        "\r\nContent-Type: application/http\r\nContent-ID: <response-item-1>\r\n\r\nHTTP/1.1 200 OK\r\n"
+    )
+    assert f'"id": "{message_id}"' in first
+    # the second part had no Authorization of its own and inherited the batch's
+    assert "Content-ID: <response-item-2>\r\n\r\nHTTP/1.1 400 Bad Request\r\n" in second
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/mixed; boundary=xyz", b"no boundary lines at all"),
+        ("multipart/mixed; boundary=xyz", b"--xyz--\r\n"),
+        ("application/json", b"{}"),
+    ],
+)
+def test_malformed_batches_are_400(sandbox: SandboxServer, content_type: str, body: bytes) -> None:
+    reply = requests.post(
+        sandbox.url + "/batch", data=body, headers={"Content-Type": content_type}, timeout=10
+    )
+    assert (reply.status_code, reply.json()["error"]["status"]) == (400, "INVALID_ARGUMENT")

@@ -1,0 +1,202 @@
+"""Per-user quota over a rolling minute of the fake clock, and injected faults."""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from googleapiclient.errors import HttpError
+
+from gmail_mcp.sandbox import Mailbox, SandboxServer
+from tests.conftest import FakeClock
+
+
+@pytest.fixture
+def mailbox(fake_clock: FakeClock) -> Mailbox:
+    box = Mailbox(clock=fake_clock)
+    for i in range(5):
+        box.insert_raw(f"From: a@example.com\r\nSubject: m{i}\r\n\r\nbody\r\n".encode())
+    return box
+
+
+@pytest.fixture
+def sandbox(mailbox: Mailbox, fake_clock: FakeClock) -> Iterator[SandboxServer]:
+    with SandboxServer(mailbox, quota_per_minute=100, clock=fake_clock) as server:
+        yield server
+
+
+def fault(sandbox: SandboxServer, spec: Any) -> requests.Response:
+    return requests.post(sandbox.url + "/__sandbox/faults", json=spec, timeout=10)
+
+
+def outcome(request: Any) -> str:
+    try:
+        request.execute()
+        return "ok"
+    except HttpError as exc:
+        return f"{exc.resp.status} {exc.error_details[0]['reason']}"
+
+
+def test_calls_past_the_per_minute_quota_get_429_until_the_window_rolls(
+    gmail_service: Any, sandbox: SandboxServer, fake_clock: FakeClock
+) -> None:
+    listing = gmail_service.users().messages().list  # 5 units, against 100 a minute
+    for _ in range(10):
+        listing(userId="me").execute()
+    fake_clock.advance(30)
+    for _ in range(10):
+        listing(userId="me").execute()
+    with pytest.raises(HttpError) as info:
+        listing(userId="me").execute()
+    error = info.value
+    assert (error.resp.status, error.error_details[0]["reason"]) == (429, "rateLimitExceeded")
+    assert "Queries per minute per user" in error.reason
+    assert {k: sandbox.stats()[k] for k in ("quota_units", "throttled")} == {
+        "quota_units": 100,
+        "throttled": 1,
+    }
+    fake_clock.advance(29.9)  # the first ten are 59.9 s old: still inside the minute
+    assert outcome(listing(userId="me")) == "429 rateLimitExceeded"
+    fake_clock.advance(0.2)
+    assert outcome(listing(userId="me")) == "ok"
+
+
+def test_each_batch_part_is_charged_and_throttled_on_its_own(gmail_service: Any, mailbox: Mailbox) -> None:
+    outcomes: list[str] = []
+    batch = gmail_service.new_batch_http_request(
+        callback=lambda rid, resp, exc: outcomes.append("ok" if exc is None else str(exc.resp.status))
+    )
+    message_id = mailbox.all_messages()[0].id
+    for _ in range(21):  # 5 units each against a quota of 100
+        batch.add(gmail_service.users().messages().get(userId="me", id=message_id))
+    batch.execute()
+    assert outcomes == ["ok"] * 20 + ["429"]
+
+
+def test_a_fault_fails_the_next_count_calls_then_lets_them_through(
+    gmail_service: Any, sandbox: SandboxServer
+) -> None:
+    assert fault(sandbox, {"status": 503, "count": 2}).status_code == 200
+    calls = [outcome(gmail_service.users().labels().list(userId="me")) for _ in range(3)]
+    assert calls == ["503 backendError", "503 backendError", "ok"]
+    assert sandbox.stats()["faults_injected"] == 2
+
+
+def test_a_fault_for_one_method_leaves_others_alone(
+    gmail_service: Any, mailbox: Mailbox, sandbox: SandboxServer
+) -> None:
+    fault(sandbox, {"status": 500, "method": "gmail.users.messages.get"})
+    message_id = mailbox.all_messages()[0].id
+    assert outcome(gmail_service.users().messages().list(userId="me")) == "ok"
+    assert outcome(gmail_service.users().messages().get(userId="me", id=message_id)) == "500 backendError"
+    assert outcome(gmail_service.users().messages().get(userId="me", id=message_id)) == "ok"
+
+
+def test_an_applied_fault_takes_effect_and_still_fails(
+    gmail_service: Any, mailbox: Mailbox, sandbox: SandboxServer
+) -> None:
+    message_id = mailbox.all_messages()[0].id
+    fault(sandbox, {"status": 500, "method": "gmail.users.messages.modify", "applied": True})
+    request = (
+        gmail_service.users().messages().modify(userId="me", id=message_id, body={"addLabelIds": ["STARRED"]})
+    )
+    assert outcome(request) == "500 backendError"
+    assert "STARRED" in mailbox.message(message_id).label_ids
+
+
+def test_reason_message_and_retry_after_are_sent_as_asked(gmail_service: Any, sandbox: SandboxServer) -> None:
+    fault(
+        sandbox, {"status": 403, "reason": "userRateLimitExceeded", "message": "Slow down", "retry_after": 7}
+    )
+    with pytest.raises(HttpError) as info:
+        gmail_service.users().labels().list(userId="me").execute()
+    error = info.value
+    assert (error.resp.status, error.reason, error.error_details[0]["reason"]) == (
+        403,
+        "Slow down",
+        "userRateLimitExceeded",
+    )
+    assert error.resp["retry-after"] == "7"
+
+
+def raw_get(
+    sandbox: SandboxServer, path: str, method: str = "GET", body: bytes | None = None
+) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection(urlsplit(sandbox.url).netloc, timeout=10)
+    connection.request(method, path, body=body, headers={"Authorization": "Bearer t"})
+    return connection.getresponse()
+
+
+def test_a_reset_fault_closes_the_connection_without_an_answer(sandbox: SandboxServer) -> None:
+    fault(sandbox, {"reset": True, "method": "gmail.users.labels.list"})
+    with pytest.raises(http.client.RemoteDisconnected):
+        raw_get(sandbox, "/gmail/v1/users/me/labels")
+    assert raw_get(sandbox, "/gmail/v1/users/me/labels").status == 200
+
+
+def test_an_applied_reset_loses_the_answer_of_a_send_that_happened(sandbox: SandboxServer) -> None:
+    fault(sandbox, {"reset": True, "applied": True, "method": "gmail.users.messages.send"})
+    raw = b'{"raw": "VG86IGJvQGV4YW1wbGUuY29tDQpTdWJqZWN0OiB4DQoNCng="}'
+    with pytest.raises(http.client.RemoteDisconnected):
+        raw_get(sandbox, "/gmail/v1/users/me/messages/send", "POST", raw)
+    assert sandbox.stats()["sent"] == 1
+
+
+def test_a_batch_fault_fails_the_envelope_before_any_part_runs(
+    gmail_service: Any, mailbox: Mailbox, sandbox: SandboxServer
+) -> None:
+    fault(sandbox, {"status": 503, "method": "batch"})
+    batch = gmail_service.new_batch_http_request()
+    batch.add(gmail_service.users().messages().get(userId="me", id=mailbox.all_messages()[0].id))
+    with pytest.raises(HttpError) as info:
+        batch.execute()
+    assert info.value.resp.status == 503
+    assert sandbox.stats()["by_method"] == {}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"status": 200},
+        {"status": 500, "count": 0},
+        {"status": "500"},
+        {"status": 500, "method": "gmail.users.nothing"},
+        {"status": 500, "color": "red"},
+        {"count": 2},
+        {"oauth": "invalid_client"},
+        {"status": 500, "retry_after": -1},
+        {"status": 500, "applied": "yes"},
+        ["not", "an", "object"],
+    ],
+)
+def test_invalid_fault_specs_are_400_with_a_reason(sandbox: SandboxServer, spec: object) -> None:
+    reply = fault(sandbox, spec)
+    assert reply.status_code == 400 and reply.json()["error"]["message"].startswith("Invalid fault: ")
+
+
+def test_faults_can_be_listed_and_cleared(gmail_service: Any, sandbox: SandboxServer) -> None:
+    fault(sandbox, {"status": 500, "count": 3})
+    fault(sandbox, {"oauth": "invalid_grant"})
+    pending = requests.get(sandbox.url + "/__sandbox/faults", timeout=10).json()
+    assert (len(pending["faults"]), pending["oauth"]) == (1, ["invalid_grant"])
+    assert requests.delete(sandbox.url + "/__sandbox/faults", timeout=10).json() == {
+        "faults": [],
+        "oauth": [],
+    }
+    assert outcome(gmail_service.users().labels().list(userId="me")) == "ok"
+
+
+def test_reset_zeroes_the_counters_but_keeps_the_mail(
+    gmail_service: Any, mailbox: Mailbox, sandbox: SandboxServer
+) -> None:
+    gmail_service.users().messages().list(userId="me").execute()
+    zeroed = requests.post(sandbox.url + "/__sandbox/reset", timeout=10).json()
+    assert {k: v for k, v in zeroed.items() if k != "by_method" and k != "outbox"} == dict.fromkeys(
+        ("requests", "batch_requests", "batch_parts", "quota_units", "throttled", "sent", "upload_requests"),
+        0,
+    ) | {"faults_injected": 0}
+    assert zeroed["by_method"] == {} and len(mailbox.all_messages()) == 5
