@@ -1,0 +1,354 @@
+"""Writing mail: standards-correct messages and replies that every mail client threads.
+
+Values that come from tool arguments are checked for CR/LF (header injection) before anything is
+built; RFC 2047 subjects and names, RFC 2231 filenames and MIME structure are the standard
+library's. Re-exported by `mime.py`.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Literal
+
+from markdown_it import MarkdownIt
+
+from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.htmlmd import html_to_markdown
+from gmail_mcp.mimetree import split_addresses
+
+__all__ = [
+    "MAX_ATTACHMENTS_BYTES",
+    "MAX_RAW_MESSAGE_BYTES",
+    "OutgoingAttachment",
+    "body_kind",
+    "build_message",
+    "check_header_value",
+    "make_message_id",
+    "parse_recipients",
+    "reply_references",
+    "reply_subject",
+]
+
+MAX_RAW_MESSAGE_BYTES = 36_700_160  # 35 MB: messages.send / drafts.create
+MAX_ATTACHMENTS_BYTES = 26_214_400  # 25 MB of attachments in total
+MAX_REFERENCES = 20  # ids kept in References: long threads otherwise grow the header without bound
+
+# SMTP's CRLF, and 7-bit clean bodies (quoted-printable/base64) so no relay has to convert them.
+# refold_source="none": headers we encode ourselves (see _set_encoded) are written as given.
+_POLICY = policy.SMTP.clone(cte_type="7bit", refold_source="none")
+_WORD_BYTES = 45  # UTF-8 bytes per encoded word: base64 of 45 bytes + "=?utf-8?b??=" = 72 ≤ 75
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(["table", "strikethrough"])
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|antw|odp|ynt)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+", re.I)
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_NAME_AND_ADDRESS = re.compile(r"(.*?)\s*<\s*([^<>\s]*)\s*>", re.S)
+_HTML = re.compile(
+    r"^\s*(?:<!doctype\s+html|<html[\s>])|<a\s+href\s*=|<(?:br|hr|img)\b[^>]*>|"
+    r"</(?:p|div|span|a|b|i|u|strong|em|table|tr|td|th|ul|ol|li|h[1-6]|blockquote|pre|code|font|center)\s*>",
+    re.I,
+)
+_MARKDOWN_SIGNS = (
+    re.compile(r"^#{1,6}[ \t]+\S", re.M),  # heading
+    re.compile(r"(\*\*|__)(?=\S)[^\n]+?(?<=\S)\1"),  # strong
+    re.compile(r"(?<![\w*])\*(?=[^\s*])[^*\n]+(?<=[^\s*])\*(?![\w*])"),  # emphasis
+    re.compile(r"\[[^\]\n]+\]\([^)\s]+\)"),  # link
+    re.compile(r"^[ \t]*(```|~~~)", re.M),  # fenced code
+    re.compile(r"`[^`\n]+`"),  # inline code
+    re.compile(r"(?:^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\S[^\n]*(?:\n|$)){2,}", re.M),  # a list of two or more
+)
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    """A file to attach: its name as the recipient will see it, and its bytes."""
+
+    filename: str
+    data: bytes
+    mime_type: str | None = None  # guessed from the filename (mimetypes) when None
+
+
+def check_header_value(value: str, field: str) -> str:
+    """Return `value` unchanged, or refuse it when it could inject headers (CR, LF or NUL).
+
+    Raises:
+        InvalidParamsError: naming `field`.
+    """
+    if any(ch in value for ch in "\r\n\x00"):
+        raise InvalidParamsError(f"{field} must be a single line (no line breaks).", field=field)
+    return value
+
+
+def parse_recipients(value: str | Sequence[str] | None, field: str) -> list[Address]:
+    """Recipients from a comma/semicolon-separated string or a list of them, validated, deduplicated.
+
+    Entries are "Name <a@b.example>" (quoted names may contain commas) or a bare address. The
+    domain needs a dot (no "localhost"); internationalised domains are kept as their IDNA (xn--)
+    form. Duplicates (case-insensitive) are dropped, keeping the first.
+
+    Raises:
+        InvalidParamsError: naming `field` and the entry that is not an address.
+    """
+    if value is None:
+        return []
+    found: list[Address] = []
+    seen: set[str] = set()
+    for item in [value] if isinstance(value, str) else value:
+        check_header_value(item, field)
+        for entry in split_addresses(item):
+            address = _parse_address(entry, field)
+            if address.addr_spec.lower() not in seen:
+                seen.add(address.addr_spec.lower())
+                found.append(address)
+    return found
+
+
+def _parse_address(entry: str, field: str) -> Address:
+    match = _NAME_AND_ADDRESS.fullmatch(entry)
+    name, addr = (match.group(1), match.group(2)) if match else ("", entry)
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = re.sub(r"\\(.)", r"\1", name[1:-1])
+    addr = re.sub(r"^mailto:", "", addr.strip(), flags=re.I)
+    local, at, domain = addr.rpartition("@")
+    ascii_domain = _ascii_domain(domain.rstrip("."))
+    if not at or not _LOCAL_PART.fullmatch(local) or len(local) > 64 or ascii_domain is None:
+        raise InvalidParamsError(
+            f"{field}: {entry!r} is not a valid email address.", field=field, value=entry
+        )
+    try:
+        return Address(display_name=" ".join(name.split()), username=local, domain=ascii_domain)
+    except (ValueError, TypeError) as exc:
+        raise InvalidParamsError(
+            f"{field}: {entry!r} is not a valid email address.", field=field, value=entry
+        ) from exc
+
+
+def _ascii_domain(domain: str) -> str | None:
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or len(ascii_domain) > 253 or labels[-1].isdigit():
+        return None
+    return ascii_domain if all(_LABEL.fullmatch(label) for label in labels) else None
+
+
+def reply_subject(subject: str) -> str:
+    """The subject of a reply: exactly one "Re: " before the original, whatever prefixes it had.
+
+    Re:, RE:, re:, Re[2]:, Aw:, Sv: (and a few more languages) are stripped however often they
+    repeat; a Fwd: after them stays. An empty subject gives "Re:".
+    """
+    rest = _REPLY_PREFIX.sub("", subject or "", count=1).strip()
+    return f"Re: {rest}" if rest else "Re:"
+
+
+def reply_references(parent_message_id: str, parent_references: str) -> tuple[str, str]:
+    """(In-Reply-To, References) for a reply, as RFC 5322 §3.6.4 describes.
+
+    References is the parent's References plus the parent's Message-ID, without duplicates and
+    whitespace-normalised; past `MAX_REFERENCES` ids the oldest are dropped, except the first
+    (the thread's root), as RFC 5322 suggests.
+    """
+    parent = _normalize_id(parent_message_id)
+    ids: list[str] = []
+    for found in re.findall(r"<[^<>]+>", parent_references or ""):
+        normalized = _normalize_id(found)
+        if normalized and normalized not in ids and normalized != parent:
+            ids.append(normalized)
+    if parent:
+        ids.append(parent)
+    if len(ids) > MAX_REFERENCES:
+        ids = [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
+    return parent, " ".join(ids)
+
+
+def _normalize_id(message_id: str) -> str:
+    compact = "".join((message_id or "").split()).strip("<>")
+    return f"<{compact}>" if compact else ""
+
+
+def make_message_id(domain: str) -> str:
+    """A new, unique Message-ID: "<random hex@domain>" ("gmail-mcp.local" for an unusable domain)."""
+    domain = (domain or "").strip().strip("<>").rpartition("@")[2]
+    if not re.fullmatch(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", domain):
+        domain = "gmail-mcp.local"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def body_kind(body: str) -> Literal["text", "markdown", "html"]:
+    """What a message body was written as: an HTML document or fragment, Markdown, or plain text.
+
+    HTML: a doctype/<html>, a link, <br>/<hr>/<img> or a closing tag of a common element.
+    Markdown: a heading, emphasis, a [link](url), code, or a list of two or more items.
+    """
+    if _HTML.search(body):
+        return "html"
+    if any(sign.search(body) for sign in _MARKDOWN_SIGNS):
+        return "markdown"
+    return "text"
+
+
+def build_message(
+    *,
+    sender: str | None,
+    to: Sequence[Address],
+    cc: Sequence[Address] = (),
+    bcc: Sequence[Address] = (),
+    subject: str,
+    body: str,
+    attachments: Sequence[OutgoingAttachment] = (),
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    message_id: str | None = None,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """Build a message ready to send: `bytes(msg)` is the raw RFC 5322 text (CRLF line ends).
+
+    The body becomes one text/plain part (plain text), text/plain as written plus a text/html
+    rendering (Markdown: markdown-it, raw HTML escaped), or text/plain rendered from the HTML plus
+    the HTML itself (HTML). Attachments get RFC 2231 filenames and types guessed from the name.
+    Date defaults to now (UTC); Message-ID to a new one on the sender's domain.
+
+    Raises:
+        InvalidParamsError: a value with a line break, an invalid sender, or attachments larger in
+            total than `MAX_ATTACHMENTS_BYTES` (checked before anything is built).
+    """
+    total = sum(len(a.data) for a in attachments)
+    if total > MAX_ATTACHMENTS_BYTES:
+        raise InvalidParamsError(
+            f"Attachments total {total:,} bytes; Gmail allows at most {MAX_ATTACHMENTS_BYTES:,}.",
+            field="attachments",
+            total_bytes=total,
+            limit_bytes=MAX_ATTACHMENTS_BYTES,
+        )
+    for value, field in (
+        (subject, "subject"),
+        (in_reply_to, "in_reply_to"),
+        (references, "references"),
+        (message_id, "message_id"),
+        (sender, "sender"),
+    ):
+        if value is not None:
+            check_header_value(value, field)
+    for field, addresses in (("to", to), ("cc", cc), ("bcc", bcc)):
+        for address in addresses:
+            check_header_value(f"{address.display_name} {address.addr_spec}", field)
+    from_address = _one_sender(sender) if sender else None
+
+    msg = EmailMessage(policy=_POLICY)
+    if from_address is not None:
+        _set_addresses(msg, "From", [from_address])
+    for name, addresses in (("To", to), ("Cc", cc), ("Bcc", bcc)):
+        if addresses:
+            _set_addresses(msg, name, addresses)
+    if subject.isascii():
+        msg["Subject"] = subject
+    else:
+        msg.set_raw("Subject", "\n ".join(_encoded_words(subject)))
+    msg["Date"] = format_datetime(_aware(date or datetime.now(UTC)))
+    msg["Message-ID"] = message_id or make_message_id(from_address.domain if from_address else "")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    _set_body(msg, body)
+    for attachment in attachments:
+        _attach(msg, attachment)
+    for part in msg.walk():
+        if part is not msg:
+            del part["MIME-Version"]  # the stdlib repeats it on every part; it belongs on the top
+    return msg
+
+
+def _set_addresses(msg: EmailMessage, name: str, addresses: Sequence[Address]) -> None:
+    if all(a.display_name.isascii() for a in addresses):
+        msg[name] = list(addresses)
+        return
+    entries = [
+        str(a)
+        if a.display_name.isascii()
+        else "\n ".join([*_encoded_words(a.display_name), f"<{a.addr_spec}>"])
+        for a in addresses
+    ]
+    msg.set_raw(name, ",\n ".join(entries))
+
+
+def _encoded_words(text: str) -> list[str]:
+    """RFC 2047 encoded words for non-ASCII header text, one per folded line.
+
+    The stdlib's folder can leave a space *between* two encoded words, where RFC 2047 says
+    decoders drop it ("Grüße aus Köln" arrives as "Grüße ausKöln" once the subject is long enough
+    to fold). Here every character, spaces included, is inside a word, and words split between
+    characters, each at most 75 characters long.
+    """
+    chunks: list[str] = []
+    chunk = ""
+    for ch in text:
+        if chunk and len((chunk + ch).encode()) > _WORD_BYTES:
+            chunks.append(chunk)
+            chunk = ""
+        chunk += ch
+    chunks.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(c.encode()).decode('ascii')}?=" for c in chunks]
+
+
+def _one_sender(sender: str) -> Address:
+    addresses = parse_recipients(sender, "sender")
+    if len(addresses) != 1:
+        raise InvalidParamsError("sender must be exactly one address.", field="sender", value=sender)
+    return addresses[0]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _set_body(msg: EmailMessage, body: str) -> None:
+    kind = body_kind(body)
+    if kind == "text":
+        msg.set_content(body, subtype="plain", charset="utf-8", cte=_transfer_encoding(body))
+        return
+    if kind == "markdown":
+        plain, html = body, _html_document(_MARKDOWN.render(body))
+    else:
+        plain, html = html_to_markdown(body), body
+    msg.set_content(plain, subtype="plain", charset="utf-8", cte=_transfer_encoding(plain))
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte=_transfer_encoding(html))
+
+
+def _transfer_encoding(text: str) -> str:
+    """7bit when it already is; quoted-printable otherwise, which stays readable in the raw message."""
+    if text.isascii() and all(len(line) <= 998 for line in text.splitlines()):
+        return "7bit"
+    return "quoted-printable"
+
+
+def _html_document(fragment: str) -> str:
+    return (
+        f'<!DOCTYPE html>\n<html>\n<head><meta charset="utf-8"></head>\n<body>\n{fragment}</body>\n</html>\n'
+    )
+
+
+def _attach(msg: EmailMessage, attachment: OutgoingAttachment) -> None:
+    filename = check_header_value(attachment.filename, "attachments")
+    mime_type = attachment.mime_type or mimetypes.guess_type(filename, strict=False)[0] or ""
+    check_header_value(mime_type, "attachments")
+    maintype, _, subtype = mime_type.lower().partition("/")
+    if not (re.fullmatch(r"[a-z0-9][\w.+-]*", maintype) and re.fullmatch(r"[a-z0-9][\w.+-]*", subtype)):
+        maintype, subtype = "application", "octet-stream"
+    if maintype in ("message", "multipart"):
+        # These may not be base64-encoded (RFC 2046); sent as opaque bytes they reach the reader intact.
+        maintype, subtype = "application", "octet-stream"
+    msg.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=filename)
