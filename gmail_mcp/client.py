@@ -1,0 +1,569 @@
+"""GmailClient: the Gmail REST API behind typed methods that return domain models.
+
+Built from the discovery document shipped with google-api-python-client (no network at
+start), with the API root as configuration: the root is written into the document, so the batch
+and media-upload URLs follow it too (`client_options["api_endpoint"]` would move neither).
+Listing with details is one `messages.list` plus one batch of `messages.get(format=metadata)`.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import io
+import json
+import threading
+import uuid
+from collections.abc import Sequence
+from functools import cache, partial
+from importlib import resources
+from typing import Any
+
+import httplib2
+from googleapiclient.discovery import build_from_document
+from googleapiclient.http import MediaIoBaseUpload
+
+from gmail_mcp import convert, mime
+from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
+from gmail_mcp.executor import Executor, Target
+from gmail_mcp.models import (
+    Draft,
+    DraftPage,
+    Label,
+    Message,
+    MessagePage,
+    MessageRef,
+    MessageSummary,
+    MimePart,
+    Profile,
+    Thread,
+    ThreadPage,
+    ThreadSummary,
+)
+from gmail_mcp.quota import QuotaLimiter
+from gmail_mcp.retry import Backoff
+from gmail_mcp.transport import HttpFactory
+
+GMAIL_ROOT = "https://gmail.googleapis.com/"
+MAX_PAGE = 500  # Gmail's cap on maxResults
+RESUMABLE_THRESHOLD = 5 * 1024 * 1024  # Google advises a resumable upload above ~5 MB
+UPLOAD_CHUNK = 4 * 1024 * 1024
+JSON = dict[str, Any]
+
+
+@cache
+def _discovery_document() -> str:
+    return (resources.files("googleapiclient") / "discovery_cache/documents/gmail.v1.json").read_text("utf-8")
+
+
+def _rfc822_message_id(raw: bytes) -> str | None:
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    value = headers.get("Message-ID")
+    return str(value).strip() if value else None
+
+
+def _with_message_id(raw: bytes) -> tuple[bytes, str]:
+    """The raw message and its Message-ID, adding one if it has none (sends are found by it)."""
+    existing = _rfc822_message_id(raw)
+    if existing:
+        return raw, existing
+    added = f"<{uuid.uuid4().hex}@gmail-mcp.local>"
+    return f"Message-ID: {added}\r\n".encode("ascii") + raw, added
+
+
+class GmailClient:
+    """Typed access to one Gmail mailbox. Thread-safe."""
+
+    def __init__(
+        self,
+        http_factory: HttpFactory,
+        *,
+        api_root: str = GMAIL_ROOT,
+        backoff: Backoff | None = None,
+        limiter: QuotaLimiter | None = None,
+        max_in_flight: int = 10,
+        user_id: str = "me",
+    ) -> None:
+        document = json.loads(_discovery_document())
+        document["rootUrl"] = document["mtlsRootUrl"] = api_root.rstrip("/") + "/"
+        # The placeholder Http is never used: every execute() is given a per-thread one.
+        self._service = build_from_document(document, http=httplib2.Http())
+        self._user = user_id
+        self._exec = Executor(
+            http_factory,
+            self._service.new_batch_http_request,
+            backoff=backoff or Backoff(),
+            limiter=limiter or QuotaLimiter(),
+            max_in_flight=max_in_flight,
+        )
+        self._labels: list[Label] | None = None
+        self._labels_lock = threading.Lock()
+
+    # -- resources -------------------------------------------------------------------------
+
+    def _messages(self) -> Any:
+        return self._service.users().messages()
+
+    def _drafts(self) -> Any:
+        return self._service.users().drafts()
+
+    def _labels_api(self) -> Any:
+        return self._service.users().labels()
+
+    def _threads(self) -> Any:
+        return self._service.users().threads()
+
+    def _get_request(self, message_id: str, format: str, **extra: Any) -> Any:
+        return self._messages().get(userId=self._user, id=message_id, format=format, **extra)
+
+    def _attachment_request(self, message_id: str, attachment_id: str | None) -> Any:
+        return self._messages().attachments().get(userId=self._user, messageId=message_id, id=attachment_id)
+
+    # -- messages --------------------------------------------------------------------------
+
+    def list_messages(
+        self,
+        query: str = "",
+        *,
+        label_ids: Sequence[str] = (),
+        max_results: int = 20,
+        page_token: str | None = None,
+        include_spam_trash: bool = False,
+    ) -> MessagePage:
+        """One page of messages with their details: one list call plus one batch of gets."""
+        listing = self._exec.call(
+            lambda: self._messages().list(
+                userId=self._user,
+                q=query or None,
+                labelIds=list(label_ids) or None,
+                maxResults=_page_size(max_results),
+                pageToken=page_token or None,
+                includeSpamTrash=include_spam_trash,
+            ),
+            Target.of("Search", query=query or None, page_token=page_token),
+        )
+        ids = [m["id"] for m in listing.get("messages", [])]
+        return MessagePage(
+            messages=tuple(self.get_summaries(ids)),
+            next_page_token=listing.get("nextPageToken"),
+            result_size_estimate=int(listing.get("resultSizeEstimate") or 0),
+        )
+
+    def get_summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]:
+        """Headers and flags of many messages in batches; ones deleted meanwhile are skipped."""
+        answers = self._exec.batch(
+            [
+                partial(self._get_request, i, "metadata", metadataHeaders=list(convert.SUMMARY_HEADERS))
+                for i in message_ids
+            ],
+            [Target.of("Message", email_id=i) for i in message_ids],
+        )
+        return [convert.summary_from_json(a) for a in _present(answers)]
+
+    def get_message(self, message_id: str) -> Message:
+        """A whole message, with any body part Gmail holds back by attachment id fetched."""
+        answer = self._exec.call(
+            lambda: self._messages().get(userId=self._user, id=message_id, format="full"),
+            Target.of("Message", email_id=message_id),
+        )
+        return self._complete([convert.message_from_json(answer)])[0]
+
+    def get_messages(self, message_ids: Sequence[str]) -> list[Message]:
+        """Many whole messages in one batch (per 50); missing ones raise NotFoundError."""
+        answers = self._exec.batch(
+            [partial(self._get_request, i, "full") for i in message_ids],
+            [Target.of("Message", email_id=i) for i in message_ids],
+        )
+        for answer in answers:
+            if isinstance(answer, GmailMcpError):
+                raise answer
+        return self._complete([convert.message_from_json(a) for a in answers])
+
+    def get_raw(self, message_id: str) -> bytes:
+        answer = self._exec.call(
+            lambda: self._messages().get(userId=self._user, id=message_id, format="raw"),
+            Target.of("Message", email_id=message_id),
+        )
+        return convert.b64url_decode(answer.get("raw", ""))
+
+    def send_message(self, raw: bytes, *, thread_id: str | None = None) -> MessageRef:
+        """Send a raw RFC 822 message, at most once.
+
+        After an ambiguous failure the message is looked for in the mailbox by its Message-ID
+        before anything is sent again.
+        """
+        raw, message_id = _with_message_id(raw)
+        metadata = {"threadId": thread_id} if thread_id else {}
+
+        def make() -> Any:
+            if len(raw) > RESUMABLE_THRESHOLD:
+                media = MediaIoBaseUpload(
+                    io.BytesIO(raw), mimetype="message/rfc822", chunksize=UPLOAD_CHUNK, resumable=True
+                )
+                return self._messages().send(userId=self._user, body=metadata or None, media_body=media)
+            return self._messages().send(
+                userId=self._user, body={**metadata, "raw": convert.b64url_encode(raw)}
+            )
+
+        answer = self._exec.call(
+            make,
+            Target.of("Sending", rfc822_message_id=message_id),
+            idempotent=False,
+            reconcile=lambda: self._find_by_message_id(message_id),
+        )
+        return convert.ref_from_json(answer)
+
+    def _find_by_message_id(self, message_id: str) -> JSON | None:
+        listing = self._exec.call(
+            lambda: self._messages().list(
+                userId=self._user, q=f"rfc822msgid:{message_id.strip('<>')}", includeSpamTrash=True
+            ),
+            Target.of("Search", rfc822_message_id=message_id),
+        )
+        found = listing.get("messages", [])
+        return dict(found[0]) if found else None
+
+    def modify_message(
+        self, message_id: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> MessageRef:
+        answer = self._exec.call(
+            lambda: self._messages().modify(
+                userId=self._user,
+                id=message_id,
+                body={"addLabelIds": list(add), "removeLabelIds": list(remove)},
+            ),
+            Target.of("Message", email_id=message_id),
+        )
+        return convert.ref_from_json(answer)
+
+    def batch_modify(
+        self, message_ids: Sequence[str], *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        for start in range(0, len(message_ids), 1000):  # Gmail's cap on ids per call
+            chunk = list(message_ids[start : start + 1000])
+            body = {"ids": chunk, "addLabelIds": list(add), "removeLabelIds": list(remove)}
+            self._exec.call(
+                partial(self._messages().batchModify, userId=self._user, body=body),
+                Target.of("Messages", email_ids=chunk),
+            )
+
+    def trash_message(self, message_id: str) -> MessageRef:
+        answer = self._exec.call(
+            lambda: self._messages().trash(userId=self._user, id=message_id),
+            Target.of("Message", email_id=message_id),
+        )
+        return convert.ref_from_json(answer)
+
+    def untrash_message(self, message_id: str) -> MessageRef:
+        answer = self._exec.call(
+            lambda: self._messages().untrash(userId=self._user, id=message_id),
+            Target.of("Message", email_id=message_id),
+        )
+        return convert.ref_from_json(answer)
+
+    def get_attachment(self, message_id: str, attachment_id: str) -> bytes:
+        answer = self._exec.call(
+            lambda: (
+                self._messages().attachments().get(userId=self._user, messageId=message_id, id=attachment_id)
+            ),
+            Target.of("Attachment", attachment_id=attachment_id, email_id=message_id),
+        )
+        return convert.b64url_decode(answer.get("data", ""))
+
+    def _complete(self, messages: list[Message]) -> list[Message]:
+        """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference."""
+        wanted: list[tuple[int, MimePart]] = []
+        for index, message in enumerate(messages):
+            parts = mime.body_parts_to_fetch(message.payload)
+            parts += [
+                p
+                for p in message.payload.walk()
+                if p.mime_type == "message/rfc822" and not p.parts and p.attachment_id
+            ]
+            wanted.extend((index, part) for part in parts)
+        if not wanted:
+            return messages
+        answers = self._exec.batch(
+            [partial(self._attachment_request, messages[i].id, part.attachment_id) for i, part in wanted],
+            [
+                Target.of("Attachment", attachment_id=p.attachment_id, email_id=messages[i].id)
+                for i, p in wanted
+            ],
+        )
+        replacements: dict[int, dict[str, MimePart]] = {}
+        for (index, part), answer in zip(wanted, answers, strict=True):
+            if isinstance(answer, GmailMcpError):
+                continue  # shown as an attachment without its text, rather than failing the read
+            data = convert.b64url_decode(answer.get("data", ""))
+            if part.mime_type == "message/rfc822":
+                inner = mime.parse_rfc822(data)
+                filled = part.model_copy(update={"parts": (inner,)})
+            else:
+                filled = part.model_copy(update={"data": data})
+            replacements.setdefault(index, {})[part.part_id] = filled
+        return [
+            m.model_copy(update={"payload": _replace_parts(m.payload, replacements[i])})
+            if i in replacements
+            else m
+            for i, m in enumerate(messages)
+        ]
+
+    # -- threads ---------------------------------------------------------------------------
+
+    def list_threads(
+        self, query: str = "", *, max_results: int = 20, page_token: str | None = None
+    ) -> ThreadPage:
+        listing = self._exec.call(
+            lambda: self._threads().list(
+                userId=self._user,
+                q=query or None,
+                maxResults=_page_size(max_results),
+                pageToken=page_token or None,
+            ),
+            Target.of("Search", query=query or None),
+        )
+        return ThreadPage(
+            threads=tuple(
+                ThreadSummary(id=t["id"], snippet=convert.snippet(t.get("snippet", "")))
+                for t in listing.get("threads", [])
+            ),
+            next_page_token=listing.get("nextPageToken"),
+            result_size_estimate=int(listing.get("resultSizeEstimate") or 0),
+        )
+
+    def get_thread(self, thread_id: str, *, headers_only: bool = False) -> Thread:
+        """A whole conversation, oldest first, in one request (only headers when `headers_only`)."""
+        answer = self._exec.call(
+            lambda: self._threads().get(
+                userId=self._user,
+                id=thread_id,
+                format="metadata" if headers_only else "full",
+                metadataHeaders=list(convert.THREADING_HEADERS) if headers_only else None,
+            ),
+            Target.of("Thread", thread_id=thread_id),
+        )
+        thread = convert.thread_from_json(answer)
+        if headers_only:
+            return thread
+        return thread.model_copy(update={"messages": tuple(self._complete(list(thread.messages)))})
+
+    # -- drafts ----------------------------------------------------------------------------
+
+    def list_drafts(
+        self, *, query: str = "", max_results: int = 10, page_token: str | None = None
+    ) -> DraftPage:
+        """One page of drafts with their messages' details: one list call plus one batch."""
+        listing = self._exec.call(
+            lambda: self._drafts().list(
+                userId=self._user,
+                q=query or None,
+                maxResults=_page_size(max_results),
+                pageToken=page_token or None,
+            ),
+            Target.of("Drafts", query=query or None),
+        )
+        items = listing.get("drafts", [])
+        summaries = {s.id: s for s in self.get_summaries([d["message"]["id"] for d in items])}
+        drafts = [
+            Draft(id=d["id"], message=summaries[d["message"]["id"]])
+            for d in items
+            if d["message"]["id"] in summaries
+        ]
+        return DraftPage(
+            drafts=tuple(drafts),
+            next_page_token=listing.get("nextPageToken"),
+            result_size_estimate=int(listing.get("resultSizeEstimate") or 0),
+        )
+
+    def get_draft(self, draft_id: str) -> Draft:
+        """A draft with its whole message (`Draft.message` is a `Message`)."""
+        answer = self._exec.call(
+            lambda: self._drafts().get(userId=self._user, id=draft_id, format="full"),
+            Target.of("Draft", draft_id=draft_id),
+        )
+        message = self._complete([convert.message_from_json(answer["message"])])[0]
+        return Draft(id=answer["id"], message=message)
+
+    def create_draft(self, raw: bytes, *, thread_id: str | None = None) -> Draft:
+        raw, message_id = _with_message_id(raw)
+        message: JSON = {"raw": convert.b64url_encode(raw), **({"threadId": thread_id} if thread_id else {})}
+        answer = self._exec.call(
+            lambda: self._drafts().create(userId=self._user, body={"message": message}),
+            Target.of("Draft", rfc822_message_id=message_id),
+            idempotent=False,
+            reconcile=lambda: self._find_draft(message_id),
+        )
+        return convert.draft_from_json(answer)
+
+    def _find_draft(self, message_id: str) -> JSON | None:
+        listing = self._exec.call(
+            lambda: self._drafts().list(userId=self._user, q=f"rfc822msgid:{message_id.strip('<>')}"),
+            Target.of("Drafts", rfc822_message_id=message_id),
+        )
+        found = listing.get("drafts", [])
+        return dict(found[0]) if found else None
+
+    def update_draft(self, draft_id: str, raw: bytes, *, thread_id: str | None = None) -> Draft:
+        raw, _ = _with_message_id(raw)
+        message: JSON = {"raw": convert.b64url_encode(raw), **({"threadId": thread_id} if thread_id else {})}
+        answer = self._exec.call(
+            lambda: self._drafts().update(
+                userId=self._user, id=draft_id, body={"id": draft_id, "message": message}
+            ),
+            Target.of("Draft", draft_id=draft_id),
+        )
+        return convert.draft_from_json(answer)
+
+    def send_draft(self, draft_id: str) -> MessageRef:
+        """Send a draft at most once (found by its Message-ID after an ambiguous failure)."""
+        draft = self._exec.call(
+            lambda: self._drafts().get(userId=self._user, id=draft_id, format="metadata"),
+            Target.of("Draft", draft_id=draft_id),
+        )
+        message_id = convert.message_from_json(draft["message"]).rfc822_message_id
+        answer = self._exec.call(
+            lambda: self._drafts().send(userId=self._user, body={"id": draft_id}),
+            Target.of("Draft", draft_id=draft_id),
+            idempotent=False,
+            reconcile=(lambda: self._find_by_message_id(message_id)) if message_id else None,
+        )
+        return convert.ref_from_json(answer)
+
+    def delete_draft(self, draft_id: str) -> None:
+        self._exec.call(
+            lambda: self._drafts().delete(userId=self._user, id=draft_id),
+            Target.of("Draft", draft_id=draft_id),
+            missing_ok=True,
+        )
+
+    # -- labels ----------------------------------------------------------------------------
+
+    def list_labels(self) -> list[Label]:
+        """Every label; cached for the life of the process, refreshed after a label change."""
+        with self._labels_lock:
+            if self._labels is None:
+                answer = self._exec.call(
+                    lambda: self._labels_api().list(userId=self._user), Target.of("Labels")
+                )
+                self._labels = [convert.label_from_json(label) for label in answer.get("labels", [])]
+            return list(self._labels)
+
+    def _forget_labels(self) -> None:
+        with self._labels_lock:
+            self._labels = None
+
+    def get_label(self, label_id: str) -> Label:
+        """One label with its message counts."""
+        answer = self._exec.call(
+            lambda: self._labels_api().get(userId=self._user, id=label_id),
+            Target.of("Label", label_id=label_id),
+        )
+        return convert.label_from_json(answer)
+
+    def resolve_label(self, name_or_id: str) -> Label:
+        """A label by id, or by name (case-insensitive).
+
+        Raises:
+            NotFoundError: no label has that id or name; the details list the names there are.
+        """
+        labels = self.list_labels()
+        wanted = name_or_id.strip()
+        for label in labels:
+            if label.id == wanted:
+                return label
+        for label in labels:
+            if label.name.casefold() == wanted.casefold():
+                return label
+        raise NotFoundError(
+            f"No label is called {wanted!r}. Use list-labels to see the labels there are.",
+            label=wanted,
+            available=sorted(label.name for label in labels if label.type == "user"),
+        )
+
+    def create_label(
+        self, name: str, *, text_color: str | None = None, background_color: str | None = None
+    ) -> Label:
+        body: JSON = {"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}
+        if text_color or background_color:
+            body["color"] = {"textColor": text_color, "backgroundColor": background_color}
+        try:
+            answer = self._exec.call(
+                lambda: self._labels_api().create(userId=self._user, body=body),
+                Target.of("Label", label=name),
+                idempotent=False,
+                reconcile=lambda: self._find_label_json(name),
+            )
+        finally:
+            self._forget_labels()
+        return convert.label_from_json(answer)
+
+    def _find_label_json(self, name: str) -> JSON | None:
+        self._forget_labels()
+        for label in self.list_labels():
+            if label.name.casefold() == name.casefold():
+                return {"id": label.id, "name": label.name, "type": label.type}
+        return None
+
+    def update_label(
+        self,
+        label_id: str,
+        *,
+        name: str | None = None,
+        text_color: str | None = None,
+        background_color: str | None = None,
+    ) -> Label:
+        body: JSON = {"name": name} if name else {}
+        if text_color or background_color:
+            body["color"] = {"textColor": text_color, "backgroundColor": background_color}
+        if not body:
+            raise InvalidParamsError("Nothing to change: give a new name or colours.", label_id=label_id)
+        try:
+            answer = self._exec.call(
+                lambda: self._labels_api().patch(userId=self._user, id=label_id, body=body),
+                Target.of("Label", label_id=label_id),
+            )
+        finally:
+            self._forget_labels()
+        return convert.label_from_json(answer)
+
+    def delete_label(self, label_id: str) -> None:
+        try:
+            self._exec.call(
+                lambda: self._labels_api().delete(userId=self._user, id=label_id),
+                Target.of("Label", label_id=label_id),
+                missing_ok=True,
+            )
+        finally:
+            self._forget_labels()
+
+    # -- account ---------------------------------------------------------------------------
+
+    def get_profile(self) -> Profile:
+        answer = self._exec.call(
+            lambda: self._service.users().getProfile(userId=self._user), Target.of("Profile")
+        )
+        return convert.profile_from_json(answer)
+
+
+def _page_size(requested: int) -> int:
+    return max(1, min(int(requested), MAX_PAGE))
+
+
+def _present(answers: list[Any]) -> list[JSON]:
+    """Batch answers without the messages that vanished between list and get; other errors raise."""
+    present = []
+    for answer in answers:
+        if isinstance(answer, NotFoundError):
+            continue
+        if isinstance(answer, GmailMcpError):
+            raise answer
+        present.append(answer)
+    return present
+
+
+def _replace_parts(part: MimePart, replacements: dict[str, MimePart]) -> MimePart:
+    if part.part_id in replacements:
+        return replacements[part.part_id]
+    if not part.parts:
+        return part
+    return part.model_copy(update={"parts": tuple(_replace_parts(p, replacements) for p in part.parts)})

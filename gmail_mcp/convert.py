@@ -1,0 +1,183 @@
+"""Gmail API JSON → domain models. The only module that knows Gmail's field names."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from gmail_mcp.mime import clean_text, decode_header
+from gmail_mcp.models import (
+    Draft,
+    Header,
+    Label,
+    Message,
+    MessageRef,
+    MessageSummary,
+    MimePart,
+    Profile,
+    Thread,
+)
+
+# What a list needs of each message (format=metadata keeps the answer small).
+SUMMARY_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Content-Type")
+# What a reply needs of the message it answers.
+THREADING_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "References", "In-Reply-To")
+
+JSON = dict[str, Any]
+
+
+def snippet(text: str) -> str:
+    """Gmail's snippets carry HTML entities (&#39;); the model wants the characters."""
+    return clean_text(html.unescape(text))
+
+
+def b64url_decode(data: str) -> bytes:
+    """Gmail's base64url, with or without padding; never raises."""
+    try:
+        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii")
+
+
+def part_from_json(part: JSON) -> MimePart:
+    body = part.get("body") or {}
+    data = body.get("data")
+    return MimePart(
+        part_id=part.get("partId", ""),
+        mime_type=(part.get("mimeType") or "text/plain").lower(),
+        filename=decode_header(part.get("filename") or ""),
+        headers=tuple(
+            Header(name=h.get("name", ""), value=h.get("value", "")) for h in part.get("headers", [])
+        ),
+        size=int(body.get("size") or 0),
+        data=b64url_decode(data) if data is not None else None,
+        attachment_id=body.get("attachmentId"),
+        parts=tuple(part_from_json(child) for child in part.get("parts", [])),
+    )
+
+
+def _headers(payload: JSON) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for header in payload.get("headers", []):
+        found.setdefault(header.get("name", "").lower(), header.get("value", ""))
+    return found
+
+
+def _internal_date(message: JSON) -> datetime | None:
+    raw = message.get("internalDate")
+    if raw is None:
+        return None
+    try:
+        return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _looks_like_attachments(content_type: str, payload: JSON) -> bool:
+    """Has-attachments from headers alone (format=metadata has no MIME tree).
+
+    multipart/mixed is how mail carries attachments; a message whose root is a file (a PDF
+    sent bare) counts too. multipart/alternative and multipart/related (inline images) do not.
+    """
+    mime_type = (content_type.split(";", 1)[0].strip() or payload.get("mimeType", "")).lower()
+    if mime_type in ("multipart/mixed", "multipart/report"):
+        return True
+    return bool(mime_type) and not mime_type.startswith(("text/", "multipart/"))
+
+
+def _tree_has_attachments(part: MimePart) -> bool:
+    for node in part.walk()[1:] if part.parts else ():
+        disposition = (node.header("Content-Disposition") or "").lower()
+        if node.filename or disposition.startswith("attachment") or node.mime_type == "message/rfc822":
+            return True
+    return False
+
+
+def summary_from_json(message: JSON) -> MessageSummary:
+    payload = message.get("payload") or {}
+    headers = _headers(payload)
+    return MessageSummary(
+        id=message["id"],
+        thread_id=str(message.get("threadId") or message["id"]),
+        subject=decode_header(headers.get("subject")),
+        sender=decode_header(headers.get("from")),
+        to=decode_header(headers.get("to")),
+        cc=decode_header(headers.get("cc")),
+        date=decode_header(headers.get("date")),
+        snippet=snippet(message.get("snippet", "")),
+        label_ids=tuple(message.get("labelIds", [])),
+        internal_date=_internal_date(message),
+        size_estimate=int(message.get("sizeEstimate") or 0),
+        has_attachments=_looks_like_attachments(headers.get("content-type", ""), payload),
+    )
+
+
+def message_from_json(message: JSON) -> Message:
+    summary = summary_from_json(message)
+    payload_json = message.get("payload") or {}
+    headers = _headers(payload_json)
+    payload = part_from_json(payload_json) if payload_json else MimePart()
+    has_attachments = _tree_has_attachments(payload) if payload.parts else summary.has_attachments
+    return Message(
+        **summary.model_dump(exclude={"has_attachments"}),
+        has_attachments=has_attachments,
+        bcc=decode_header(headers.get("bcc")),
+        rfc822_message_id=headers.get("message-id", "").strip(),
+        in_reply_to=headers.get("in-reply-to", "").strip(),
+        references=" ".join(headers.get("references", "").split()),
+        payload=payload,
+    )
+
+
+def ref_from_json(message: JSON) -> MessageRef:
+    return MessageRef(
+        id=message["id"],
+        thread_id=str(message.get("threadId") or message["id"]),
+        label_ids=tuple(message.get("labelIds", [])),
+    )
+
+
+def draft_from_json(draft: JSON) -> Draft:
+    message = draft.get("message") or {}
+    summary = summary_from_json({"id": message.get("id", ""), **message})
+    return Draft(id=draft["id"], message=summary)
+
+
+def thread_from_json(thread: JSON) -> Thread:
+    return Thread(
+        id=thread["id"],
+        snippet=snippet(thread.get("snippet", "")),
+        messages=tuple(message_from_json(m) for m in thread.get("messages", [])),
+    )
+
+
+def label_from_json(label: JSON) -> Label:
+    color = label.get("color") or {}
+    kind = "system" if label.get("type") == "system" else "user"
+    return Label(
+        id=label["id"],
+        name=str(label.get("name") or label["id"]),
+        type=cast(Literal["system", "user"], kind),
+        message_list_visibility=label.get("messageListVisibility"),
+        label_list_visibility=label.get("labelListVisibility"),
+        text_color=color.get("textColor"),
+        background_color=color.get("backgroundColor"),
+        messages_total=label.get("messagesTotal"),
+        messages_unread=label.get("messagesUnread"),
+    )
+
+
+def profile_from_json(profile: JSON) -> Profile:
+    return Profile(
+        email_address=profile.get("emailAddress", ""),
+        messages_total=int(profile.get("messagesTotal") or 0),
+        threads_total=int(profile.get("threadsTotal") or 0),
+        history_id=str(profile.get("historyId", "")),
+    )

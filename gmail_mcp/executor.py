@@ -1,0 +1,312 @@
+"""Runs Gmail calls: pacing, retries, batches, reconciliation, and the one error boundary.
+
+Every Google client request goes through `Executor.call` or `Executor.batch`. Here quota units
+are reserved before a call starts, retryable failures are retried with backoff, a call that must
+not be repeated blindly (a send) is first looked for, and every lower-level exception becomes a
+`GmailMcpError`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.auth import exceptions as auth_exceptions
+from googleapiclient.errors import HttpError
+
+from gmail_mcp import scopes
+from gmail_mcp.errors import (
+    AuthError,
+    GmailMcpError,
+    InvalidParamsError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    UpstreamError,
+)
+from gmail_mcp.quota import QuotaLimiter, units_for
+from gmail_mcp.retry import Attempts, Backoff, Failure, classify_http, classify_transport
+from gmail_mcp.transport import HttpFactory
+
+JSON = dict[str, Any]
+MAX_BATCH = 50  # Google accepts 100 calls per batch but advises at most 50.
+
+INVALID_GRANT_HELP = (
+    "Google refused to renew the saved Gmail login (invalid_grant: the refresh token has expired "
+    "or was revoked). Likely causes: the Google Cloud app is in 'Testing' publishing status, where "
+    "Google expires refresh tokens after 7 days (publish it: Google Cloud console > APIs & Services "
+    "> OAuth consent screen > Publish app, then log in again); access was removed at "
+    "https://myaccount.google.com/permissions; the account password changed; the token went unused "
+    "for 6 months; or the computer's clock is wrong. Run `gmail-mcp auth` to log in again."
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a call is about, for error messages and details: Target("Message", email_id="...")."""
+
+    what: str = "Resource"
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, what: str, **details: Any) -> Target:
+        return cls(what, details)
+
+    def describe(self) -> str:
+        ident = next(iter(self.details.values()), None)
+        return f"{self.what} {ident}" if ident else self.what
+
+
+class Executor:
+    """Executes Google client requests with one `Http` per thread and a cap on calls in flight."""
+
+    def __init__(
+        self,
+        http_factory: HttpFactory,
+        new_batch: Callable[[], Any],
+        *,
+        backoff: Backoff,
+        limiter: QuotaLimiter,
+        max_in_flight: int = 10,
+    ) -> None:
+        self._factory = http_factory
+        self._new_batch = new_batch
+        self._backoff = backoff
+        self._limiter = limiter
+        self._local = threading.local()
+        self._in_flight = threading.BoundedSemaphore(max_in_flight)
+
+    def _http(self, *, no_replay: bool) -> Any:
+        if no_replay:
+            # A fresh connection: a lost answer is reported, never silently re-sent.
+            return self._factory(no_replay=True)
+        http = getattr(self._local, "http", None)
+        if http is None:
+            http = self._local.http = self._factory()
+        return http
+
+    def call(
+        self,
+        make: Callable[[], Any],
+        target: Target,
+        *,
+        idempotent: bool = True,
+        reconcile: Callable[[], JSON | None] | None = None,
+        missing_ok: bool = False,
+    ) -> Any:
+        """Execute the request `make()` builds, retrying what may be retried.
+
+        A non-idempotent call that fails ambiguously (5xx, timeout, lost answer) is never
+        repeated blindly: `reconcile()` looks for its effect first and its result is returned
+        when found. `missing_ok` makes a 404 after an ambiguous attempt a success (a delete
+        whose answer was lost).
+
+        Raises:
+            GmailMcpError: the translated failure, once retries are spent.
+        """
+        attempts = self._backoff.start()
+        ambiguous_before = False
+        while True:
+            request = make()
+            method = request.methodId
+            self._limiter.acquire(units_for(method))
+            try:
+                with self._in_flight:
+                    return request.execute(http=self._http(no_replay=not idempotent), num_retries=0)
+            except Exception as exc:
+                failure = _classify(exc, target)
+                if missing_ok and failure.status == 404 and ambiguous_before:
+                    return None
+                if failure.ambiguous and not idempotent:
+                    can_retry = attempts.wait_before_retry(failure)
+                    found = reconcile() if reconcile else None
+                    if found is not None:
+                        return found
+                    if reconcile is None:
+                        raise UpstreamError(
+                            f"Gmail did not confirm the change to {target.describe()} ({_brief(failure)}); "
+                            "it may or may not have happened. Check before trying again.",
+                            **target.details,
+                        ) from exc
+                    if not can_retry:
+                        raise _to_error(failure, target, method, attempts) from exc
+                    continue
+                ambiguous_before = ambiguous_before or failure.ambiguous
+                if not attempts.wait_before_retry(failure):
+                    raise _to_error(failure, target, method, attempts) from exc
+
+    def batch(self, makers: Sequence[Callable[[], Any]], targets: Sequence[Target]) -> list[Any]:
+        """Execute idempotent requests in HTTP batches of at most 50; retry only failed parts.
+
+        Returns one entry per request, in order: the JSON answer or the `GmailMcpError` for it.
+        """
+        results: list[Any] = [None] * len(makers)
+        pending = list(range(len(makers)))
+        attempts = self._backoff.start()
+        while pending:
+            failures: dict[int, Failure] = {}
+            requests = {i: makers[i]() for i in pending}
+            size = self._chunk_size(requests)
+            for start in range(0, len(pending), size):
+                chunk = pending[start : start + size]
+                self._run_chunk({i: requests[i] for i in chunk}, targets, results, failures)
+            if not failures:
+                break
+            # Wait as the slowest-to-recover failure asks; then retry just those parts.
+            worst = max(failures.values(), key=lambda f: f.retry_after or 0.0)
+            if not attempts.wait_before_retry(worst):
+                for i, failure in failures.items():
+                    results[i] = _to_error(failure, targets[i], requests[i].methodId, attempts)
+                break
+            pending = sorted(failures)
+        return results
+
+    def _chunk_size(self, requests: Mapping[int, Any]) -> int:
+        dearest = max(units_for(r.methodId) for r in requests.values())
+        # A batch's units must fit in one quota window, or the limiter could never grant it.
+        return max(1, min(MAX_BATCH, self._limiter.units_per_minute // dearest))
+
+    def _run_chunk(
+        self,
+        requests: Mapping[int, Any],
+        targets: Sequence[Target],
+        results: list[Any],
+        failures: dict[int, Failure],
+    ) -> None:
+        answered: dict[int, tuple[Any, Exception | None]] = {}
+
+        def collect(request_id: str, response: Any, exception: Exception | None) -> None:
+            answered[int(request_id)] = (response, exception)
+
+        batch = self._new_batch()
+        for i, request in requests.items():
+            batch.add(request, callback=collect, request_id=str(i))
+        self._limiter.acquire(sum(units_for(r.methodId) for r in requests.values()))
+        try:
+            with self._in_flight:
+                batch.execute(http=self._http(no_replay=False))
+        except Exception as exc:
+            for i in requests:
+                failure = _classify(exc, targets[i])
+                if failure.retryable:
+                    failures[i] = failure
+                else:
+                    results[i] = _to_error(failure, targets[i], requests[i].methodId, None)
+            return
+        for i, request in requests.items():
+            response, exception = answered.get(
+                i, (None, UpstreamError("Gmail's batch answer omitted a part"))
+            )
+            if exception is None:
+                results[i] = response
+                continue
+            failure = _classify(exception, targets[i])
+            if failure.retryable:
+                failures[i] = failure
+            else:
+                results[i] = _to_error(failure, targets[i], request.methodId, None)
+
+
+def _classify(exc: Exception, target: Target) -> Failure:
+    """A Failure for what may be retried; raises at once for what never can be."""
+    if isinstance(exc, GmailMcpError):
+        raise exc
+    if isinstance(exc, HttpError):
+        reason, message = _error_reason(exc)
+        return classify_http(exc.resp.status, reason, message, exc.resp.get("retry-after"))
+    if isinstance(exc, auth_exceptions.RefreshError):
+        if "invalid_grant" in str(exc):
+            raise AuthError(INVALID_GRANT_HELP, cause="invalid_grant") from exc
+        raise AuthError(
+            f"Could not renew the saved Gmail login ({exc}). Run `gmail-mcp auth` to log in again."
+        ) from exc
+    if isinstance(exc, auth_exceptions.TransportError):
+        return Failure(True, False, message=f"could not reach Google's token service: {exc}")
+    failure = classify_transport(exc)
+    if failure is None:
+        raise exc
+    return failure
+
+
+def _error_reason(exc: HttpError) -> tuple[str, str]:
+    """(reason, message) from Google's error JSON, tolerating other bodies."""
+    try:
+        error = json.loads(exc.content.decode("utf-8", "replace")).get("error", {})
+    except (ValueError, AttributeError):
+        return "", str(getattr(exc, "reason", "") or "")
+    if not isinstance(error, dict):
+        return "", str(error)
+    details = error.get("errors") or [{}]
+    reason = details[0].get("reason", "") if isinstance(details[0], dict) else ""
+    return reason or error.get("status", ""), error.get("message", "")
+
+
+def _brief(failure: Failure) -> str:
+    if failure.status:
+        return f"HTTP {failure.status}{' ' + failure.reason if failure.reason else ''}"
+    return failure.message or "no answer"
+
+
+def _to_error(failure: Failure, target: Target, method: str, attempts: Attempts | None) -> GmailMcpError:
+    details = dict(target.details)
+    status = failure.status
+    tries = f" after {attempts.retries + 1} attempts" if attempts and attempts.retries else ""
+    if failure.sending_cap_until:
+        return QuotaExceededError(
+            f"Gmail's daily sending limit is reached; sending works again after {failure.sending_cap_until}. "
+            "Nothing was sent.",
+            retry_after=failure.sending_cap_until,
+            **details,
+        )
+    if status == 404:
+        return NotFoundError(
+            f"{target.describe()} was not found in Gmail: it may have been deleted, or the id is wrong.",
+            **details,
+        )
+    if status == 400 and "invalid id" in failure.message.lower():
+        return InvalidParamsError(f"{target.describe()}: that is not a valid Gmail id.", **details)
+    if status == 401:
+        return AuthError(
+            "Gmail rejected the saved login (401). Run `gmail-mcp auth` to log in again.", **details
+        )
+    if status == 403 and failure.reason in ("insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"):
+        needed = scopes.METHOD_SCOPE.get(method, scopes.MODIFY)
+        return PermissionDeniedError(
+            f"The saved Gmail login does not grant {scopes.short_name(needed)}, which this needs. "
+            "Run `gmail-mcp auth` to grant it (without --read-only).",
+            required_scope=needed,
+            **details,
+        )
+    if status == 403 and failure.reason == "dailyLimitExceeded":
+        return QuotaExceededError(
+            "The Google Cloud project's daily Gmail API quota is used up; it resets at midnight "
+            "Pacific time.",
+            **details,
+        )
+    if status == 429 or (status == 403 and failure.reason in ("rateLimitExceeded", "userRateLimitExceeded")):
+        return QuotaExceededError(
+            f"Gmail's rate limit kept refusing{tries}; wait a minute and try again.",
+            retry_after_seconds=failure.retry_after,
+            **details,
+        )
+    if status == 403:
+        return PermissionDeniedError(f"Gmail refused: {failure.message or failure.reason}.", **details)
+    if status == 413:
+        return InvalidParamsError("The message is too large for Gmail (35 MB at most).", **details)
+    if status is not None and status < 500:
+        return InvalidParamsError(
+            f"Gmail rejected the request: {failure.message or failure.reason}.", **details
+        )
+    if status is not None:
+        return UpstreamError(
+            f"Gmail kept failing (HTTP {status}{' ' + failure.reason if failure.reason else ''}){tries}; "
+            "try again in a minute.",
+            **details,
+        )
+    return UpstreamError(
+        f"Could not reach Gmail ({failure.message}){tries}; check the network connection and try again.",
+        **details,
+    )

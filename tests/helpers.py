@@ -1,0 +1,54 @@
+"""Test helpers shared across test modules: talking to the sandbox's control endpoints, building clients."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+from google.oauth2.credentials import Credentials
+
+from gmail_mcp.client import GmailClient
+from gmail_mcp.quota import QuotaLimiter
+from gmail_mcp.retry import Backoff
+from gmail_mcp.transport import authorized_http_factory
+
+
+def control(sandbox: Any, path: str, body: Any = None, method: str = "POST") -> Any:
+    data = json.dumps(body).encode() if body is not None else b""
+    request = urllib.request.Request(
+        sandbox.url + path,
+        data=data if method != "GET" else None,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    return json.loads(text) if text else None
+
+
+def inject(sandbox: Any, **fault: Any) -> None:
+    """The next matching Gmail calls fail as described (see DESIGN.md, POST /__sandbox/faults)."""
+    control(sandbox, "/__sandbox/faults", fault)
+
+
+def reset_stats(sandbox: Any) -> None:
+    control(sandbox, "/__sandbox/reset", {})
+
+
+def make_client(
+    sandbox: Any,
+    clock: Any,
+    *,
+    rand: Any = lambda: 0.5,
+    units_per_minute: int = 6000,
+    credentials: Credentials | None = None,
+    **backoff: Any,
+) -> GmailClient:
+    """A GmailClient on the sandbox whose waiting happens on the fake clock."""
+    return GmailClient(
+        authorized_http_factory(credentials or Credentials(token="test")),
+        api_root=sandbox.url,
+        backoff=Backoff(clock=clock, sleep=clock.sleep, rand=rand, **backoff),
+        limiter=QuotaLimiter(units_per_minute, clock=clock, sleep=clock.sleep),
+    )

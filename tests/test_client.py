@@ -1,0 +1,330 @@
+"""GmailClient against the sandbox over real HTTP: request counts, quota, retries, no duplicate sends."""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from google.oauth2.credentials import Credentials
+
+from gmail_mcp.errors import (
+    InvalidParamsError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    UpstreamError,
+)
+from gmail_mcp.models import Message
+from gmail_mcp.scopes import READONLY
+from tests.helpers import control, inject, make_client, reset_stats
+
+
+def raw_email(
+    subject: str, to: str = "friend@example.org", body: str = "Hello there.", size: int = 0
+) -> bytes:
+    message = email.message.EmailMessage(policy=email.policy.SMTP)
+    message["From"] = "you@example.com"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = email.utils.make_msgid(domain="test.example")
+    message.set_content(body + ("x" * size))
+    return message.as_bytes()
+
+
+def biggest_thread(mailbox: Any) -> tuple[str, int]:
+    thread_id, size = Counter(m.thread_id for m in mailbox.all_messages()).most_common(1)[0]
+    return thread_id, size
+
+
+def sent_with_subject(sandbox: Any, client: Any, subject: str) -> int:
+    return len(client.list_messages(f'in:sent subject:"{subject}"', max_results=50).messages)
+
+
+@pytest.fixture
+def client(sandbox: Any, fake_clock: Any) -> Any:
+    return make_client(sandbox, fake_clock)
+
+
+@pytest.fixture
+def sandbox_factory(mailbox: Any, fake_clock: Any) -> Any:
+    """Starts sandboxes with other settings (a lower quota) on the shared fake clock."""
+    from gmail_mcp.sandbox import SandboxServer
+
+    started: list[Any] = []
+
+    def start(**options: Any) -> Any:
+        server = SandboxServer(mailbox, port=0, clock=fake_clock, **options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def test_listing_20_with_details_costs_two_requests_and_105_units(sandbox: Any, client: Any) -> None:
+    reset_stats(sandbox)
+    page = client.list_messages("in:inbox", max_results=20)
+    stats = sandbox.stats()
+    assert len(page.messages) == 20
+    assert (stats["requests"], stats["quota_units"]) == (2, 105)
+    assert stats["by_method"] == {"gmail.users.messages.list": 1, "gmail.users.messages.get": 20}
+    assert all(m.subject and m.sender and m.date for m in page.messages)
+
+
+def test_a_50_message_listing_is_still_one_batch(sandbox: Any, client: Any) -> None:
+    reset_stats(sandbox)
+    page = client.list_messages("in:anywhere", max_results=50)
+    stats = sandbox.stats()
+    assert len(page.messages) == 50
+    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (2, 1, 5 + 5 * 50)
+    assert page.next_page_token
+
+
+def test_reading_a_ten_message_thread_costs_one_request(sandbox: Any, mailbox: Any, client: Any) -> None:
+    thread_id, size = biggest_thread(mailbox)
+    assert size == 10
+    reset_stats(sandbox)
+    thread = client.get_thread(thread_id)
+    assert sandbox.stats()["requests"] == 1
+    assert len(thread.messages) == 10
+    assert all(isinstance(m, Message) and m.payload.walk() for m in thread.messages)
+
+
+def test_pages_follow_each_other_without_overlap(client: Any) -> None:
+    first = client.list_messages("in:anywhere", max_results=30)
+    second = client.list_messages("in:anywhere", max_results=30, page_token=first.next_page_token)
+    assert not {m.id for m in first.messages} & {m.id for m in second.messages}
+
+
+def test_a_call_meeting_three_503s_succeeds_after_the_exact_backoff(sandbox: Any, fake_clock: Any) -> None:
+    client = make_client(sandbox, fake_clock, rand=lambda: 0.5, base=1.0, cap=32.0)
+    slept: list[float] = []
+    sleep = fake_clock.sleep
+    client._exec._backoff.sleep = lambda s: (slept.append(s), sleep(s))  # record what the policy sleeps
+    inject(sandbox, status=503, count=3, method="gmail.users.getProfile", reason="backendError")
+    reset_stats(sandbox)
+    profile = client.get_profile()
+    assert profile.email_address == "you@example.com"
+    assert slept == [0.5, 1.0, 2.0]
+    assert sandbox.stats()["by_method"]["gmail.users.getProfile"] == 4
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "error"),
+    [(404, "notFound", NotFoundError), (400, "invalidArgument", InvalidParamsError)],
+)
+def test_client_errors_are_tried_once(
+    sandbox: Any, client: Any, status: int, reason: str, error: type
+) -> None:
+    inject(sandbox, status=status, count=5, method="gmail.users.getProfile", reason=reason)
+    reset_stats(sandbox)
+    with pytest.raises(error):
+        client.get_profile()
+    assert sandbox.stats()["by_method"]["gmail.users.getProfile"] == 1
+    control(sandbox, "/__sandbox/faults", method="DELETE")
+
+
+def test_an_unknown_message_is_not_found_with_its_id(client: Any) -> None:
+    with pytest.raises(NotFoundError) as raised:
+        client.get_message("ffffffffffffffff")
+    assert raised.value.details == {"email_id": "ffffffffffffffff"}
+
+
+def test_a_malformed_id_is_invalid_params(client: Any) -> None:
+    with pytest.raises(InvalidParamsError):
+        client.get_message("not-an-id!")
+
+
+def test_a_5xx_storm_that_outlasts_the_retries_is_an_upstream_error(sandbox: Any, fake_clock: Any) -> None:
+    client = make_client(sandbox, fake_clock, max_attempts=3)
+    inject(sandbox, status=503, count=10, method="gmail.users.labels.list")
+    with pytest.raises(UpstreamError):
+        client.list_labels()
+    assert sandbox.stats()["by_method"]["gmail.users.labels.list"] == 3
+
+
+def test_only_failed_batch_parts_are_retried(sandbox: Any, client: Any) -> None:
+    ids = [m.id for m in client.list_messages("in:inbox", max_results=20).messages]
+    inject(sandbox, status=503, count=3, method="gmail.users.messages.get")
+    reset_stats(sandbox)
+    summaries = client.get_summaries(ids)
+    stats = sandbox.stats()
+    assert [s.id for s in summaries] == ids
+    assert (stats["batch_requests"], stats["batch_parts"]) == (2, 23)
+
+
+def test_a_rate_limited_batch_part_waits_as_retry_after_asks(
+    sandbox: Any, client: Any, fake_clock: Any
+) -> None:
+    ids = [m.id for m in client.list_messages("in:inbox", max_results=5).messages]
+    inject(
+        sandbox,
+        status=429,
+        count=1,
+        method="gmail.users.messages.get",
+        reason="rateLimitExceeded",
+        retry_after=7,
+    )
+    before = fake_clock()
+    assert len(client.get_summaries(ids)) == 5
+    assert fake_clock() - before >= 7
+
+
+def test_a_burst_of_200_reads_at_600_units_a_minute_is_paced_not_refused(
+    sandbox_factory: Any, fake_clock: Any
+) -> None:
+    sandbox = sandbox_factory(quota_per_minute=600)
+    client = make_client(sandbox, fake_clock, units_per_minute=600)
+    ids = [m.id for m in client.list_messages("in:anywhere", max_results=50).messages]
+    reset_stats(sandbox)
+    started = fake_clock()
+    wanted = [ids[i % len(ids)] for i in range(200)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda i: client.get_summaries([i]), wanted))
+    stats = sandbox.stats()
+    assert [r[0].id for r in results] == wanted
+    # 1,000 units at 600 a minute: the last reads cannot start before the first minute is over.
+    assert fake_clock() - started >= 60
+    assert stats["throttled"] <= 5
+    assert stats["by_method"]["gmail.users.messages.get"] == 200 + stats["throttled"]
+
+
+def test_a_send_whose_answer_is_a_503_after_it_was_stored_is_not_sent_twice(
+    sandbox: Any, client: Any
+) -> None:
+    inject(sandbox, status=503, count=1, method="gmail.users.messages.send", applied=True)
+    reset_stats(sandbox)
+    ref = client.send_message(raw_email("Quarterly numbers"))
+    assert sandbox.stats()["by_method"]["gmail.users.messages.send"] == 1
+    assert sent_with_subject(sandbox, client, "Quarterly numbers") == 1
+    assert ref.id == client.list_messages('in:sent subject:"Quarterly numbers"').messages[0].id
+
+
+def test_a_send_whose_connection_drops_after_it_was_stored_is_not_sent_twice(
+    sandbox: Any, client: Any
+) -> None:
+    # httplib2 on its own re-sends a request once when the connection drops before the answer.
+    inject(sandbox, reset=True, count=1, method="gmail.users.messages.send", applied=True)
+    reset_stats(sandbox)
+    client.send_message(raw_email("Board minutes"))
+    assert sandbox.stats()["by_method"]["gmail.users.messages.send"] == 1
+    assert sent_with_subject(sandbox, client, "Board minutes") == 1
+
+
+def test_a_send_that_failed_before_being_stored_is_sent_once_on_retry(sandbox: Any, client: Any) -> None:
+    inject(sandbox, status=503, count=1, method="gmail.users.messages.send")
+    client.send_message(raw_email("Dinner plans"))
+    assert sandbox.stats()["by_method"]["gmail.users.messages.send"] == 2
+    assert sent_with_subject(sandbox, client, "Dinner plans") == 1
+
+
+def test_the_daily_sending_cap_is_quota_exceeded_with_its_time_and_not_retried(
+    sandbox: Any, client: Any
+) -> None:
+    inject(
+        sandbox,
+        status=429,
+        count=1,
+        method="gmail.users.messages.send",
+        reason="rateLimitExceeded",
+        message="User-rate limit exceeded.  Retry after 2026-11-19T08:00:00.000Z (Mail sending)",
+    )
+    with pytest.raises(QuotaExceededError) as raised:
+        client.send_message(raw_email("Too many"))
+    assert raised.value.details["retry_after"] == "2026-11-19T08:00:00.000Z"
+    assert sandbox.stats()["by_method"]["gmail.users.messages.send"] == 1
+
+
+def test_a_draft_whose_answer_was_lost_is_created_once(sandbox: Any, client: Any) -> None:
+    before = len(client.list_drafts(max_results=50).drafts)
+    inject(sandbox, status=500, count=1, method="gmail.users.drafts.create", applied=True)
+    draft = client.create_draft(raw_email("Draft once"))
+    drafts = client.list_drafts(max_results=50).drafts
+    assert len(drafts) == before + 1
+    assert draft.id in {d.id for d in drafts}
+
+
+def test_messages_over_5mb_are_sent_with_a_resumable_upload(sandbox: Any, client: Any) -> None:
+    reset_stats(sandbox)
+    ref = client.send_message(raw_email("Big report", size=6 * 1024 * 1024))
+    stats = sandbox.stats()
+    assert stats["upload_requests"] >= 2  # the session start and at least one chunk
+    assert stats["by_method"]["gmail.users.messages.send"] == 1
+    raw = client.get_raw(ref.id)
+    assert len(raw) > 6 * 1024 * 1024
+    assert b"Subject: Big report" in raw
+
+
+def test_labels_are_cached_and_refreshed_after_a_change(sandbox: Any, client: Any) -> None:
+    client.list_labels()
+    reset_stats(sandbox)
+    client.list_labels()
+    client.resolve_label("Travel Plans")
+    assert sandbox.stats()["requests"] == 0
+    created = client.create_label("Receipts 2027")
+    assert created.name in {label.name for label in client.list_labels()}
+    assert sandbox.stats()["by_method"]["gmail.users.labels.list"] == 1
+
+
+def test_a_missing_scope_names_the_scope_to_grant(sandbox: Any, fake_clock: Any) -> None:
+    credentials = readonly_credentials(sandbox)
+    client = make_client(sandbox, fake_clock, credentials=credentials)
+    assert client.get_profile().email_address == "you@example.com"
+    with pytest.raises(PermissionDeniedError) as raised:
+        client.send_message(raw_email("Not allowed"))
+    assert raised.value.details["required_scope"].endswith("gmail.send")
+
+
+def readonly_credentials(sandbox: Any) -> Credentials:
+    """A token the sandbox issued for gmail.readonly only, through its OAuth stand-in."""
+    import hashlib
+    import secrets
+    import urllib.parse
+    import urllib.request
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    redirect = "http://127.0.0.1:9/"
+    query = urllib.parse.urlencode(
+        {
+            "client_id": "test-client",
+            "redirect_uri": redirect,
+            "response_type": "code",
+            "scope": READONLY,
+            "state": "s",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "access_type": "offline",
+        }
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(f"{sandbox.url}/o/oauth2/auth?{query}", timeout=10)
+        raise AssertionError("the consent page should redirect")
+    except urllib.error.HTTPError as answer:
+        location = answer.headers["Location"]
+    code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect,
+            "client_id": "test-client",
+            "client_secret": "secret",
+            "code_verifier": verifier,
+        }
+    ).encode()
+    with urllib.request.urlopen(f"{sandbox.url}/token", data=form, timeout=10) as response:
+        token = __import__("json").loads(response.read())
+    return Credentials(token=token["access_token"], scopes=[READONLY])
