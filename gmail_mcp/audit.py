@@ -1,0 +1,48 @@
+"""An append-only audit trail of what the agent changed or sent, as JSON lines (mode 0600).
+
+Records say which tool ran, when, on which ids and recipients, and the outcome. Tokens and
+message bodies never go in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+class AuditLog:
+    def __init__(self, path: Path | None, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def record(self, tool: str, outcome: str, **fields: Any) -> None:
+        """Append one record; `outcome` is "ok", "refused" or "error". Never raises."""
+        if self.path is None:
+            return
+        entry = {
+            "time": datetime.fromtimestamp(self._clock(), tz=UTC).isoformat(timespec="seconds"),
+            "tool": tool,
+            "outcome": outcome,
+            **{k: v for k, v in fields.items() if v not in (None, "", [], ())},
+        }
+        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
+        try:
+            with self._lock:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.write(fd, line.encode("utf-8"))
+                finally:
+                    os.close(fd)
+        except OSError:
+            # An audit failure must not turn a sent email into a reported failure.
+            import logging
+
+            logging.getLogger("gmail_mcp").exception("could not write the audit log %s", self.path)

@@ -1,0 +1,100 @@
+"""Domain models → tool results: dates, list items, readable bodies in bounded pieces."""
+
+from __future__ import annotations
+
+import email.utils
+from datetime import datetime
+
+from gmail_mcp import mime
+from gmail_mcp.models import AttachmentInfo, Draft, Label, Message, MessageSummary
+from gmail_mcp.results import Attachment, DraftItem, DraftMessage, EmailItem, LabelItem
+
+
+def iso_date(header: str, fallback: datetime | None) -> str:
+    """The Date header as ISO 8601 with its own offset; Gmail's receive time when it is unreadable."""
+    if header:
+        try:
+            return email.utils.parsedate_to_datetime(header).isoformat()
+        except (TypeError, ValueError, IndexError):
+            pass
+    return fallback.isoformat() if fallback else header
+
+
+def email_item(summary: MessageSummary) -> EmailItem:
+    return EmailItem(
+        id=summary.id,
+        thread_id=summary.thread_id,
+        sender=summary.sender,
+        subject=summary.subject,
+        date=iso_date(summary.date, summary.internal_date),
+        snippet=summary.snippet,
+        labels=list(summary.label_ids),
+        unread=summary.unread,
+        has_attachments=summary.has_attachments,
+    )
+
+
+def draft_item(draft: Draft) -> DraftItem:
+    message = draft.message
+    return DraftItem(
+        id=draft.id,
+        message=DraftMessage(
+            id=message.id,
+            thread_id=message.thread_id,
+            to=message.to,
+            subject=message.subject,
+            date=iso_date(message.date, message.internal_date),
+            snippet=message.snippet,
+        ),
+    )
+
+
+def label_item(label: Label) -> LabelItem:
+    return LabelItem(
+        id=label.id,
+        name=label.name,
+        type=label.type,
+        message_list_visibility=label.message_list_visibility,
+        label_list_visibility=label.label_list_visibility,
+    )
+
+
+def attachment(info: AttachmentInfo) -> Attachment | None:
+    """An attachment the download tool can fetch (those Gmail gave an id)."""
+    if not info.attachment_id:
+        return None
+    return Attachment(
+        filename=info.filename, mime_type=info.mime_type, size=info.size, attachment_id=info.attachment_id
+    )
+
+
+def attachments(message: Message) -> list[Attachment]:
+    found = (attachment(info) for info in mime.list_attachments(message.payload))
+    return [a for a in found if a is not None]
+
+
+MIN_CHARS, MAX_CHARS = 1_000, 100_000
+
+
+def clamp_chars(requested: int) -> int:
+    """A per-call character budget within sane bounds (a smaller or larger ask is adjusted, not refused)."""
+    return max(MIN_CHARS, min(requested, MAX_CHARS))
+
+
+def page(text: str, offset: int, max_chars: int) -> tuple[str, int | None]:
+    """`text[offset:]` cut to at most `max_chars`, at a line or word end when one is near.
+
+    Returns the piece and the offset to continue from, or None when the piece reaches the end.
+    """
+    offset = max(0, min(offset, len(text)))
+    end = offset + max_chars
+    if end >= len(text):
+        return text[offset:], None
+    # Prefer not to split a line, a word or a link: look back over the last tenth of the piece.
+    floor = offset + max_chars * 9 // 10
+    for separator in ("\n", " "):
+        cut = text.rfind(separator, floor, end)
+        if cut != -1:
+            end = cut + 1
+            break
+    return text[offset:end], end

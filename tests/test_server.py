@@ -1,0 +1,386 @@
+"""Every tool and prompt through the in-memory MCP client against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import inject, reset_stats
+from tests.mcp_harness import Harness
+
+pytestmark = pytest.mark.anyio
+
+CORE_TOOLS = {
+    "send-email",
+    "get-unread-emails",
+    "read-email",
+    "search-emails",
+    "trash-email",
+    "mark-email-as-read",
+    "open-email",
+    "create-draft",
+    "list-drafts",
+}
+ENHANCED_TOOLS = CORE_TOOLS | {
+    "list-emails",
+    "download-attachment",
+    "send-email-with-attachment",
+    "manage-labels",
+    "list-labels",
+    "read-thread",
+    "update-draft",
+    "send-draft",
+    "delete-draft",
+}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def harness(sandbox: Any, fake_clock: Any, tmp_path: Path) -> Harness:
+    return Harness(sandbox, fake_clock, tmp_path)
+
+
+async def first_unread(client: Any) -> dict[str, Any]:
+    emails = (await client.ok("get-unread-emails", {"max_results": 1}))["emails"]
+    return dict(emails[0])
+
+
+async def test_core_mode_lists_exactly_the_nine_core_tools_and_three_prompts(harness: Harness) -> None:
+    async with harness.client() as client:
+        tools = (await client.client.list_tools()).tools
+        prompts = (await client.client.list_prompts()).prompts
+    assert {t.name for t in tools} == CORE_TOOLS
+    assert {p.name for p in prompts} == {"manage-email", "draft-email", "edit-draft"}
+
+
+async def test_enhanced_mode_adds_the_enhanced_tools(harness: Harness) -> None:
+    async with harness.client(enhanced=True) as client:
+        tools = (await client.client.list_tools()).tools
+    assert {t.name for t in tools} == ENHANCED_TOOLS
+
+
+async def test_every_tool_has_a_title_all_four_hints_and_an_output_schema(harness: Harness) -> None:
+    async with harness.client(enhanced=True) as client:
+        tools = (await client.client.list_tools()).tools
+    for tool in tools:
+        hints = tool.annotations
+        assert tool.title and tool.description, tool.name
+        assert hints is not None
+        assert None not in (
+            hints.read_only_hint,
+            hints.destructive_hint,
+            hints.idempotent_hint,
+            hints.open_world_hint,
+        )
+        assert tool.output_schema and tool.output_schema["type"] == "object", tool.name
+
+
+async def test_tool_listings_stay_within_their_byte_budgets(harness: Harness) -> None:
+    sizes = {}
+    for enhanced in (False, True):
+        async with harness.client(enhanced=enhanced) as client:
+            listing = await client.client.list_tools()
+        sizes[enhanced] = len(listing.model_dump_json(by_alias=True, exclude_none=True))
+    assert sizes[False] <= 7 * 1024
+    assert sizes[True] <= 14 * 1024
+
+
+async def test_search_with_20_results_costs_two_gmail_requests(harness: Harness) -> None:
+    async with harness.client() as client:
+        reset_stats(harness.sandbox)
+        found = await client.ok("search-emails", {"query": "in:anywhere", "max_results": 20})
+    assert len(found["emails"]) == 20
+    assert harness.sandbox.stats()["requests"] == 2
+    item = found["emails"][0]
+    assert set(item) >= {
+        "id",
+        "threadId",
+        "from",
+        "subject",
+        "date",
+        "snippet",
+        "labels",
+        "unread",
+        "has_attachments",
+    }
+
+
+async def test_list_results_have_a_hard_upper_bound_and_a_next_page_token(harness: Harness) -> None:
+    async with harness.client(enhanced=True) as client:
+        error = await client.error("search-emails", {"query": "in:anywhere", "max_results": 5000})
+        page = await client.ok("list-emails", {"query": "in:anywhere", "page_size": 50})
+        second = await client.ok(
+            "list-emails", {"query": "in:anywhere", "page_token": page["next_page_token"]}
+        )
+    assert error["error_code"] == "INVALID_PARAMS"
+    assert len(page["emails"]) == 50 and page["next_page_token"]
+    assert not {e["id"] for e in page["emails"]} & {e["id"] for e in second["emails"]}
+
+
+async def test_get_unread_emails_returns_only_unread_inbox_mail(harness: Harness) -> None:
+    async with harness.client() as client:
+        unread = await client.ok("get-unread-emails", {"max_results": 50})
+    assert unread["emails"]
+    assert all(e["unread"] and "INBOX" in e["labels"] for e in unread["emails"])
+
+
+async def test_reading_an_email_does_not_mark_it_read(harness: Harness) -> None:
+    async with harness.client() as client:
+        email = await first_unread(client)
+        read = await client.ok("read-email", {"email_id": email["id"]})
+        again = await client.ok("search-emails", {"query": f"rfc822msgid:{email['id']} OR is:unread"})
+    assert read["subject"] == email["subject"]
+    assert read["message_id"] == email["id"] and read["thread_id"] == email["threadId"]
+    assert "UNREAD" in read["labels"]
+    assert email["id"] in {e["id"] for e in again["emails"]}
+
+
+async def test_a_long_body_comes_in_pieces_that_add_up_to_the_whole(harness: Harness) -> None:
+    async with harness.client() as client:
+        found = await client.ok("search-emails", {"query": "larger:50K", "max_results": 5})
+        long_id = max(found["emails"], key=lambda e: len(e["snippet"]))["id"]
+        pieces, offset = [], 0
+        while offset is not None:
+            part = await client.ok("read-email", {"email_id": long_id, "offset": offset, "max_chars": 10_000})
+            pieces.append(part["content"])
+            offset = part["next_offset"]
+        whole = await client.ok("read-email", {"email_id": long_id, "max_chars": 100_000})
+    assert len(pieces) >= 6
+    assert all(len(p) <= 10_000 for p in pieces)
+    assert "".join(pieces) == whole["content"]
+    assert whole["next_offset"] is None
+
+
+async def test_email_text_reaches_the_model_fenced_as_untrusted(harness: Harness) -> None:
+    async with harness.client() as client:
+        email = await first_unread(client)
+        result = await client.call("read-email", {"email_id": email["id"]})
+    text = result.content[0].text  # type: ignore[union-attr]
+    structured = result.structured_content or {}
+    opening = text.index("<<<EMAIL ")
+    tag = text[opening + 9 : text.index(":", opening)]
+    assert structured["content"] in text
+    assert text.index(structured["content"]) > opening
+    assert f"<<<END EMAIL {tag}>>>" in text
+    assert json.loads(text[:opening])["content"] == f"<see EMAIL {tag} below>"
+
+
+async def test_trash_moves_to_trash_without_deleting(harness: Harness) -> None:
+    async with harness.client() as client:
+        email = await first_unread(client)
+        done = await client.ok("trash-email", {"email_id": email["id"]})
+        trashed = await client.ok("search-emails", {"query": "in:trash", "max_results": 50})
+    assert done["status"] == "success" and email["id"] in done["message"]
+    assert email["id"] in {e["id"] for e in trashed["emails"]}
+
+
+async def test_mark_as_read_removes_unread(harness: Harness) -> None:
+    async with harness.client() as client:
+        email = await first_unread(client)
+        await client.ok("mark-email-as-read", {"email_id": email["id"]})
+        read = await client.ok("read-email", {"email_id": email["id"]})
+    assert "UNREAD" not in read["labels"]
+
+
+async def test_open_email_opens_the_mail_page_and_returns_its_url(harness: Harness) -> None:
+    async with harness.client() as client:
+        email = await first_unread(client)
+        opened = await client.ok("open-email", {"email_id": email["id"]})
+    url = f"{harness.sandbox.url}/mail/{email['id']}"
+    assert harness.opened == [url]
+    assert opened["url"] == url and url in opened["message"]
+
+
+async def test_send_email_delivers_to_every_recipient(harness: Harness) -> None:
+    async with harness.client() as client:
+        sent = await client.ok(
+            "send-email",
+            {
+                "recipient_id": "ana@example.org, you@example.com",
+                "subject": "Plan",
+                "message": "See you at 9.",
+            },
+        )
+        inbox = await client.ok("search-emails", {"query": "in:inbox subject:Plan"})
+    assert sent["status"] == "success" and sent["message_id"]
+    envelope = harness.sandbox.stats()["outbox"][-1]
+    assert {"ana@example.org", "you@example.com"} <= set(json.dumps(envelope).replace('"', " ").split())
+    assert sent["message_id"] in {e["id"] for e in inbox["emails"]}
+
+
+async def test_drafts_are_created_and_listed(harness: Harness) -> None:
+    async with harness.client() as client:
+        draft = await client.ok(
+            "create-draft", {"recipient": "sam@example.com", "subject": "Lunch?", "message": "Friday?"}
+        )
+        drafts = await client.ok("list-drafts", {"max_results": 50})
+    assert draft["status"] == "success"
+    listed = {d["id"]: d for d in drafts["drafts"]}
+    assert listed[draft["draft_id"]]["message"]["subject"] == "Lunch?"
+    assert listed[draft["draft_id"]]["message"]["id"] == draft["message_id"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("read-email", {"email_id": "ffffffffffffffff"}),
+        ("trash-email", {"email_id": "ffffffffffffffff"}),
+        ("mark-email-as-read", {"email_id": "ffffffffffffffff"}),
+        ("open-email", {"email_id": "ffffffffffffffff"}),
+        (
+            "send-email",
+            {
+                "recipient_id": "a@example.org",
+                "subject": "x",
+                "message": "y",
+                "thread_id": "ffffffffffffffff",
+            },
+        ),
+        (
+            "create-draft",
+            {"recipient": "a@example.org", "subject": "x", "message": "y", "thread_id": "ffffffffffffffff"},
+        ),
+        ("read-thread", {"thread_id": "ffffffffffffffff"}),
+        ("download-attachment", {"email_id": "ffffffffffffffff", "attachment_id": "x", "save_path": "a.bin"}),
+        ("manage-labels", {"email_id": "ffffffffffffffff", "add_labels": ["STARRED"]}),
+        ("update-draft", {"draft_id": "r999999", "subject": "x"}),
+        ("send-draft", {"draft_id": "r999999"}),
+        ("delete-draft", {"draft_id": "r999999"}),
+    ],
+)
+async def test_an_unknown_id_is_not_found(harness: Harness, tool: str, arguments: dict[str, Any]) -> None:
+    async with harness.client(enhanced=True) as client:
+        error = await client.error(tool, arguments)
+    assert error["error_code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("send-email", {"recipient_id": "not an address", "subject": "x", "message": "y"}),
+        ("send-email", {"recipient_id": "a@example.org", "subject": "x"}),
+        ("get-unread-emails", {"max_results": "many"}),
+        ("read-email", {}),
+        ("search-emails", {"max_results": 3}),
+        ("trash-email", {"email_id": 12}),
+        ("mark-email-as-read", {"id": "abc"}),
+        ("open-email", {"email_id": "../../etc/passwd"}),
+        ("create-draft", {"recipient": "a@", "subject": "x", "message": "y"}),
+        ("list-drafts", {"max_results": 51}),
+        ("list-emails", {"page_size": 100}),
+        (
+            "send-email-with-attachment",
+            {"recipient_id": "a@example.org", "subject": "s", "message": "m", "attachment_paths": []},
+        ),
+        ("manage-labels", {"email_id": "ffffffffffffffff"}),
+        ("read-thread", {"start": -1, "thread_id": "abc"}),
+        ("download-attachment", {"email_id": "abc"}),
+        ("update-draft", {"draft_id": 5}),
+        ("send-draft", {}),
+        ("delete-draft", {"draft": "r1"}),
+    ],
+)
+async def test_a_bad_argument_is_invalid_params(
+    harness: Harness, tool: str, arguments: dict[str, Any]
+) -> None:
+    async with harness.client(enhanced=True) as client:
+        error = await client.error(tool, arguments)
+    assert error["error_code"] == "INVALID_PARAMS"
+
+
+GMAIL_FAILURES = [
+    ("get-unread-emails", {}, "gmail.users.messages.list"),
+    ("search-emails", {"query": "x"}, "gmail.users.messages.list"),
+    ("list-emails", {}, "gmail.users.messages.list"),
+    ("read-email", {"email_id": "EMAIL"}, "gmail.users.messages.get"),
+    ("open-email", {"email_id": "EMAIL"}, "gmail.users.messages.get"),
+    ("trash-email", {"email_id": "EMAIL"}, "gmail.users.messages.trash"),
+    ("mark-email-as-read", {"email_id": "EMAIL"}, "gmail.users.messages.modify"),
+    ("manage-labels", {"email_id": "EMAIL", "add_labels": ["STARRED"]}, "gmail.users.messages.modify"),
+    ("list-labels", {}, "gmail.users.labels.list"),
+    (
+        "send-email",
+        {"recipient_id": "a@example.org", "subject": "s", "message": "m"},
+        "gmail.users.messages.send",
+    ),
+    (
+        "create-draft",
+        {"recipient": "a@example.org", "subject": "s", "message": "m"},
+        "gmail.users.drafts.create",
+    ),
+    ("list-drafts", {}, "gmail.users.drafts.list"),
+    ("read-thread", {"thread_id": "THREAD"}, "gmail.users.threads.get"),
+    (
+        "download-attachment",
+        {"email_id": "EMAIL", "attachment_id": "a", "save_path": "x"},
+        "gmail.users.messages.get",
+    ),
+    ("update-draft", {"draft_id": "DRAFT", "subject": "s"}, "gmail.users.drafts.get"),
+    ("send-draft", {"draft_id": "DRAFT"}, "gmail.users.drafts.get"),
+    ("delete-draft", {"draft_id": "DRAFT"}, "gmail.users.drafts.delete"),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments", "method"), GMAIL_FAILURES)
+async def test_a_gmail_error_becomes_the_error_object(
+    harness: Harness, tool: str, arguments: dict[str, Any], method: str
+) -> None:
+    async with harness.client(enhanced=True) as client:
+        email = await first_unread(client)
+        drafts = (await client.ok("list-drafts", {}))["drafts"]
+        ids = {"EMAIL": email["id"], "THREAD": email["threadId"], "DRAFT": drafts[0]["id"]}
+        filled = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in arguments.items()}
+        inject(harness.sandbox, status=403, count=1, method=method, reason="dailyLimitExceeded")
+        error = await client.error(tool, filled)
+    assert error["error_code"] == "QUOTA_EXCEEDED"
+
+
+async def test_an_unexpected_failure_never_leaks_its_text(harness: Harness) -> None:
+    def broken() -> Any:
+        raise RuntimeError("secret internal detail")
+
+    harness.backend_factory = broken
+    async with harness.client() as client:
+        error = await client.error("get-unread-emails", {})
+        still_alive = await client.client.list_tools()
+    assert error["error_code"] == "INTERNAL_ERROR"
+    assert "secret" not in json.dumps(error)
+    assert still_alive.tools
+
+
+async def test_prompts_render_useful_instructions(harness: Harness) -> None:
+    async with harness.client() as client:
+        manage = await client.client.get_prompt("manage-email")
+        draft = await client.client.get_prompt(
+            "draft-email",
+            {"content": "the Q3 budget review", "recipient": "Dana", "recipient_email": "dana@example.org"},
+        )
+        edit = await client.client.get_prompt(
+            "edit-draft", {"changes": "make it shorter", "current_draft": "Hi Dana, long text"}
+        )
+    texts = [m.content.text for p in (manage, draft, edit) for m in p.messages]  # type: ignore[union-attr]
+    assert "untrusted" in texts[0] and "get-unread-emails" in texts[0]
+    assert (
+        "dana@example.org" in texts[1] and "the Q3 budget review" in texts[1] and "create-draft" in texts[1]
+    )
+    assert "make it shorter" in texts[2] and "Hi Dana, long text" in texts[2]
+
+
+async def test_read_only_mode_offers_no_tool_that_changes_anything(harness: Harness) -> None:
+    async with harness.client(enhanced=True, read_only=True) as client:
+        tools = (await client.client.list_tools()).tools
+    assert tools
+    assert all(t.annotations and t.annotations.read_only_hint for t in tools)
+
+
+async def test_the_tools_option_exposes_only_the_chosen_tools(harness: Harness) -> None:
+    async with harness.client(enhanced=True, tools=frozenset({"search-emails", "read-thread"})) as client:
+        tools = (await client.client.list_tools()).tools
+    assert {t.name for t in tools} == {"search-emails", "read-thread"}
