@@ -11,8 +11,10 @@ import base64
 import binascii
 import codecs
 import re
+from typing import TYPE_CHECKING
 
-from charset_normalizer import CharsetMatch, from_bytes
+if TYPE_CHECKING:
+    from charset_normalizer import CharsetMatch
 
 __all__ = [
     "clean_text",
@@ -147,6 +149,8 @@ def _detect(data: bytes) -> str | None:
     best the one most common in mail wins.
     """
     try:
+        from charset_normalizer import from_bytes  # imported when a declaration fails, not at start
+
         matches = list(from_bytes(data, cp_isolation=list(_DETECTABLE)))
     except Exception:  # a detector bug must not lose the message; cp1252 still follows
         return None

@@ -8,6 +8,7 @@ library's. Re-exported by `mime.py`.
 from __future__ import annotations
 
 import base64
+import functools
 import mimetypes
 import re
 import uuid
@@ -18,11 +19,12 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Literal
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING, Literal
 
 from gmail_mcp.errors import InvalidParamsError
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 from gmail_mcp.htmlmd import html_to_markdown
 from gmail_mcp.mimetree import split_addresses
 
@@ -47,7 +49,16 @@ MAX_REFERENCES = 20  # ids kept in References: long threads otherwise grow the h
 # refold_source="none": headers we encode ourselves (see _set_encoded) are written as given.
 _POLICY = policy.SMTP.clone(cte_type="7bit", refold_source="none")
 _WORD_BYTES = 45  # UTF-8 bytes per encoded word: base64 of 45 bytes + "=?utf-8?b??=" = 72 ≤ 75
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(["table", "strikethrough"])
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    # Imported on first use: the server must start fast, and most sessions never write Markdown.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(["table", "strikethrough"])
+
+
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|antw|odp|ynt)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+", re.I)
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -321,7 +332,7 @@ def _set_body(msg: EmailMessage, body: str) -> None:
         msg.set_content(body, subtype="plain", charset="utf-8", cte=_transfer_encoding(body))
         return
     if kind == "markdown":
-        plain, html = body, _html_document(_MARKDOWN.render(body))
+        plain, html = body, _html_document(_markdown().render(body))
     else:
         plain, html = html_to_markdown(body), body
     msg.set_content(plain, subtype="plain", charset="utf-8", cte=_transfer_encoding(plain))

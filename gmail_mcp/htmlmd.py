@@ -8,29 +8,45 @@ behind these choices: shared/notes/html-rendering.md.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from html_to_markdown import ConversionOptions, PreprocessingOptions, convert
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from gmail_mcp.charsets import strip_invisible
 
 __all__ = ["RenderedHtml", "html_to_markdown", "render_html", "visible_text_length"]
 
-_OPTIONS = ConversionOptions(
-    extract_metadata=False,
-    compact_tables=True,
-    inline_data_media="alt_text_only",
-    skip_images=True,  # images were already replaced by their alt text
-    wrap=False,  # wrapping breaks long tracking URLs
-    # The default preprocessing drops <nav>, <form> and "menu"-like blocks, and their links with them.
-    preprocessing=PreprocessingOptions(enabled=False),
-    # Hiding is decided by the clean-up pass: the converter's own rules also drop font-size:0,
-    # which mail uses around image links (the social icons of mail_test_5 in the corpus).
-    hidden_content="all",
-)
+
+@functools.cache
+def _options() -> Any:
+    from html_to_markdown import ConversionOptions, PreprocessingOptions
+
+    return ConversionOptions(
+        extract_metadata=False,
+        compact_tables=True,
+        inline_data_media="alt_text_only",
+        skip_images=True,  # images were already replaced by their alt text
+        wrap=False,  # wrapping breaks long tracking URLs
+        # The default preprocessing drops <nav>, <form> and "menu"-like blocks, and their links with them.
+        preprocessing=PreprocessingOptions(enabled=False),
+        # Hiding is decided by the clean-up pass: the converter's own rules also drop font-size:0,
+        # which mail uses around image links (the social icons of mail_test_5 in the corpus).
+        hidden_content="all",
+    )
+
+
+def _parse(html: str) -> LexborHTMLParser:
+    # The HTML libraries load on the first HTML email, not when the server starts.
+    from selectolax.lexbor import LexborHTMLParser
+
+    return LexborHTMLParser(html)
+
+
 _INVISIBLE_TAGS = "script,style,head,title,meta,link,noscript,template,iframe,object,embed,svg,map"
 _LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 _PIXEL_NAME = re.compile(r"(?:^|[/_.-])(?:1x1|spacer|blank|clear|transparent|pixel)\.(?:gif|png)$", re.I)
@@ -72,12 +88,12 @@ def render_html(html: str, *, include_quoted: bool = True) -> RenderedHtml:
     Thunderbird citation, or everything from Outlook's `#appendonsend` / `#divRplyFwdMsg` on. The
     count is of the Markdown lines with words in them (not rules or blanks) the quote would take.
     """
-    tree = LexborHTMLParser(html)
+    tree = _parse(html)
     try:
         _clean(tree)
         quoted = "" if include_quoted else _cut_trailing_quote(tree)
     except Exception:  # a parser error on pathological markup must not lose the message: plain text
-        return RenderedHtml(_tidy(_plain_text(LexborHTMLParser(html))))
+        return RenderedHtml(_tidy(_plain_text(_parse(html))))
     hidden = (
         sum(1 for line in _convert(quoted).split("\n") if any(ch.isalnum() for ch in line)) if quoted else 0
     )
@@ -86,7 +102,7 @@ def render_html(html: str, *, include_quoted: bool = True) -> RenderedHtml:
 
 def visible_text_length(html: str) -> int:
     """Characters of text a reader would see in this HTML (for comparing with a text/plain part)."""
-    tree = LexborHTMLParser(html)
+    tree = _parse(html)
     _clean(tree)
     root = tree.body or tree.root
     return len("".join((root.text(separator=" ") if root else "").split()))
@@ -378,12 +394,14 @@ def _detach(nodes: list[LexborNode]) -> str:
 
 
 def _convert(html: str) -> str:
-    return _convert_tree(LexborHTMLParser(html))
+    return _convert_tree(_parse(html))
 
 
 def _convert_tree(tree: LexborHTMLParser) -> str:
     try:
-        result = convert(tree.html or "", _OPTIONS)
+        from html_to_markdown import convert
+
+        result = convert(tree.html or "", _options())
         markdown = result.content or ""
         too_deep = any("depth" in str(warning).lower() for warning in result.warnings)
     except Exception:  # the converter is a compiled dependency: any failure falls back to plain text

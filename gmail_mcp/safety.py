@@ -12,9 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from gmail_mcp import confirm, jail, mime
+from gmail_mcp import confirm, jail
+from gmail_mcp.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from gmail_mcp import mime
+else:
+    mime = lazy_module("gmail_mcp.mime")  # loaded by the first tool that reads or writes mail
 from gmail_mcp.audit import AuditLog
 from gmail_mcp.backend import MailBackend
 from gmail_mcp.config import Settings

@@ -9,13 +9,19 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from gmail_mcp import __version__, confirm, mime, scopes, views
+from gmail_mcp import __version__, confirm, scopes, views
+from gmail_mcp.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from gmail_mcp import mime
+else:
+    mime = lazy_module("gmail_mcp.mime")  # loaded by the first tool that reads or writes mail
 from gmail_mcp.backend import MailBackend
 from gmail_mcp.config import Settings
 from gmail_mcp.confirm import Approval, NoQuestion

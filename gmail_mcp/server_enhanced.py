@@ -3,13 +3,19 @@
 It adds tools to what `server.build_server` makes; it does not copy it.
 """
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from gmail_mcp import confirm, mime, views
+from gmail_mcp import confirm, views
+from gmail_mcp.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from gmail_mcp import mime
+else:
+    mime = lazy_module("gmail_mcp.mime")  # loaded by the first tool that reads or writes mail
 from gmail_mcp.confirm import Approval, NoQuestion
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError
 from gmail_mcp.models import Message
