@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gmail_mcp import __version__
-from gmail_mcp.config import GMAIL_API_ROOT, GMAIL_WEB_URL, Paths, Settings, env_flag
+from gmail_mcp.config import GMAIL_WEB_URL, Paths, Settings, api_root, env_flag
 from gmail_mcp.errors import GmailMcpError
 
 logger = logging.getLogger("gmail_mcp")
@@ -143,7 +143,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.sandbox:
         from gmail_mcp.sandbox import Mailbox, SandboxServer
 
-        mailbox = Mailbox.seeded()
+        # With --load, the mailbox holds only that mail: a copy of one's own, to try an agent on.
+        mailbox = Mailbox() if args.load else Mailbox.seeded()
         if args.load:
             count = mailbox.load(args.load)
             print(f"gmail-mcp: loaded {count} messages from {args.load}", file=sys.stderr)
@@ -153,10 +154,10 @@ def run_serve(args: argparse.Namespace) -> int:
         sandbox_url = args.sandbox_url
     if sandbox_url:
         root = sandbox_url.rstrip("/") + "/"
-        settings = settings_from(args, root, root + "mail/{id}")
+        settings = settings_from(args, root, root + "mail/{id}", paths=sandbox_paths())
         backend = sandbox_backend(settings)
     else:
-        settings = settings_from(args, GMAIL_API_ROOT, GMAIL_WEB_URL)
+        settings = settings_from(args, api_root(), GMAIL_WEB_URL)
         backend = gmail_backend(settings)
     server = make_server(settings, backend)
     try:
@@ -192,6 +193,15 @@ def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_op
         server = build_server(app)
     select_tools(server, settings)
     return server
+
+
+def sandbox_paths() -> Paths:
+    """Where a sandbox session keeps its audit log and downloads: apart from the real account's."""
+    if os.environ.get("GMAIL_MCP_HOME"):
+        return Paths.resolve()
+    import tempfile
+
+    return Paths.resolve({"GMAIL_MCP_HOME": tempfile.mkdtemp(prefix="gmail-mcp-sandbox-")})
 
 
 def gmail_backend(settings: Settings) -> Callable[[], Any]:
@@ -273,13 +283,19 @@ def run_auth(args: argparse.Namespace) -> int:
         needed = {scopes.READONLY}
     granted = scopes.least_covering(needed)
     store = TokenStore(paths.token)
-    login(
-        args.credentials or paths.credentials,
-        store,
-        granted,
-        open_browser=not args.no_browser,
-        timeout_seconds=args.timeout,
-    )
+    try:
+        login(
+            args.credentials or paths.credentials,
+            store,
+            granted,
+            open_browser=not args.no_browser,
+            timeout_seconds=args.timeout,
+        )
+    except GmailMcpError as exc:
+        from gmail_mcp.audit import AuditLog
+
+        AuditLog(paths.audit_log).record("auth", "failed", error_code=exc.code, reason=exc.message)
+        raise
     names = ", ".join(scopes.short_name(s) for s in granted)
     print(f"gmail-mcp: signed in ({names}); the login is saved at {store.path}", file=sys.stderr)
     return 0
@@ -288,7 +304,7 @@ def run_auth(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     from gmail_mcp.status import report
 
-    return report(Paths.resolve(), out=sys.stdout)
+    return report(Paths.resolve(), out=sys.stdout, api_root=api_root())
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -49,6 +49,8 @@ MAX_PAGE = 500  # Gmail's cap on maxResults
 RESUMABLE_THRESHOLD = 5 * 1024 * 1024  # Google advises a resumable upload above ~5 MB
 UPLOAD_CHUNK = 4 * 1024 * 1024
 JSON = dict[str, Any]
+# Enclosed messages (forwards, bounced headers): fetched and parsed so their headers and text show.
+_ENCLOSED = ("message/rfc822", "message/global", "message/rfc822-headers")
 
 
 @cache
@@ -272,13 +274,14 @@ class GmailClient:
 
     def _complete(self, messages: list[Message]) -> list[Message]:
         """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference."""
+        messages = [m.model_copy(update={"payload": _expand(m.payload)}) for m in messages]
         wanted: list[tuple[int, MimePart]] = []
         for index, message in enumerate(messages):
             parts = mime.body_parts_to_fetch(message.payload)
             parts += [
                 p
                 for p in message.payload.walk()
-                if p.mime_type == "message/rfc822" and not p.parts and p.attachment_id
+                if p.mime_type in _ENCLOSED and not p.parts and p.attachment_id
             ]
             wanted.extend((index, part) for part in parts)
         if not wanted:
@@ -295,7 +298,7 @@ class GmailClient:
             if isinstance(answer, GmailMcpError):
                 continue  # shown as an attachment without its text, rather than failing the read
             data = convert.b64url_decode(answer.get("data", ""))
-            if part.mime_type == "message/rfc822":
+            if part.mime_type in _ENCLOSED:
                 inner = mime.parse_rfc822(data)
                 filled = part.model_copy(update={"parts": (inner,)})
             else:
@@ -559,6 +562,32 @@ def _present(answers: list[Any]) -> list[JSON]:
             raise answer
         present.append(answer)
     return present
+
+
+def _expand(part: MimePart) -> MimePart:
+    """Open up what Gmail returned whole but a reader needs split.
+
+    A multipart whose boundary never appears (as spam does) comes back unsplit, its body as data;
+    an enclosed message (a forward, bounced headers) may come back as data alone. The recovering
+    parser finds the parts of both.
+    """
+    if (
+        part.data
+        and not part.parts
+        and (part.mime_type.startswith("multipart/") or part.mime_type in _ENCLOSED)
+    ):
+        reparsed: tuple[MimePart, ...]
+        if part.mime_type in _ENCLOSED:
+            reparsed = (mime.parse_rfc822(part.data),)
+        else:
+            head = "".join(
+                f"{h.name}: {h.value}\r\n" for h in part.headers if h.name.lower() == "content-type"
+            )
+            reparsed = mime.parse_rfc822(head.encode("utf-8", "replace") + b"\r\n" + part.data).parts
+        return part.model_copy(update={"parts": reparsed}) if reparsed else part
+    if not part.parts:
+        return part
+    return part.model_copy(update={"parts": tuple(_expand(p) for p in part.parts)})
 
 
 def _replace_parts(part: MimePart, replacements: dict[str, MimePart]) -> MimePart:

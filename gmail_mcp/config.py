@@ -100,6 +100,11 @@ def _temp_folders() -> tuple[Path, ...]:
     return tuple(folders)
 
 
+def api_root(env: Mapping[str, str] | None = None) -> str:
+    """Gmail's API root, or another one speaking its wire format (GMAIL_MCP_API_ROOT)."""
+    return (os.environ if env is None else env).get("GMAIL_MCP_API_ROOT") or GMAIL_API_ROOT
+
+
 def env_flag(name: str, env: Mapping[str, str] | None = None) -> bool:
     value = (os.environ if env is None else env).get(name, "")
     return value.strip().lower() in ("1", "true", "yes", "on")

@@ -2,7 +2,9 @@
 
 A mailbox server reachable from a web page or another machine would hand the mailbox to anyone
 who can reach the port. On 127.0.0.1 the Host and Origin headers are checked (DNS rebinding);
-bound anywhere else, every request must carry the bearer token set in GMAIL_MCP_HTTP_TOKEN.
+bound anywhere else, every request must carry the bearer token set in GMAIL_MCP_HTTP_TOKEN, and
+the token is the guard: clients reach such a server by names and addresses the bind address does
+not tell (0.0.0.0 is never a Host header), and a rebound web page cannot attach the secret.
 """
 
 from __future__ import annotations
@@ -55,13 +57,9 @@ def http_app(server: Any, *, host: str, port: int, token: str | None) -> ASGIApp
             "random secret (clients then send it as a bearer token), or use --host 127.0.0.1."
         )
     security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=[f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"]
-        if loopback
-        else [f"{host}:{port}"],
-        allowed_origins=[f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"]
-        if loopback
-        else [f"http://{host}:{port}", f"https://{host}:{port}"],
+        enable_dns_rebinding_protection=loopback,
+        allowed_hosts=[f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"],
+        allowed_origins=[f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"],
     )
     app: ASGIApp = server.streamable_http_app(host=host, transport_security=security)
     return BearerToken(app, token) if token else app

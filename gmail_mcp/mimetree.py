@@ -330,7 +330,8 @@ def list_attachments(part: MimePart) -> list[AttachmentInfo]:
 
 def _collect(part: MimePart, parent_type: str, found: list[AttachmentInfo]) -> None:
     kind = part.mime_type
-    if kind.startswith("multipart/") and part.parts:
+    if kind.startswith("multipart/"):
+        # A container is never a file, even one whose parts could not be split out.
         for child in part.parts:
             _collect(child, kind, found)
         return

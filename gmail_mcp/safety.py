@@ -24,7 +24,13 @@ else:
 from gmail_mcp.audit import AuditLog
 from gmail_mcp.backend import MailBackend
 from gmail_mcp.config import Settings
-from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError, PermissionDeniedError
+from gmail_mcp.errors import (
+    AuthError,
+    GmailMcpError,
+    InvalidParamsError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from gmail_mcp.models import Draft, Message, MessageRef
 
 T = TypeVar("T")
@@ -218,6 +224,11 @@ class Guard:
         return self.audited(
             outgoing.tool, save, result_fields=lambda d: {"draft_id": d.id}, **outgoing.audit_fields()
         )
+
+    def record_failure(self, tool: str, error: GmailMcpError) -> None:
+        """Audit tool calls refused for the login (failed logins); other refusals are audited where made."""
+        if isinstance(error, AuthError):
+            self.audit.record(tool, "auth-failed", error_code=error.code, reason=error.message)
 
     def approved(self, tool: str, outcome: object, **fields: Any) -> None:
         """Go on only if the person approved the send (or no approval was asked); refusals are audited."""

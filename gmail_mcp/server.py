@@ -114,7 +114,9 @@ def select_tools(server: GmailMCPServer, settings: Settings) -> None:
 
 def build_server(app: App) -> GmailMCPServer:
     """The core server over `app`: nine tools and three prompts."""
-    server = GmailMCPServer("gmail-mcp", instructions=INSTRUCTIONS, version=__version__)
+    server = GmailMCPServer(
+        "gmail-mcp", instructions=INSTRUCTIONS, version=__version__, on_error=app.guard.record_failure
+    )
     register_core_tools(server, app)
     register_prompts(server)
     return server

@@ -117,11 +117,12 @@ def register_enhanced_tools(server: GmailMCPServer, app: App) -> None:
     ) -> DownloadResult:
         backend = app.backend()
         message = backend.get_message(email_id)
-        info = next(
-            (a for a in mime.list_attachments(message.payload) if a.attachment_id == attachment_id), None
-        )
+        listed = {a.attachment_id: a for a in views.attachments(message)}
+        info = listed.get(attachment_id)
         filename = info.filename if info else "attachment"
-        data = backend.get_attachment(email_id, attachment_id)
+        data = views.inline_part_data(message, attachment_id)
+        if data is None:
+            data = backend.get_attachment(email_id, attachment_id)
         path = guard.save_download(save_path, filename, data, email_id=email_id)
         mime_type = info.mime_type if info else "application/octet-stream"
         return DownloadResult(

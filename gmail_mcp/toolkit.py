@@ -97,12 +97,14 @@ class InternalError(GmailMcpError):
     code = "INTERNAL_ERROR"
 
 
-def guarded(name: str, fn: F) -> F:
+def guarded(name: str, fn: F, on_error: Callable[[str, GmailMcpError], None] | None = None) -> F:
     """Turn every failure of `fn` into the error object; nothing leaks, nothing crashes the server."""
 
     def failure(exc: Exception) -> CallToolResult:
         if isinstance(exc, GmailMcpError):
             logger.info("%s failed: %s %s", name, exc.code, exc.message)
+            if on_error is not None:
+                on_error(name, exc)
             return error_result(exc)
         logger.exception("%s raised an unexpected error", name)
         return error_result(
@@ -137,16 +139,19 @@ def guarded(name: str, fn: F) -> F:
 class GmailMCPServer(MCPServer[Any]):
     """MCPServer with argument errors as the error object and lean `tools/list` schemas."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, on_error: Callable[[str, GmailMcpError], None] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.hints: dict[str, Hints] = {}
+        self._on_error = on_error
 
     def register(self, name: str, title: str, hints: Hints, description: str) -> Callable[[F], F]:
         """Decorator: add `fn` as tool `name`, guarded, with its title, hints and description."""
 
         def decorator(fn: F) -> F:
             self.add_tool(
-                guarded(name, fn),
+                guarded(name, fn, self._on_error),
                 name=name,
                 title=title,
                 description=description,

@@ -65,18 +65,29 @@ def label_item(label: Label) -> LabelItem:
     )
 
 
-def attachment(info: AttachmentInfo) -> Attachment | None:
-    """An attachment the download tool can fetch (those Gmail gave an id)."""
-    if not info.attachment_id:
-        return None
+PART_REF = "part:"  # attachment id for a part Gmail returned inline, without an attachment id
+
+
+def attachment(info: AttachmentInfo) -> Attachment:
+    """An attachment as the tools list it; every one can be downloaded by its id."""
     return Attachment(
-        filename=info.filename, mime_type=info.mime_type, size=info.size, attachment_id=info.attachment_id
+        filename=info.filename,
+        mime_type=info.mime_type,
+        size=info.size,
+        attachment_id=info.attachment_id or PART_REF + info.part_id,
     )
 
 
 def attachments(message: Message) -> list[Attachment]:
-    found = (attachment(info) for info in mime.list_attachments(message.payload))
-    return [a for a in found if a is not None]
+    return [attachment(info) for info in mime.list_attachments(message.payload)]
+
+
+def inline_part_data(message: Message, attachment_id: str) -> bytes | None:
+    """The bytes of an attachment listed by part reference (Gmail sent them inline), else None."""
+    if not attachment_id.startswith(PART_REF):
+        return None
+    part_id = attachment_id.removeprefix(PART_REF)
+    return next((p.data for p in message.payload.walk() if p.part_id == part_id and p.data is not None), None)
 
 
 MIN_CHARS, MAX_CHARS = 1_000, 100_000

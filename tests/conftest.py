@@ -73,3 +73,16 @@ def gmail_factory(sandbox: SandboxServer) -> Callable[[BaseCredentials], Any]:
 def gmail_service(gmail_factory: Callable[[BaseCredentials], Any]) -> Any:
     """A real Gmail client whose bearer token the sandbox did not issue (full access)."""
     return gmail_factory(Credentials(token="test"))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def harness(sandbox: SandboxServer, fake_clock: FakeClock, tmp_path: Path) -> Any:
+    """The MCP server in-process over the sandbox (see tests/mcp_harness.py)."""
+    from tests.mcp_harness import Harness
+
+    return Harness(sandbox, fake_clock, tmp_path)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from google.oauth2.credentials import Credentials
@@ -12,6 +14,14 @@ from gmail_mcp.client import GmailClient
 from gmail_mcp.quota import QuotaLimiter
 from gmail_mcp.retry import Backoff
 from gmail_mcp.transport import authorized_http_factory
+
+# The project's shared material sits beside the checkout (../shared), as in CI.
+SHARED = Path(os.environ.get("GMAIL_MCP_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+CORPUS = SHARED / "corpus" / "mail-parser"
+if not CORPUS.is_dir():
+    raise RuntimeError(
+        f"The shared corpus is missing at {CORPUS}: put ../shared beside the checkout or set GMAIL_MCP_SHARED."
+    )
 
 
 def control(sandbox: Any, path: str, body: Any = None, method: str = "POST") -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -19,10 +18,7 @@ from gmail_mcp import mime
 from gmail_mcp.htmlmd import html_to_markdown
 from gmail_mcp.mimetree import part_charset
 from gmail_mcp.models import MimePart
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "mail-parser"
-if not CORPUS.is_dir():  # the checkout may live elsewhere; the corpus is shared material
-    CORPUS = Path("/work/shared/corpus/mail-parser")
+from tests.helpers import CORPUS
 
 
 @dataclass(frozen=True)

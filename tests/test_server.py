@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,16 +34,6 @@ ENHANCED_TOOLS = CORE_TOOLS | {
     "send-draft",
     "delete-draft",
 }
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def harness(sandbox: Any, fake_clock: Any, tmp_path: Path) -> Harness:
-    return Harness(sandbox, fake_clock, tmp_path)
 
 
 async def first_unread(client: Any) -> dict[str, Any]:

@@ -89,7 +89,8 @@ class Envelope:
 
 
 def _addresses(headers: Message, name: str) -> tuple[str, ...]:
-    values = [decode_header(str(v)) for v in headers.get_all(name) or []]
+    # Split the addresses before decoding encoded words: a decoded display name may hold ")" or ",".
+    values = [str(v) for v in headers.get_all(name) or []]
     found = []
     for _display, address in getaddresses(values):
         if not address:

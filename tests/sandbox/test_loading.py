@@ -12,8 +12,8 @@ import pytest
 from gmail_mcp.sandbox import Mailbox
 from gmail_mcp.sandbox.loader import takeout_labels
 from tests.conftest import FakeClock
+from tests.helpers import CORPUS
 
-CORPUS = Path("/work/shared/corpus/mail-parser")
 CORPUS_FILES = sorted(CORPUS.glob("*.eml"))
 
 

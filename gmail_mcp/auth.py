@@ -1,0 +1,320 @@
+"""OAuth that stays alive: the installed-app login, the token store, and refreshes that persist.
+
+The refresh token lives in one file, mode 0600 in a 0700 folder, written atomically (temp file,
+fsync, rename). A refreshed access token is saved under a file lock, so two server processes
+sharing the token never clobber each other, and each adopts a refresh the other already made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import stat
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from google.auth.transport import Request
+from google.oauth2.credentials import Credentials
+
+from gmail_mcp.errors import AuthError
+
+logger = logging.getLogger("gmail_mcp")
+
+SETUP_HINT = (
+    "Create an OAuth client of type 'Desktop app' in Google Cloud (APIs & Services > Credentials), "
+    "download its JSON and save it as {path} (the README has the steps)."
+)
+
+
+class TokenStore:
+    """The saved login: one JSON file in Google's authorized-user format."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock_path = path.with_name(path.name + ".lock")
+        self._threads = threading.Lock()
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def read(self) -> dict[str, Any]:
+        """The stored JSON, after checking the file's permissions.
+
+        Raises:
+            AuthError: no login yet, or the file is unreadable or corrupt (it is left as it is).
+        """
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            raise AuthError(
+                f"Not logged in to Gmail yet: run `gmail-mcp auth` (the login is saved at {self.path}).",
+                token_path=str(self.path),
+            ) from None
+        if info.st_mode & 0o077:
+            # Readable by others: tighten it now, and say so (the token may have been exposed).
+            try:
+                os.chmod(self.path, 0o600)
+            except OSError as exc:
+                raise AuthError(
+                    f"The saved Gmail login at {self.path} is readable by other users and could not be "
+                    f"made private ({exc}): make it yours and `chmod 600` it.",
+                    token_path=str(self.path),
+                ) from exc
+            logger.warning(
+                "%s was readable by other users (mode %04o); it is now 0600. Consider `gmail-mcp auth` "
+                "to replace the token.",
+                self.path,
+                stat.S_IMODE(info.st_mode),
+            )
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            if not isinstance(data, dict) or not data.get("refresh_token"):
+                raise ValueError("no refresh_token in it")
+        except (OSError, ValueError) as exc:
+            raise self._unreadable(exc) from exc
+        return data
+
+    def _unreadable(self, reason: Exception) -> AuthError:
+        return AuthError(
+            f"The saved Gmail login at {self.path} is unreadable ({reason}). It was left untouched: move "
+            "it aside and run `gmail-mcp auth` to log in again.",
+            token_path=str(self.path),
+        )
+
+    def write(self, credentials: Credentials) -> None:
+        """Save atomically: a private temp file, fsync, then rename over the old one."""
+        folder = self.path.parent
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=".token-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(credentials.to_json())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Exclusive across threads and processes."""
+        with self._threads:
+            self._lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+
+    def load(self) -> StoredCredentials:
+        """The saved login as credentials that save their own refreshes.
+
+        Raises:
+            AuthError: no login yet, or the file is unreadable, corrupt or incomplete.
+        """
+        data = self.read()
+        try:
+            return StoredCredentials.from_store(self, data)
+        except ValueError as exc:  # google-auth's word for missing client fields or a bad expiry
+            raise self._unreadable(exc) from exc
+
+
+class StoredCredentials(Credentials):
+    """Credentials whose refreshes are serialised and saved to the token store."""
+
+    _store: TokenStore
+
+    @classmethod
+    def from_store(cls, store: TokenStore, data: dict[str, Any]) -> StoredCredentials:
+        base = Credentials.from_authorized_user_info(data)
+        credentials = cls(
+            token=base.token,
+            refresh_token=base.refresh_token,
+            token_uri=_trusted_token_uri(data.get("token_uri"), default=base.token_uri),
+            client_id=base.client_id,
+            client_secret=base.client_secret,
+            scopes=base.scopes,
+            expiry=base.expiry,
+        )
+        credentials._store = store
+        return credentials
+
+    def refresh(self, request: Request) -> None:
+        with self._store.locked():
+            # Another process (or thread) may have refreshed meanwhile: adopt its token if still good.
+            try:
+                saved = Credentials.from_authorized_user_info(self._store.read())
+            except (AuthError, ValueError):
+                saved = None  # nothing usable saved: refresh, and the save below repairs the file
+            if saved and saved.token and saved.token != self.token and saved.valid:
+                self.token, self.expiry = saved.token, saved.expiry
+                return
+            super().refresh(request)
+            self._store.write(self)
+
+
+def client_config(path: Path) -> dict[str, Any]:
+    """The OAuth client (credentials.json) in Google's 'installed' format.
+
+    Raises:
+        AuthError: missing, unreadable or not a Desktop/installed client.
+    """
+    try:
+        config = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise AuthError(
+            f"No OAuth client file at {path}. " + SETUP_HINT.format(path=path), credentials_path=str(path)
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise AuthError(
+            f"{path} is not a readable OAuth client file ({exc}).", credentials_path=str(path)
+        ) from exc
+    if "installed" not in config:
+        kind = next(iter(config), "unknown")
+        raise AuthError(
+            f"{path} is a '{kind}' OAuth client; gmail-mcp needs a 'Desktop app' client ('installed'). "
+            + SETUP_HINT.format(path=path),
+            credentials_path=str(path),
+        )
+    return dict(config)
+
+
+def login(
+    credentials_path: Path,
+    store: TokenStore,
+    scopes: Sequence[str],
+    *,
+    open_browser: bool = True,
+    browser: str | None = None,
+    timeout_seconds: float = 300,
+    out: TextIO | None = None,
+) -> Credentials:
+    """Google's installed-app flow: loopback redirect on 127.0.0.1 (free port), PKCE, offline access.
+
+    Messages go to `out` (stderr by default), never to stdout, which may carry a protocol.
+
+    Raises:
+        AuthError: the client file is wrong, the sign-in timed out or was refused.
+    """
+    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+    out = out or sys.stderr
+    config = client_config(credentials_path)
+    flow = InstalledAppFlow.from_client_config(config, scopes=list(scopes), autogenerate_code_verifier=True)
+    token_uri = config["installed"].get("token_uri", "")
+    prompt = (
+        "Sign in to Google in the browser to let gmail-mcp use your Gmail.\n"
+        "If no browser opens, open this URL on this computer:\n\n{url}\n"
+    )
+    try:
+        with _loopback_http_allowed(token_uri), contextlib.redirect_stdout(out):
+            credentials = flow.run_local_server(
+                host="127.0.0.1",
+                port=0,
+                open_browser=open_browser,
+                browser=browser,
+                timeout_seconds=timeout_seconds,
+                authorization_prompt_message=prompt,
+                success_message="gmail-mcp is signed in. You can close this window.",
+                access_type="offline",
+                prompt="consent",
+            )
+    except WSGITimeoutError:
+        raise AuthError(
+            f"No sign-in arrived within {timeout_seconds:g} second{'' if timeout_seconds == 1 else 's'}; "
+            "run `gmail-mcp auth` again."
+        ) from None
+    except OAuth2Error as exc:
+        reason = (exc.description or exc.error or "no reason given").rstrip(".")
+        raise AuthError(f"Google refused the sign-in: {reason}.") from exc
+    if not credentials.refresh_token:
+        raise AuthError(
+            "Google returned no refresh token, so the login could not last. Remove gmail-mcp's access at "
+            "https://myaccount.google.com/permissions and run `gmail-mcp auth` again."
+        )
+    store.write(credentials)
+    return credentials
+
+
+def _is_loopback_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def _trusted_token_uri(saved: Any, *, default: str) -> str:
+    """The saved token endpoint when it is on this machine (the sandbox); Google's otherwise.
+
+    google-auth ignores a saved token_uri so that a planted token file cannot send the refresh
+    token elsewhere; an endpoint on this machine is exempt, or refreshes could never reach it.
+    """
+    return saved if isinstance(saved, str) and _is_loopback_http(saved) else default
+
+
+@contextlib.contextmanager
+def _loopback_http_allowed(token_uri: str) -> Iterator[None]:
+    """oauthlib insists on HTTPS; a token endpoint on this machine (the sandbox) is exempt."""
+    if not _is_loopback_http(token_uri):
+        yield
+        return
+    previous = os.environ.get("OAUTHLIB_INSECURE_TRANSPORT")
+    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("OAUTHLIB_INSECURE_TRANSPORT", None)
+        else:
+            os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = previous
+
+
+def describe(store: TokenStore) -> dict[str, Any]:
+    """What `gmail-mcp status` shows of the token file (never the token itself).
+
+    `mode` is the file's mode now and `mode_found` the mode it had: reading a token file open to
+    other users makes it private.
+
+    Raises:
+        AuthError: no login yet, or the token file is unreadable or corrupt.
+    """
+    try:
+        found: int | None = stat.S_IMODE(store.path.stat().st_mode)
+    except FileNotFoundError:
+        found = None  # read() says how to log in
+    data = store.read()
+    now = stat.S_IMODE(store.path.stat().st_mode)
+    expiry = data.get("expiry")
+    try:
+        expires = datetime.fromisoformat(str(expiry).replace("Z", "+00:00")).replace(tzinfo=UTC)
+    except ValueError:
+        expires = None  # not saved (or not readable): google-auth then treats the token as expired
+    return {
+        "token_path": str(store.path),
+        "mode": f"{now:04o}",
+        "mode_found": f"{now if found is None else found:04o}",
+        "scopes": data.get("scopes") or [],
+        "access_token_expiry": expiry,
+        "expired": expires is None or expires <= datetime.now(UTC),
+    }

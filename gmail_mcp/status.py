@@ -1,0 +1,61 @@
+"""`gmail-mcp status`: is the login alive, which account and scopes, and is the token file private."""
+
+from __future__ import annotations
+
+import stat
+from typing import TextIO
+
+from gmail_mcp import scopes
+from gmail_mcp.config import GMAIL_API_ROOT, Paths
+from gmail_mcp.errors import GmailMcpError
+
+
+def report(paths: Paths, *, out: TextIO, api_root: str = GMAIL_API_ROOT) -> int:
+    """Print the state of the login; 0 when all is well, 1 otherwise."""
+    from gmail_mcp.auth import TokenStore, describe
+
+    store = TokenStore(paths.token)
+    problems: list[str] = []
+    print(f"config folder:   {paths.config_dir}", file=out)
+    print(
+        f"oauth client:    {paths.credentials} ({'present' if paths.credentials.exists() else 'missing'})",
+        file=out,
+    )
+    try:
+        token = describe(store)
+    except (GmailMcpError, OSError) as exc:
+        print(f"token:           {paths.token}", file=out)
+        problems.append(getattr(exc, "message", str(exc)))
+    else:
+        print(f"token:           {token['token_path']} (mode {token['mode']})", file=out)
+        granted = ", ".join(scopes.short_name(s) for s in token["scopes"]) or "unknown"
+        print(f"scopes:          {granted}", file=out)
+        expiry = token["access_token_expiry"]
+        if not expiry:
+            access = "none saved (fetched on the next call)"
+        elif token["expired"]:
+            access = f"expired at {expiry} (renewed on the next call)"
+        else:
+            access = f"valid until {expiry}"
+        print(f"access token:    {access}", file=out)
+        folder_mode = stat.S_IMODE(paths.token.parent.stat().st_mode)
+        if int(token["mode_found"], 8) & 0o077:
+            problems.append(
+                f"{paths.token} was readable by other users (mode {token['mode_found']}); it is now "
+                f"{token['mode']}. If others may have copied it, remove gmail-mcp's access at "
+                "https://myaccount.google.com/permissions, then run `gmail-mcp auth`."
+            )
+        if folder_mode & 0o077:
+            problems.append(f"{paths.token.parent} is open to other users: chmod 700 it.")
+        try:
+            from gmail_mcp.client import GmailClient
+            from gmail_mcp.transport import authorized_http_factory
+
+            profile = GmailClient(authorized_http_factory(store.load()), api_root=api_root).get_profile()
+            print(f"account:         {profile.email_address} ({profile.messages_total:,} messages)", file=out)
+        except GmailMcpError as exc:
+            problems.append(exc.message)
+    for problem in problems:
+        print(f"problem:         {problem}", file=out)
+    print("status:          " + ("ok" if not problems else "NOT OK"), file=out)
+    return 0 if not problems else 1

@@ -1,0 +1,404 @@
+"""The OAuth login against the sandbox's Google stand-ins, the token file, and `gmail-mcp auth`.
+
+No real browser and no Google: a fake browser registered with `webbrowser` follows the sign-in URL
+the way a person clicking "Allow" would, and the sandbox consents at once and redirects to the
+login's loopback server.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+import webbrowser
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import pytest
+from google.oauth2.credentials import Credentials
+
+from gmail_mcp import cli
+from gmail_mcp.auth import TokenStore, login
+from gmail_mcp.errors import AuthError
+from gmail_mcp.scopes import MODIFY, READONLY, SEND
+from tests.test_auth_grants import CLIENT_ID, WAIT, client_config, mode, query_of, s256, saved
+
+ROOT = Path(__file__).resolve().parents[1]
+BROWSER = "gmail-mcp-test-browser"
+URL_LINE = re.compile(r"^(http://\S+)$", re.MULTILINE)
+
+
+def with_query(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query=urlencode({**query_of(url), **changes})))
+
+
+class Follower:
+    """GETs URLs in threads, following redirects, as a browser tab would; joined at the end."""
+
+    def __init__(self) -> None:
+        self.threads: list[threading.Thread] = []
+        self.errors: list[BaseException] = []
+
+    def follow(self, url: str) -> None:
+        def get() -> None:
+            try:
+                with urllib.request.urlopen(url, timeout=WAIT) as response:
+                    response.read()
+            except OSError as exc:  # URLError and HTTPError included
+                self.errors.append(exc)
+
+        thread = threading.Thread(target=get, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(timeout=WAIT)
+
+
+class FakeBrowser(webbrowser.BaseBrowser):
+    """Opens the sign-in URL (optionally rewritten first, as a tampering party would)."""
+
+    def __init__(self, follower: Follower) -> None:
+        super().__init__(BROWSER)
+        self.follower = follower
+        self.opened: list[str] = []
+        self.rewrite: Callable[[str], str] = lambda url: url
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        self.opened.append(url)
+        self.follower.follow(self.rewrite(url))
+        return True
+
+
+class OpeningStream(io.StringIO):
+    """A message stream on which "something else" opens the first URL printed."""
+
+    def __init__(self, follower: Follower) -> None:
+        super().__init__()
+        self.follower = follower
+        self.opened: list[str] = []
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        found = URL_LINE.search(self.getvalue())
+        if found and not self.opened:
+            self.opened.append(found.group(1))
+            self.follower.follow(found.group(1))
+        return written
+
+
+@pytest.fixture
+def follower() -> Iterator[Follower]:
+    follower = Follower()
+    yield follower
+    follower.join()
+    assert follower.errors == []  # every page opened answered, as in a browser that signed in
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch, follower: Follower) -> FakeBrowser:
+    """The fake browser as the only (and so the default) browser, for this test only.
+
+    webbrowser keeps its registry in module globals and cannot unregister: each test gets an empty
+    registry (so a real browser can never be chosen), restored afterwards.
+    """
+    fake = FakeBrowser(follower)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    monkeypatch.setattr(webbrowser, "_tryorder", [])
+    webbrowser.register(BROWSER, None, fake, preferred=True)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def https_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each test starts as a person's shell would: oauthlib insists on HTTPS unless login relaxes it.
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
+
+
+@pytest.fixture
+def client_file(sandbox: Any, tmp_path: Path) -> Path:
+    path = tmp_path / "client_secret.json"
+    path.write_text(json.dumps(client_config(sandbox.url + "/o/oauth2/auth", sandbox.url + "/token")))
+    return path
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """GMAIL_MCP_HOME, not yet created: the CLI makes it."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("GMAIL_MCP_HOME", str(folder))
+    return folder
+
+
+def sign_in(client_file: Path, token: Path, scopes: list[str], **options: Any) -> Credentials:
+    return login(client_file, TokenStore(token), scopes, browser=BROWSER, timeout_seconds=WAIT, **options)
+
+
+# -- the login ---------------------------------------------------------------------------------
+
+
+def test_login_stores_a_refresh_token_for_the_scopes_asked(
+    sandbox: Any, client_file: Path, browser: FakeBrowser, tmp_path: Path
+) -> None:
+    token = tmp_path / "config" / "token.json"
+    credentials = sign_in(client_file, token, [READONLY])
+
+    stored = saved(token)
+    assert stored == json.loads(credentials.to_json())
+    assert stored["refresh_token"].startswith("1//sandbox-")
+    assert (stored["token_uri"], stored["client_id"], stored["scopes"]) == (
+        sandbox.url + "/token",
+        CLIENT_ID,
+        [READONLY],
+    )
+    # Plain HTTP was allowed for the loopback token endpoint only while signing in.
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+
+
+def test_authorization_url_asks_for_offline_access_fresh_consent_and_pkce(
+    sandbox: Any, client_file: Path, browser: FakeBrowser, tmp_path: Path
+) -> None:
+    sign_in(client_file, tmp_path / "token.json", [READONLY])
+
+    [url] = browser.opened
+    query = query_of(url)
+    assert url.startswith(sandbox.url + "/o/oauth2/auth?")
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", query.pop("redirect_uri"))
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", query.pop("code_challenge"))  # S256 of a verifier
+    assert query.pop("state")
+    assert query == {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "scope": READONLY,
+        "code_challenge_method": "S256",
+        "access_type": "offline",
+        "prompt": "consent",
+    }
+
+
+def test_a_sign_in_whose_challenge_was_swapped_is_refused_by_the_token_endpoint(
+    client_file: Path, browser: FakeBrowser, tmp_path: Path
+) -> None:
+    # Someone who swaps the challenge cannot know the login's verifier: the exchange fails.
+    browser.rewrite = lambda url: with_query(url, code_challenge=s256("an attacker's verifier"))
+    token = tmp_path / "token.json"
+
+    with pytest.raises(AuthError, match="Invalid code verifier") as caught:
+        sign_in(client_file, token, [READONLY])
+
+    assert caught.value.code == "AUTH_ERROR"
+    assert not token.exists()
+
+
+def test_a_plain_http_token_endpoint_off_this_machine_is_refused(
+    tmp_path: Path, browser: FakeBrowser
+) -> None:
+    client = tmp_path / "client.json"
+    client.write_text(
+        json.dumps(client_config("http://accounts.example.test/auth", "http://accounts.example.test/token"))
+    )
+
+    with pytest.raises(AuthError, match="https"):
+        sign_in(client, tmp_path / "token.json", [READONLY])
+
+    assert browser.opened == []  # refused before anything was sent
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("options", "scopes"),
+    [
+        ([], [MODIFY]),
+        (["--read-only"], [READONLY]),
+        (["--tools", "search-emails,send-email"], [READONLY, SEND]),
+        (["--tools", "search-emails, read-email"], [READONLY]),
+    ],
+    ids=["all-tools", "read-only", "search-and-send", "reading-tools"],
+)
+def test_auth_command_asks_for_the_least_scopes_covering_the_enabled_tools(
+    home: Path,
+    client_file: Path,
+    browser: FakeBrowser,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    scopes: list[str],
+) -> None:
+    status = cli.main(["auth", "--credentials", str(client_file), "--timeout", str(WAIT), *options])
+
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert query_of(browser.opened[0])["scope"].split() == scopes
+    assert saved(home / "token.json")["scopes"] == scopes
+    assert out == ""  # stdout may carry a protocol: nothing for people goes there
+    assert f"the login is saved at {home / 'token.json'}" in err
+
+
+def test_auth_command_without_a_client_file_says_how_to_make_one(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.main(["auth"])
+
+    assert status == 2
+    err = capsys.readouterr().err
+    assert str(home / "credentials.json") in err and "Desktop app" in err
+
+
+# -- the token file ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("folder_before", [None, 0o755], ids=["new-folder", "open-folder"])
+def test_token_file_is_private_in_a_private_folder(
+    client_file: Path, browser: FakeBrowser, tmp_path: Path, folder_before: int | None
+) -> None:
+    folder = tmp_path / "config"
+    if folder_before is not None:
+        folder.mkdir(mode=folder_before)
+        folder.chmod(folder_before)
+
+    sign_in(client_file, folder / "token.json", [READONLY])
+
+    assert (mode(folder / "token.json"), mode(folder)) == (0o600, 0o700)
+
+
+def test_a_second_login_replaces_the_token_file_atomically(
+    client_file: Path, browser: FakeBrowser, tmp_path: Path
+) -> None:
+    token = tmp_path / "config" / "token.json"
+    sign_in(client_file, token, [READONLY])
+    first = token.read_text()
+    reads: list[str] = []
+    done = threading.Event()
+
+    def read_all_along() -> None:
+        while not done.is_set():
+            reads.append(token.read_text())
+
+    reader = threading.Thread(target=read_all_along)
+    with token.open() as old:
+        old_inode = os.fstat(old.fileno()).st_ino
+        reader.start()
+        try:
+            sign_in(client_file, token, [MODIFY])
+        finally:
+            done.set()
+            reader.join(timeout=WAIT)
+        # Written in place, the old file would now hold the new (or half the new) token.
+        assert old.read() == first
+
+    assert token.stat().st_ino != old_inode
+    assert saved(token)["scopes"] == [MODIFY]
+    assert [path.name for path in token.parent.iterdir()] == ["token.json"]
+    assert reads and all(json.loads(text)["refresh_token"] for text in reads)
+
+
+# -- signing in without a browser --------------------------------------------------------------
+
+
+def test_no_browser_prints_the_url_to_the_given_stream_and_completes_when_it_is_opened(
+    sandbox: Any,
+    client_file: Path,
+    browser: FakeBrowser,
+    follower: Follower,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stream = OpeningStream(follower)
+    token = tmp_path / "token.json"
+
+    sign_in(client_file, token, [READONLY], open_browser=False, out=stream)
+
+    assert browser.opened == []
+    [url] = stream.opened
+    assert url.startswith(sandbox.url + "/o/oauth2/auth?")
+    assert saved(token)["scopes"] == [READONLY]
+    assert capsys.readouterr().out == ""
+
+
+def test_a_sign_in_nobody_completes_times_out_with_auth_error(
+    client_file: Path, browser: FakeBrowser, tmp_path: Path
+) -> None:
+    token = tmp_path / "token.json"
+
+    with pytest.raises(AuthError, match=r"within 0\.5 seconds.*`gmail-mcp auth`") as caught:
+        login(
+            client_file,
+            TokenStore(token),
+            [READONLY],
+            open_browser=False,
+            timeout_seconds=0.5,
+            out=io.StringIO(),
+        )
+
+    assert caught.value.code == "AUTH_ERROR"
+    assert not token.exists()
+
+
+def test_auth_command_that_nobody_completes_exits_with_the_auth_error(
+    home: Path, client_file: Path, browser: FakeBrowser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.main(["auth", "--credentials", str(client_file), "--no-browser", "--timeout", "1"])
+
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert URL_LINE.search(err)  # the URL went to stderr
+    assert "No sign-in arrived within 1 second; run `gmail-mcp auth` again." in err
+    assert not (home / "token.json").exists()
+
+
+def test_bootstrap_script_signs_in_with_the_same_flow(
+    home: Path, client_file: Path, follower: Follower
+) -> None:
+    env = {**os.environ, "GMAIL_MCP_HOME": str(home)}
+    env.pop("OAUTHLIB_INSECURE_TRANSPORT", None)
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "bootstrap_oauth.py"),
+        "--credentials",
+        str(client_file),
+    ]
+    lines: queue.Queue[str | None] = queue.Queue()
+    with subprocess.Popen(
+        [*command, "--read-only", "--no-browser", "--timeout", str(WAIT)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+
+        def read_stderr() -> None:
+            assert process.stderr is not None
+            for line in process.stderr:
+                lines.put(line)
+            lines.put(None)
+
+        try:
+            threading.Thread(target=read_stderr, daemon=True).start()
+            seen: list[str] = []
+            while not any(URL_LINE.match(line.strip()) for line in seen):
+                line = lines.get(timeout=WAIT)
+                assert line is not None, "the script ended without a sign-in URL:\n" + "".join(seen)
+                seen.append(line)
+            follower.follow(seen[-1].strip())
+            process.wait(timeout=WAIT)
+            assert process.stdout is not None
+            out = process.stdout.read()
+        finally:
+            if process.poll() is None:  # a failed test must not wait out the script's own timeout
+                process.kill()
+
+    assert process.returncode == 0
+    assert out == ""
+    assert saved(home / "token.json")["scopes"] == [READONLY]
+    assert mode(home / "token.json") == 0o600
