@@ -8,7 +8,6 @@ sharing the token never clobber each other, and each adopts a refresh the other 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -99,7 +98,8 @@ class TokenStore:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".token-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)
+                if hasattr(os, "fchmod"):  # POSIX; on Windows the per-user folder is the protection
+                    os.fchmod(handle.fileno(), 0o600)
                 handle.write(credentials.to_json())
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -122,10 +122,10 @@ class TokenStore:
             self._lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                _lock_file(fd)
                 yield
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                _unlock_file(fd)
                 os.close(fd)
 
     def load(self) -> StoredCredentials:
@@ -139,6 +139,25 @@ class TokenStore:
             return StoredCredentials.from_store(self, data)
         except ValueError as exc:  # google-auth's word for missing client fields or a bad expiry
             raise self._unreadable(exc) from exc
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock_file(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+
+    def _unlock_file(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock_file(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def _unlock_file(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class StoredCredentials(Credentials):
