@@ -205,6 +205,35 @@ class Guard:
                 thread_id=thread_or_message_id,
             ) from None
 
+    def send_new(
+        self,
+        backend: Callable[[], MailBackend],
+        *,
+        tool: str,
+        approval: object,
+        to: str,
+        cc: str | None,
+        bcc: str | None,
+        subject: str,
+        body: str,
+        thread_id: str | None,
+        attachment_paths: Sequence[str] = (),
+    ) -> MessageRef:
+        """Send a new message: approved by the person if asked, checked, built, sent at most once."""
+        self.approved(tool, approval, recipients=[to, cc, bcc])
+        outgoing = self.prepare(
+            backend,
+            tool=tool,
+            to=to,
+            cc=cc,
+            bcc=bcc,
+            subject=subject,
+            body=body,
+            thread_id=thread_id,
+            attachment_paths=attachment_paths,
+        )
+        return self.send(backend, outgoing)
+
     def send(self, backend: Callable[[], MailBackend], outgoing: Outgoing) -> MessageRef:
         return self.audited(
             outgoing.tool,

@@ -161,10 +161,10 @@ def register_core_tools(server: GmailMCPServer, app: App) -> None:
         cc: str | None = None,
         bcc: str | None = None,
     ) -> SendResult:
-        guard.approved("send-email", approval, recipients=[recipient_id, cc, bcc])
-        outgoing = guard.prepare(
+        ref = guard.send_new(
             app.backend,
             tool="send-email",
+            approval=approval,
             to=recipient_id,
             cc=cc,
             bcc=bcc,
@@ -172,7 +172,6 @@ def register_core_tools(server: GmailMCPServer, app: App) -> None:
             body=message,
             thread_id=thread_id,
         )
-        ref = guard.send(app.backend, outgoing)
         return SendResult(message_id=ref.id, thread_id=ref.thread_id)
 
     @server.register(

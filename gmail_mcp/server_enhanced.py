@@ -167,10 +167,10 @@ def register_enhanced_tools(server: GmailMCPServer, app: App) -> None:
         cc: str | None = None,
         bcc: str | None = None,
     ) -> SendResult:
-        guard.approved("send-email-with-attachment", approval, recipients=[recipient_id, cc, bcc])
-        outgoing = guard.prepare(
+        ref = guard.send_new(
             app.backend,
             tool="send-email-with-attachment",
+            approval=approval,
             to=recipient_id,
             cc=cc,
             bcc=bcc,
@@ -179,7 +179,6 @@ def register_enhanced_tools(server: GmailMCPServer, app: App) -> None:
             thread_id=thread_id,
             attachment_paths=attachment_paths,
         )
-        ref = guard.send(app.backend, outgoing)
         return SendResult(message_id=ref.id, thread_id=ref.thread_id)
 
     @server.register(

@@ -33,20 +33,10 @@ from mcp import Client, StdioServerParameters
 from gmail_mcp.sandbox.store import DEFAULT_OWNER
 from tests.helpers import CORPUS
 from tests.mcp_harness import StrictClient
+from tests.test_server import CORE_TOOLS
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 SERVE = [sys.executable, "-m", "gmail_mcp.cli", "serve"]
-CORE_TOOLS = {
-    "send-email",
-    "get-unread-emails",
-    "read-email",
-    "search-emails",
-    "trash-email",
-    "mark-email-as-read",
-    "open-email",
-    "create-draft",
-    "list-drafts",
-}
 MISSING_ID = "ffffffffffffffff"
 START_SECONDS = 30  # a cold Python start of the server on a busy 2-core machine
 INITIALIZE = {
