@@ -12,7 +12,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-# Units per call, from Google's quota table (developers.google.com/workspace/gmail/api/reference/quota).
+# Units per call, from Google's quota table (developers.google.com/workspace/gmail/api/reference/quota);
+# the sandbox charges the same.
 QUOTA_UNITS: dict[str, int] = {
     "gmail.users.getProfile": 1,
     "gmail.users.labels.list": 1,
@@ -40,11 +41,11 @@ QUOTA_UNITS: dict[str, int] = {
     "gmail.users.drafts.create": 10,
     "gmail.users.drafts.update": 15,
     "gmail.users.drafts.send": 100,
-    "gmail.users.threads.list": 10,
-    "gmail.users.threads.get": 10,
-    "gmail.users.threads.modify": 10,
-    "gmail.users.threads.trash": 10,
-    "gmail.users.threads.untrash": 10,
+    "gmail.users.threads.list": 5,
+    "gmail.users.threads.get": 5,
+    "gmail.users.threads.modify": 5,
+    "gmail.users.threads.trash": 5,
+    "gmail.users.threads.untrash": 5,
 }
 
 DEFAULT_UNITS_PER_MINUTE = 6_000
@@ -81,6 +82,7 @@ class QuotaLimiter:
         self._lock = threading.Lock()
         self._log: deque[tuple[float, int]] = deque()  # (start time, units), in time order
         self.waited = 0.0  # total seconds callers were held back, for stats and tests
+        self.reserved = 0  # total units granted
 
     def acquire(self, units: int) -> float:
         """Reserve `units`, sleeping until they fit. Returns the seconds waited."""
@@ -91,6 +93,7 @@ class QuotaLimiter:
             start = self._earliest_start(now, units)
             self._log.append((start, units))
             self.waited += start - now
+            self.reserved += units
         waited = 0.0
         # Re-read the clock: another thread's sleep may already have moved a shared fake clock.
         while (remaining := start - self._clock()) > 0:

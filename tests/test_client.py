@@ -328,3 +328,22 @@ def readonly_credentials(sandbox: Any) -> Credentials:
     with urllib.request.urlopen(f"{sandbox.url}/token", data=form, timeout=10) as response:
         token = __import__("json").loads(response.read())
     return Credentials(token=token["access_token"], scopes=[READONLY])
+
+
+def test_the_client_reserves_exactly_the_units_gmail_charges(sandbox: Any, mailbox: Any, client: Any) -> None:
+    thread_id, _ = biggest_thread(mailbox)
+    reset_stats(sandbox)
+    before = client._exec._limiter.reserved
+    page = client.list_messages("in:inbox", max_results=10)
+    client.get_message(page.messages[0].id)
+    client.get_thread(thread_id)
+    client.list_threads(max_results=5)
+    client.list_labels()
+    client.get_profile()
+    draft = client.create_draft(raw_email("Units"))
+    client.update_draft(draft.id, raw_email("Units, again"))
+    client.delete_draft(draft.id)
+    client.modify_message(page.messages[0].id, remove=["UNREAD"])
+    client.trash_message(page.messages[1].id)
+    client.send_message(raw_email("Units sent"))
+    assert client._exec._limiter.reserved - before == sandbox.stats()["quota_units"]

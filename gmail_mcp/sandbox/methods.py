@@ -59,9 +59,9 @@ METHODS: tuple[Method, ...] = (
     _m("getProfile", "GET", "profile", 1, _PROFILE),
     # messages: fixed paths before {id} so "send" is never read as an id
     _m("messages.list", "GET", "messages", 5, _READ_META),
-    _m("messages.insert", "POST", "messages", 5, _INSERT, upload=True),
+    _m("messages.insert", "POST", "messages", 25, _INSERT, upload=True),
     _m("messages.send", "POST", "messages/send", 100, _SEND, upload=True),
-    _m("messages.import", "POST", "messages/import", 5, _INSERT, upload=True),
+    _m("messages.import", "POST", "messages/import", 25, _INSERT, upload=True),
     _m("messages.batchModify", "POST", "messages/batchModify", 50, _CHANGE),
     _m("messages.batchDelete", "POST", "messages/batchDelete", 50, _DELETE),
     _m("messages.get", "GET", "messages/{id}", 5, _READ_META),
@@ -76,7 +76,7 @@ METHODS: tuple[Method, ...] = (
     _m("drafts.send", "POST", "drafts/send", 100, _COMPOSE, upload=True),
     _m("drafts.get", "GET", "drafts/{id}", 5, _DRAFT_READ),
     _m("drafts.update", "PUT", "drafts/{id}", 15, _COMPOSE, upload=True),
-    _m("drafts.delete", "DELETE", "drafts/{id}", 5, _COMPOSE),
+    _m("drafts.delete", "DELETE", "drafts/{id}", 10, _COMPOSE),
     # labels
     _m("labels.list", "GET", "labels", 1, _LABELS_READ),
     _m("labels.create", "POST", "labels", 5, _LABELS_WRITE),
