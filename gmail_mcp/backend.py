@@ -7,20 +7,21 @@ methods (see spec/gmail-imap-guide.md). Everything crossing it is a domain model
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from gmail_mcp.models import (
-    Draft,
-    DraftPage,
-    Label,
-    Message,
-    MessagePage,
-    MessageRef,
-    MessageSummary,
-    Profile,
-    Thread,
-    ThreadPage,
-)
+if TYPE_CHECKING:  # annotations only: the models load with the first mail read
+    from gmail_mcp.models import (
+        Draft,
+        DraftPage,
+        Label,
+        Message,
+        MessagePage,
+        MessageRef,
+        MessageSummary,
+        Profile,
+        Thread,
+        ThreadPage,
+    )
 
 MessageFormat = Literal["full", "metadata"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from email.headerregistry import Address
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,7 +17,10 @@ from gmail_mcp import confirm, jail
 from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from email.headerregistry import Address
+
     from gmail_mcp import mime
+    from gmail_mcp.models import Draft, Message, MessageRef
 else:
     mime = lazy_module("gmail_mcp.mime")  # loaded by the first tool that reads or writes mail
 from gmail_mcp.audit import AuditLog
@@ -31,7 +33,6 @@ from gmail_mcp.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from gmail_mcp.models import Draft, Message, MessageRef
 
 T = TypeVar("T")
 MAX_RECIPIENTS = 100  # Gmail's limit per message through the API

@@ -18,7 +18,6 @@ else:
     mime = lazy_module("gmail_mcp.mime")  # loaded by the first tool that reads or writes mail
 from gmail_mcp.confirm import Approval, NoQuestion
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError
-from gmail_mcp.models import Message
 from gmail_mcp.results import (
     Done,
     DownloadResult,
@@ -230,6 +229,8 @@ def register_enhanced_tools(server: GmailMCPServer, app: App) -> None:
     ) -> DraftResult:
         backend = app.backend()
         current = backend.get_draft(draft_id).message
+        from gmail_mcp.models import Message  # loaded with the first mail read, not at start
+
         assert isinstance(current, Message)  # get_draft returns the whole message
         body = message if message is not None else mime.extract_body(current.payload, format="text").content
         outgoing = guard.prepare(
@@ -253,6 +254,8 @@ def register_enhanced_tools(server: GmailMCPServer, app: App) -> None:
             draft = app.backend().get_draft(draft_id).message
         except GmailMcpError:
             return NoQuestion(approved=True)  # the send itself reports the problem, and sends nothing
+        from gmail_mcp.models import Message
+
         assert isinstance(draft, Message)
         return confirm.question(
             ctx,
