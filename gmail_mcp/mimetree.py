@@ -12,7 +12,6 @@ import re
 import urllib.parse
 from email import policy
 from email.message import Message
-from email.utils import collapse_rfc2231_value
 
 from gmail_mcp.charsets import decode_bytes, decode_header, decode_surrogates
 from gmail_mcp.models import AttachmentInfo, Header, MimePart
@@ -258,15 +257,23 @@ def header_param(value: str | None, name: str) -> str:
     if not value:
         return ""
     try:
-        raw = _params(value).get_param(name)
+        # unquote=False: the stdlib's unquote also strips <...>, so "<draft>" would lose its brackets.
+        raw = _params(value).get_param(name, unquote=False)
     except Exception:
         return ""
     if raw is None or raw == "":
         return ""
     if isinstance(raw, tuple):  # RFC 2231: (charset, language, percent-decoded latin-1 text)
         charset, _language, text = raw
-        return decode_bytes(text.encode("latin-1", "replace"), charset or None)
-    return str(collapse_rfc2231_value(raw))
+        return decode_bytes(_unquote_param(text).encode("latin-1", "replace"), charset or None)
+    return _unquote_param(str(raw))
+
+
+def _unquote_param(value: str) -> str:
+    """A parameter value without its double quotes and backslash escapes."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", value[1:-1])
+    return value
 
 
 def _filename_from_headers(headers: tuple[Header, ...]) -> str:

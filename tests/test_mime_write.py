@@ -9,7 +9,7 @@ from email import policy
 from email.headerregistry import Address
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gmail_mcp import mime
@@ -448,6 +448,8 @@ def test_any_text_body_survives_a_round_trip(body: str) -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(filename=st.text(_TEXT, min_size=1, max_size=60).map(str.strip).filter(bool))
+@example(filename="<>")  # the stdlib's parameter unquoting strips <...> too
+@example(filename="<draft>")
 def test_any_attachment_filename_survives_a_round_trip(filename: str) -> None:
     """Modulo stripping the ends; runs of spaces inside the name are kept."""
     raw = bytes(build(attachments=[OutgoingAttachment(filename, b"data", "application/octet-stream")]))
