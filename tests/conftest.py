@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +16,15 @@ from google.auth.credentials import Credentials as BaseCredentials
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build_from_document
 from googleapiclient.http import build_http
+from hypothesis import settings as hypothesis_settings
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
+
+# Property tests draw the same examples on every run, so CI never fails on a new random draw;
+# HYPOTHESIS_PROFILE=explore draws fresh ones (and keeps what it finds in .hypothesis/).
+hypothesis_settings.register_profile("default", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False, max_examples=500)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # Shortly after the newest seeded message (17 Nov 2026), so relative searches see the seed as recent.
 START = datetime(2026, 11, 18, 9, 0, tzinfo=UTC).timestamp()
