@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from gmail_mcp.mime import clean_text, decode_header
+from gmail_mcp.mimetree import is_attachment
 from gmail_mcp.models import (
     Draft,
     Header,
@@ -93,11 +94,7 @@ def _looks_like_attachments(content_type: str, payload: JSON) -> bool:
 
 
 def _tree_has_attachments(part: MimePart) -> bool:
-    for node in part.walk()[1:] if part.parts else ():
-        disposition = (node.header("Content-Disposition") or "").lower()
-        if node.filename or disposition.startswith("attachment") or node.mime_type == "message/rfc822":
-            return True
-    return False
+    return any(is_attachment(node) or node.mime_type == "message/rfc822" for node in part.walk()[1:])
 
 
 def summary_from_json(message: JSON) -> MessageSummary:
