@@ -123,7 +123,7 @@ def build_server(app: App) -> GmailMCPServer:
 
 
 def search(app: App, query: str, max_results: int, page_token: str | None) -> EmailList:
-    page = app.backend().list_messages(query, max_results=max(1, max_results), page_token=page_token)
+    page = app.backend().list_messages(query, max_results=max_results, page_token=page_token)
     return EmailList(
         emails=[views.email_item(m) for m in page.messages], next_page_token=page.next_page_token
     )
@@ -298,7 +298,7 @@ def register_core_tools(server: GmailMCPServer, app: App) -> None:
 
     @server.register("list-drafts", "List drafts", READ, "List drafts, newest first.")
     def list_drafts(max_results: MaxResults = 10, page_token: str | None = None) -> DraftList:
-        page = app.backend().list_drafts(max_results=max(1, max_results), page_token=page_token)
+        page = app.backend().list_drafts(max_results=max_results, page_token=page_token)
         return DraftList(
             drafts=[views.draft_item(d) for d in page.drafts], next_page_token=page.next_page_token
         )
