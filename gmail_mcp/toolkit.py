@@ -145,6 +145,7 @@ class GmailMCPServer(MCPServer[Any]):
         super().__init__(*args, **kwargs)
         self.hints: dict[str, Hints] = {}
         self._on_error = on_error
+        self._listing: list[Tool] | None = None  # compacted once; tools change only at registration
 
     def register(self, name: str, title: str, hints: Hints, description: str) -> Callable[[F], F]:
         """Decorator: add `fn` as tool `name`, guarded, with its title, hints and description."""
@@ -158,6 +159,7 @@ class GmailMCPServer(MCPServer[Any]):
                 annotations=hints.annotations(),
             )
             self.hints[name] = hints
+            self._listing = None
             return fn
 
         return decorator
@@ -168,6 +170,7 @@ class GmailMCPServer(MCPServer[Any]):
             if not allowed(name, hints):
                 self.remove_tool(name)
                 del self.hints[name]
+        self._listing = None
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -180,17 +183,19 @@ class GmailMCPServer(MCPServer[Any]):
             raise
 
     async def list_tools(self) -> list[Tool]:
-        return [
-            tool.model_copy(
-                update={
-                    "input_schema": compact_schema(tool.input_schema),
-                    "output_schema": compact_schema(tool.output_schema, output=True)
-                    if tool.output_schema
-                    else None,
-                }
-            )
-            for tool in await super().list_tools()
-        ]
+        if self._listing is None:
+            self._listing = [
+                tool.model_copy(
+                    update={
+                        "input_schema": compact_schema(tool.input_schema),
+                        "output_schema": compact_schema(tool.output_schema, output=True)
+                        if tool.output_schema
+                        else None,
+                    }
+                )
+                for tool in await super().list_tools()
+            ]
+        return list(self._listing)
 
 
 def _invalid_arguments(tool: str, error: ValidationError) -> InvalidParamsError:
