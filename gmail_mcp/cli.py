@@ -164,7 +164,7 @@ def run_serve(args: argparse.Namespace) -> int:
         if args.transport == "stdio":
             server.run("stdio")
         else:
-            from gmail_mcp.http_transport import serve_http
+            from gmail_mcp.surface.http import serve_http
 
             serve_http(server, host=args.host, port=args.port, token=os.environ.get("GMAIL_MCP_HTTP_TOKEN"))
     finally:
@@ -175,8 +175,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_options: Any) -> Any:
     """The MCP server for `settings` over the backend `backend_factory` makes on first use."""
-    from gmail_mcp.audit import AuditLog
-    from gmail_mcp.safety import Guard
+    from gmail_mcp.actions.audit import AuditLog
+    from gmail_mcp.actions.guard import Guard
     from gmail_mcp.server import App, build_server, select_tools
 
     app = App(
@@ -206,7 +206,7 @@ def sandbox_paths() -> Paths:
 
 def gmail_backend(settings: Settings) -> Callable[[], Any]:
     def create() -> Any:
-        from gmail_mcp.auth import TokenStore
+        from gmail_mcp.gmail.auth import TokenStore
 
         return _client(settings, TokenStore(settings.paths.token).load())
 
@@ -224,9 +224,9 @@ def sandbox_backend(settings: Settings) -> Callable[[], Any]:
 
 
 def _client(settings: Settings, credentials: Any) -> Any:
-    from gmail_mcp.client import GmailClient
-    from gmail_mcp.quota import QuotaLimiter
-    from gmail_mcp.transport import authorized_http_factory
+    from gmail_mcp.common.pacing import QuotaLimiter
+    from gmail_mcp.gmail.client import GmailClient
+    from gmail_mcp.gmail.transport import authorized_http_factory
 
     return GmailClient(
         authorized_http_factory(credentials),
@@ -269,8 +269,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def run_auth(args: argparse.Namespace) -> int:
-    from gmail_mcp import scopes
-    from gmail_mcp.auth import TokenStore, login
+    from gmail_mcp.gmail import scopes
+    from gmail_mcp.gmail.auth import TokenStore, login
     from gmail_mcp.server import TOOL_SCOPES
 
     paths = Paths.resolve()
@@ -292,7 +292,7 @@ def run_auth(args: argparse.Namespace) -> int:
             timeout_seconds=args.timeout,
         )
     except GmailMcpError as exc:
-        from gmail_mcp.audit import AuditLog
+        from gmail_mcp.actions.audit import AuditLog
 
         AuditLog(paths.audit_log).record("auth", "failed", error_code=exc.code, reason=exc.message)
         raise
@@ -302,13 +302,13 @@ def run_auth(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from gmail_mcp.status import report
+    from gmail_mcp.gmail.status import report
 
     return report(Paths.resolve(), out=sys.stdout, api_root=api_root())
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from gmail_mcp.demo import run
+    from gmail_mcp.surface.demo import run
 
     return run(out=sys.stdout)
 

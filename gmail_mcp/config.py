@@ -13,12 +13,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gmail_mcp.quota import DEFAULT_UNITS_PER_MINUTE
-
 APP_NAME = "gmail-mcp"
 GMAIL_API_ROOT = "https://gmail.googleapis.com/"
 GMAIL_WEB_URL = "https://mail.google.com/mail/u/0/#all/{id}"
 DEFAULT_MAX_RESULTS_CAP = 50  # per list call: one batch of details, never unbounded output
+DEFAULT_UNITS_PER_MINUTE = 6_000  # Gmail quota units per user per minute (projects created since 2026-05)
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,6 @@ class Settings:
     api_root: str = GMAIL_API_ROOT
     mail_url_template: str = GMAIL_WEB_URL  # where open-email sends the browser
     quota_per_minute: int = DEFAULT_UNITS_PER_MINUTE
-    max_results_cap: int = DEFAULT_MAX_RESULTS_CAP
     attachment_dirs: tuple[Path, ...] = ()
     download_dirs: tuple[Path, ...] = ()
     allowed_recipients: tuple[str, ...] = ()  # addresses or domains; empty: anyone

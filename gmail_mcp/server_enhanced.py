@@ -9,16 +9,17 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from gmail_mcp import confirm, views
 from gmail_mcp.lazy import lazy_module
+from gmail_mcp.surface import confirm, views
 
 if TYPE_CHECKING:
-    from gmail_mcp import mime
+    from gmail_mcp.content import mime
 else:
-    mime = lazy_module("gmail_mcp.mime")  # loaded by the first tool that reads or writes mail
-from gmail_mcp.confirm import Approval, NoQuestion
+    mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError
-from gmail_mcp.results import (
+from gmail_mcp.server import MAX_LIST, App, build_server, search
+from gmail_mcp.surface.confirm import Approval, NoQuestion
+from gmail_mcp.surface.results import (
     Done,
     DownloadResult,
     DraftResult,
@@ -29,8 +30,7 @@ from gmail_mcp.results import (
     ThreadMessage,
     ThreadResult,
 )
-from gmail_mcp.server import MAX_LIST, App, build_server, search
-from gmail_mcp.toolkit import READ, GmailMCPServer, Hints, untrusted
+from gmail_mcp.surface.toolkit import READ, GmailMCPServer, Hints, untrusted
 
 LabelNames = list[str]
 
@@ -169,7 +169,7 @@ def register_enhanced_tools(server: GmailMCPServer, app: App) -> None:
         ref = guard.send_new(
             app.backend,
             tool="send-email-with-attachment",
-            approval=approval,
+            approval=confirm.decision(approval),
             to=recipient_id,
             cc=cc,
             bcc=bcc,
@@ -277,7 +277,7 @@ def register_enhanced_tools(server: GmailMCPServer, app: App) -> None:
     def send_draft(
         draft_id: str, approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_draft)]
     ) -> SendResult:
-        guard.approved("send-draft", approval, draft_id=draft_id)
+        guard.approved("send-draft", confirm.decision(approval), draft_id=draft_id)
         ref = guard.send_draft(app.backend, draft_id)
         return SendResult(message_id=ref.id, thread_id=ref.thread_id)
 

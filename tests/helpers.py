@@ -10,10 +10,10 @@ from typing import Any
 
 from google.oauth2.credentials import Credentials
 
-from gmail_mcp.client import GmailClient
-from gmail_mcp.quota import QuotaLimiter
-from gmail_mcp.retry import Backoff
-from gmail_mcp.transport import authorized_http_factory
+from gmail_mcp.common.pacing import QuotaLimiter
+from gmail_mcp.common.retry import Backoff
+from gmail_mcp.gmail.client import GmailClient
+from gmail_mcp.gmail.transport import authorized_http_factory
 
 # The project's shared material sits beside the checkout (../shared), as in CI.
 SHARED = Path(os.environ.get("GMAIL_MCP_SHARED", Path(__file__).resolve().parents[2] / "shared"))

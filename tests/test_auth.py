@@ -27,9 +27,9 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from gmail_mcp import cli
-from gmail_mcp.auth import TokenStore, login
 from gmail_mcp.errors import AuthError
-from gmail_mcp.scopes import MODIFY, READONLY, SEND
+from gmail_mcp.gmail.auth import TokenStore, login
+from gmail_mcp.gmail.scopes import MODIFY, READONLY, SEND
 from tests.test_auth_grants import CLIENT_ID, WAIT, client_config, mode, query_of, s256, saved
 
 ROOT = Path(__file__).resolve().parents[1]

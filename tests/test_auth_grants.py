@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from google.oauth2.credentials import Credentials
 
-from gmail_mcp.auth import TokenStore
-from gmail_mcp.scopes import READONLY
+from gmail_mcp.gmail.auth import TokenStore
+from gmail_mcp.gmail.scopes import READONLY
 
 CLIENT_ID = "1234567890-sandbox.apps.googleusercontent.com"
 CLIENT_SECRET = "GOCSPX-sandbox"

@@ -18,10 +18,10 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from gmail_mcp import cli
-from gmail_mcp.auth import TokenStore
 from gmail_mcp.cli import gmail_backend
+from gmail_mcp.gmail.auth import TokenStore
+from gmail_mcp.gmail.scopes import MODIFY, READONLY, SEND
 from gmail_mcp.sandbox.oauth import ACCESS_LIFETIME
-from gmail_mcp.scopes import MODIFY, READONLY, SEND
 from tests.helpers import control, inject, make_client
 from tests.mcp_harness import Harness
 from tests.test_auth_grants import WAIT, mode, saved, stored_login

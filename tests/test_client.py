@@ -19,8 +19,8 @@ from gmail_mcp.errors import (
     QuotaExceededError,
     UpstreamError,
 )
+from gmail_mcp.gmail.scopes import READONLY
 from gmail_mcp.models import Message
-from gmail_mcp.scopes import READONLY
 from tests.helpers import control, inject, make_client, reset_stats
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gmail_mcp import mime, mimetree
+from gmail_mcp.content import mime, mimetree
 from gmail_mcp.sandbox import Mailbox, SandboxServer
 from tests.conftest import FakeClock
 from tests.helpers import CORPUS, make_client

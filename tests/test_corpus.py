@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pytest
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from gmail_mcp import mime
-from gmail_mcp.htmlmd import html_to_markdown
-from gmail_mcp.mimetree import part_charset
+from gmail_mcp.content import mime
+from gmail_mcp.content.htmlmd import html_to_markdown
+from gmail_mcp.content.mimetree import part_charset
 from gmail_mcp.models import MimePart
 from tests.helpers import CORPUS
 

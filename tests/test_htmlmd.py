@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gmail_mcp.htmlmd import RenderedHtml, html_to_markdown, render_html, visible_text_length
+from gmail_mcp.content.htmlmd import RenderedHtml, html_to_markdown, render_html, visible_text_length
 
 DATA = Path(__file__).parent / "data" / "mime"
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gmail_mcp import mime
-from gmail_mcp.mime import Body, extract_body, list_attachments
+from gmail_mcp.content import mime
+from gmail_mcp.content.mime import Body, extract_body, list_attachments
 from gmail_mcp.models import AttachmentInfo, Header, MimePart
 
 # --- building trees the way the Gmail backend does ---------------------------------------------

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gmail_mcp import mime
+from gmail_mcp.content import mime
+from gmail_mcp.content.mime import OutgoingAttachment, build_message, parse_recipients
 from gmail_mcp.errors import InvalidParamsError
-from gmail_mcp.mime import OutgoingAttachment, build_message, parse_recipients
 
 BOB = Address("Bob", "bob", "example.com")
 WHEN = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from gmail_mcp.quota import QuotaLimiter
+from gmail_mcp.common.pacing import QuotaLimiter
 
 
 class SharedClock:

@@ -7,7 +7,7 @@ import ssl
 
 import pytest
 
-from gmail_mcp.retry import (
+from gmail_mcp.common.retry import (
     Backoff,
     Failure,
     ResponseLostError,

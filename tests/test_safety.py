@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mcp.types import ElicitRequestParams, ElicitResult
 
-from gmail_mcp import jail
+from gmail_mcp.actions import jail
 from tests.helpers import reset_stats
 from tests.mcp_harness import Harness
 

@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from gmail_mcp import scopes
+from gmail_mcp.gmail import scopes
 
 
 def discovery_scopes() -> dict[str, set[str]]:

@@ -13,7 +13,7 @@ import urllib.parse
 from email import policy
 from email.message import Message
 
-from gmail_mcp.charsets import decode_bytes, decode_header, decode_surrogates
+from gmail_mcp.content.charsets import decode_bytes, decode_header, decode_surrogates
 from gmail_mcp.models import AttachmentInfo, Header, MimePart
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from gmail_mcp.charsets import strip_invisible
+from gmail_mcp.content.charsets import strip_invisible
 
 __all__ = ["RenderedHtml", "html_to_markdown", "render_html", "visible_text_length"]
 

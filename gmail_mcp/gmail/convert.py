@@ -8,8 +8,8 @@ import html
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
-from gmail_mcp.mime import clean_text, decode_header
-from gmail_mcp.mimetree import is_attachment
+from gmail_mcp.content.mime import clean_text, decode_header
+from gmail_mcp.content.mimetree import is_attachment
 from gmail_mcp.models import (
     Draft,
     Header,

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from gmail_mcp import mime
+    from gmail_mcp.content import mime
 else:
-    mime = lazy_module("gmail_mcp.mime")  # loaded by the first tool that reads or writes mail
+    mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
 from gmail_mcp.errors import InvalidParamsError, PermissionDeniedError
 
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')

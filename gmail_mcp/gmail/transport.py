@@ -16,7 +16,7 @@ import google_auth_httplib2
 import httplib2
 from google.auth.credentials import Credentials
 
-from gmail_mcp.retry import ResponseLostError
+from gmail_mcp.common.retry import ResponseLostError
 
 DEFAULT_TIMEOUT = 60.0
 

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from gmail_mcp.charsets import clean_text, decode_bytes, decode_header
-from gmail_mcp.compose import (
+from gmail_mcp.content.charsets import clean_text, decode_bytes, decode_header
+from gmail_mcp.content.compose import (
     MAX_ATTACHMENTS_BYTES,
     MAX_RAW_MESSAGE_BYTES,
     OutgoingAttachment,
@@ -25,8 +25,8 @@ from gmail_mcp.compose import (
     reply_references,
     reply_subject,
 )
-from gmail_mcp.htmlmd import html_to_markdown, render_html, visible_text_length
-from gmail_mcp.mimetree import (
+from gmail_mcp.content.htmlmd import html_to_markdown, render_html, visible_text_length
+from gmail_mcp.content.mimetree import (
     BODY_TYPES,
     FORWARDED_TYPES,
     body_parts_to_fetch,

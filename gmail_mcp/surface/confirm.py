@@ -2,7 +2,7 @@
 
 The question is asked by a resolver that runs before the tool body, so it works on every protocol
 revision the SDK speaks: mid-call on older ones, as an input-required round on newer ones. A
-declined, cancelled or impossible question means nothing is sent, and the tool says why.
+declined, cancelled or impossible question becomes a `Decision` that sends nothing (see actions.approval).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit
 from pydantic import BaseModel, Field
 
-from gmail_mcp.errors import PermissionDeniedError
+from gmail_mcp.actions.approval import APPROVED, NOT_ASKED, Decision
 
 
 class Approval(BaseModel):
@@ -58,28 +58,17 @@ def question(
     return Elicit("\n".join(lines), Approval)
 
 
-def require_approval(outcome: object) -> None:
-    """Raise unless the person approved (or no approval was needed).
-
-    Raises:
-        PermissionDeniedError: declined, cancelled, or the client cannot ask.
-    """
+def decision(outcome: object) -> Decision:
+    """What an elicitation outcome (or a `NoQuestion`) means for the send."""
     if isinstance(outcome, AcceptedElicitation):
         data = outcome.data
         if isinstance(data, NoQuestion):
-            if data.approved:
-                return
-            raise PermissionDeniedError(f"Nothing was sent: {data.reason}.", confirmation="unsupported")
+            return NOT_ASKED if data.approved else Decision("unsupported", data.reason)
         if isinstance(data, Approval) and data.send:
-            return
-        raise PermissionDeniedError(
-            "Nothing was sent: the user did not approve sending.", confirmation="declined"
-        )
-    action = getattr(outcome, "action", "cancel")
-    raise PermissionDeniedError(
-        f"Nothing was sent: the user {'declined' if action == 'decline' else 'cancelled'} the confirmation.",
-        confirmation=action,
-    )
+            return APPROVED
+        return Decision("declined", "the user did not approve sending")
+    action = str(getattr(outcome, "action", "cancel"))
+    return Decision("declined" if action == "decline" else "cancelled", answer=action)
 
 
 def addresses(value: str | None) -> list[str]:

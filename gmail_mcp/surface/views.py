@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from gmail_mcp import mime
+    from gmail_mcp.content import mime
     from gmail_mcp.models import AttachmentInfo, Draft, Label, Message, MessageSummary
 else:
-    mime = lazy_module("gmail_mcp.mime")  # loaded by the first tool that reads or writes mail
-from gmail_mcp.results import Attachment, DraftItem, DraftMessage, EmailItem, LabelItem
+    mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
+from gmail_mcp.surface.results import Attachment, DraftItem, DraftMessage, EmailItem, LabelItem
 
 
 def iso_date(header: str, fallback: datetime | None) -> str:

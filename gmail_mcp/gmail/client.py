@@ -23,9 +23,14 @@ import httplib2
 from googleapiclient.discovery import build_from_document
 from googleapiclient.http import MediaIoBaseUpload
 
-from gmail_mcp import convert, mime
+from gmail_mcp.common.pacing import QuotaLimiter
+from gmail_mcp.common.retry import Backoff
+from gmail_mcp.config import GMAIL_API_ROOT
+from gmail_mcp.content import mime
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
-from gmail_mcp.executor import Executor, Target
+from gmail_mcp.gmail import convert
+from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.transport import HttpFactory
 from gmail_mcp.models import (
     Draft,
     DraftPage,
@@ -40,11 +45,7 @@ from gmail_mcp.models import (
     ThreadPage,
     ThreadSummary,
 )
-from gmail_mcp.quota import QuotaLimiter
-from gmail_mcp.retry import Backoff
-from gmail_mcp.transport import HttpFactory
 
-GMAIL_ROOT = "https://gmail.googleapis.com/"
 MAX_PAGE = 500  # Gmail's cap on maxResults
 RESUMABLE_THRESHOLD = 5 * 1024 * 1024  # Google advises a resumable upload above ~5 MB
 UPLOAD_CHUNK = 4 * 1024 * 1024
@@ -80,7 +81,7 @@ class GmailClient:
         self,
         http_factory: HttpFactory,
         *,
-        api_root: str = GMAIL_ROOT,
+        api_root: str = GMAIL_API_ROOT,
         backoff: Backoff | None = None,
         limiter: QuotaLimiter | None = None,
         max_in_flight: int = 10,

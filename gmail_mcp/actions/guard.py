@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gmail_mcp import confirm, jail
+from gmail_mcp.actions import jail
+from gmail_mcp.actions.approval import Decision, require_approval
 from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
     from email.headerregistry import Address
 
-    from gmail_mcp import mime
+    from gmail_mcp.content import mime
     from gmail_mcp.models import Draft, Message, MessageRef
 else:
-    mime = lazy_module("gmail_mcp.mime")  # loaded by the first tool that reads or writes mail
-from gmail_mcp.audit import AuditLog
+    mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
+from gmail_mcp.actions.audit import AuditLog
 from gmail_mcp.backend import MailBackend
 from gmail_mcp.config import Settings
 from gmail_mcp.errors import (
@@ -211,7 +212,7 @@ class Guard:
         backend: Callable[[], MailBackend],
         *,
         tool: str,
-        approval: object,
+        approval: Decision,
         to: str,
         cc: str | None,
         bcc: str | None,
@@ -260,10 +261,10 @@ class Guard:
         if isinstance(error, AuthError):
             self.audit.record(tool, "auth-failed", error_code=error.code, reason=error.message)
 
-    def approved(self, tool: str, outcome: object, **fields: Any) -> None:
+    def approved(self, tool: str, decision: Decision, **fields: Any) -> None:
         """Go on only if the person approved the send (or no approval was asked); refusals are audited."""
         try:
-            confirm.require_approval(outcome)
+            require_approval(decision)
         except PermissionDeniedError as exc:
             self.audit.record(tool, "refused", reason=exc.message, **fields)
             raise

@@ -25,8 +25,8 @@ from gmail_mcp.errors import InvalidParamsError
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
-from gmail_mcp.htmlmd import html_to_markdown
-from gmail_mcp.mimetree import split_addresses
+from gmail_mcp.content.htmlmd import html_to_markdown
+from gmail_mcp.content.mimetree import split_addresses
 
 __all__ = [
     "MAX_ATTACHMENTS_BYTES",

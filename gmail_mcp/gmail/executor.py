@@ -17,7 +17,8 @@ from typing import Any
 from google.auth import exceptions as auth_exceptions
 from googleapiclient.errors import HttpError
 
-from gmail_mcp import scopes
+from gmail_mcp.common.pacing import QuotaLimiter
+from gmail_mcp.common.retry import Attempts, Backoff, Failure, classify_http, classify_transport
 from gmail_mcp.errors import (
     AuthError,
     GmailMcpError,
@@ -27,9 +28,9 @@ from gmail_mcp.errors import (
     QuotaExceededError,
     UpstreamError,
 )
-from gmail_mcp.quota import QuotaLimiter, units_for
-from gmail_mcp.retry import Attempts, Backoff, Failure, classify_http, classify_transport
-from gmail_mcp.transport import HttpFactory
+from gmail_mcp.gmail import scopes
+from gmail_mcp.gmail.quota import units_for
+from gmail_mcp.gmail.transport import HttpFactory
 
 JSON = dict[str, Any]
 MAX_BATCH = 50  # Google accepts 100 calls per batch but advises at most 50.

@@ -5,14 +5,14 @@ from __future__ import annotations
 import stat
 from typing import TextIO
 
-from gmail_mcp import scopes
 from gmail_mcp.config import GMAIL_API_ROOT, Paths
 from gmail_mcp.errors import GmailMcpError
+from gmail_mcp.gmail import scopes
 
 
 def report(paths: Paths, *, out: TextIO, api_root: str = GMAIL_API_ROOT) -> int:
     """Print the state of the login; 0 when all is well, 1 otherwise."""
-    from gmail_mcp.auth import TokenStore, describe
+    from gmail_mcp.gmail.auth import TokenStore, describe
 
     store = TokenStore(paths.token)
     problems: list[str] = []
@@ -48,8 +48,8 @@ def report(paths: Paths, *, out: TextIO, api_root: str = GMAIL_API_ROOT) -> int:
         if folder_mode & 0o077:
             problems.append(f"{paths.token.parent} is open to other users: chmod 700 it.")
         try:
-            from gmail_mcp.client import GmailClient
-            from gmail_mcp.transport import authorized_http_factory
+            from gmail_mcp.gmail.client import GmailClient
+            from gmail_mcp.gmail.transport import authorized_http_factory
 
             profile = GmailClient(authorized_http_factory(store.load()), api_root=api_root).get_profile()
             print(f"account:         {profile.email_address} ({profile.messages_total:,} messages)", file=out)

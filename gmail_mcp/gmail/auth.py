@@ -13,8 +13,6 @@ import logging
 import os
 import stat
 import sys
-import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +22,7 @@ from urllib.parse import urlsplit
 from google.auth.transport import Request
 from google.oauth2.credentials import Credentials
 
+from gmail_mcp.common.secretfile import SecretFile
 from gmail_mcp.errors import AuthError
 
 logger = logging.getLogger("gmail_mcp")
@@ -34,99 +33,12 @@ SETUP_HINT = (
 )
 
 
-class TokenStore:
-    """The saved login: one JSON file in Google's authorized-user format."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock_path = path.with_name(path.name + ".lock")
-        self._threads = threading.Lock()
-
-    def exists(self) -> bool:
-        return self.path.exists()
-
-    def read(self) -> dict[str, Any]:
-        """The stored JSON, after checking the file's permissions.
-
-        Raises:
-            AuthError: no login yet, or the file is unreadable or corrupt (it is left as it is).
-        """
-        try:
-            info = self.path.stat()
-        except FileNotFoundError:
-            raise AuthError(
-                f"Not logged in to Gmail yet: run `gmail-mcp auth` (the login is saved at {self.path}).",
-                token_path=str(self.path),
-            ) from None
-        if info.st_mode & 0o077:
-            # Readable by others: tighten it now, and say so (the token may have been exposed).
-            try:
-                os.chmod(self.path, 0o600)
-            except OSError as exc:
-                raise AuthError(
-                    f"The saved Gmail login at {self.path} is readable by other users and could not be "
-                    f"made private ({exc}): make it yours and `chmod 600` it.",
-                    token_path=str(self.path),
-                ) from exc
-            logger.warning(
-                "%s was readable by other users (mode %04o); it is now 0600. Consider `gmail-mcp auth` "
-                "to replace the token.",
-                self.path,
-                stat.S_IMODE(info.st_mode),
-            )
-        try:
-            data = json.loads(self.path.read_text("utf-8"))
-            if not isinstance(data, dict) or not data.get("refresh_token"):
-                raise ValueError("no refresh_token in it")
-        except (OSError, ValueError) as exc:
-            raise self._unreadable(exc) from exc
-        return data
-
-    def _unreadable(self, reason: Exception) -> AuthError:
-        return AuthError(
-            f"The saved Gmail login at {self.path} is unreadable ({reason}). It was left untouched: move "
-            "it aside and run `gmail-mcp auth` to log in again.",
-            token_path=str(self.path),
-        )
+class TokenStore(SecretFile):
+    """The saved Gmail OAuth login: Google's authorized-user JSON in a `SecretFile`."""
 
     def write(self, credentials: Credentials) -> None:
-        """Save atomically: a private temp file, fsync, then rename over the old one."""
-        folder = self.path.parent
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            os.chmod(folder, 0o700)
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".token-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                if hasattr(os, "fchmod"):  # POSIX; on Windows the per-user folder is the protection
-                    os.fchmod(handle.fileno(), 0o600)
-                handle.write(credentials.to_json())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Exclusive across threads and processes."""
-        with self._threads:
-            self._lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                _lock_file(fd)
-                yield
-            finally:
-                _unlock_file(fd)
-                os.close(fd)
+        """Save the credentials (refresh token included) atomically."""
+        self.write_text(credentials.to_json())
 
     def load(self) -> StoredCredentials:
         """The saved login as credentials that save their own refreshes.
@@ -139,25 +51,6 @@ class TokenStore:
             return StoredCredentials.from_store(self, data)
         except ValueError as exc:  # google-auth's word for missing client fields or a bad expiry
             raise self._unreadable(exc) from exc
-
-
-if sys.platform == "win32":
-    import msvcrt
-
-    def _lock_file(fd: int) -> None:
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-
-    def _unlock_file(fd: int) -> None:
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock_file(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-
-    def _unlock_file(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class StoredCredentials(Credentials):
