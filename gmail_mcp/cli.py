@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--quota-per-minute", type=int, default=6000, help="Gmail quota units per minute to pace to"
     )
-    serve.add_argument("--no-open-browser", action="store_true", help="open-email only returns the URL")
+    serve.add_argument("--no-open-browser", action="store_true", help="opening an email only returns its URL")
     serve.add_argument("--verbose", action="store_true")
     serve.set_defaults(run=run_serve)
 
@@ -175,14 +175,13 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_options: Any) -> Any:
     """The MCP server for `settings` over the backend `backend_factory` makes on first use."""
-    from gmail_mcp.actions.audit import AuditLog
-    from gmail_mcp.actions.guard import Guard
-    from gmail_mcp.server import App, build_server, select_tools
+    from gmail_mcp.actions.account import Account
+    from gmail_mcp.server import build_server, select_tools
+    from gmail_mcp.surface.app import App
 
     app = App(
         settings=settings,
-        backend_factory=backend_factory,
-        guard=Guard(settings, AuditLog(settings.paths.audit_log)),
+        account=Account(settings, backend_factory),
         opener=app_options.pop("opener", open_in_browser),
     )
     if settings.enhanced:
@@ -271,14 +270,15 @@ def run_sandbox(args: argparse.Namespace) -> int:
 def run_auth(args: argparse.Namespace) -> int:
     from gmail_mcp.gmail import scopes
     from gmail_mcp.gmail.auth import TokenStore, login
-    from gmail_mcp.server import TOOL_SCOPES
+    from gmail_mcp.surface.registry import all_specs
 
     paths = Paths.resolve()
-    wanted = _split(args.tools) if args.tools else list(TOOL_SCOPES)
-    unknown = sorted(set(wanted) - set(TOOL_SCOPES))
+    tool_scopes: dict[str, frozenset[str]] = {spec.name: spec.scopes for spec in all_specs()}
+    wanted = _split(args.tools) if args.tools else list(tool_scopes)
+    unknown = sorted(set(wanted) - set(tool_scopes))
     if unknown:
         raise SystemExit(f"gmail-mcp auth: unknown tools {', '.join(unknown)}")
-    needed = set().union(*(TOOL_SCOPES[t] for t in wanted))
+    needed = set().union(*(tool_scopes[t] for t in wanted))
     if args.read_only:
         needed = {scopes.READONLY}
     granted = scopes.least_covering(needed)

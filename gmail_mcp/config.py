@@ -69,7 +69,7 @@ class Settings:
     read_only: bool = False
     tools: frozenset[str] | None = None  # None: every tool of the mode
     api_root: str = GMAIL_API_ROOT
-    mail_url_template: str = GMAIL_WEB_URL  # where open-email sends the browser
+    mail_url_template: str = GMAIL_WEB_URL  # where opening an email sends the browser
     quota_per_minute: int = DEFAULT_UNITS_PER_MINUTE
     attachment_dirs: tuple[Path, ...] = ()
     download_dirs: tuple[Path, ...] = ()

@@ -479,7 +479,7 @@ class GmailClient:
             if label.name.casefold() == wanted.casefold():
                 return label
         raise NotFoundError(
-            f"No label is called {wanted!r}. Use list-labels to see the labels there are.",
+            f"No label is called {wanted!r}. The details list the labels there are.",
             label=wanted,
             available=sorted(label.name for label in labels if label.type == "user"),
         )

@@ -1,4 +1,4 @@
-"""GET /mail/<id>: a read-only HTML view of one message, what `open-email` opens in sandbox mode.
+"""GET /mail/<id>: a read-only HTML view of one message, what the server's open tool opens in sandbox mode.
 
 Every value is HTML-escaped. An HTML body is rebuilt from an allowlist of tags and attributes
 (scripts, styles, frames, forms and event handlers never survive), and the page is served with a

@@ -14,6 +14,8 @@ from typing import Any, TextIO
 
 import anyio
 
+from gmail_mcp.surface.names import Tool as T
+
 
 def run(out: TextIO) -> int:
     from gmail_mcp.sandbox import Mailbox, SandboxServer
@@ -69,16 +71,18 @@ async def _session(sandbox: Any, home: str, out: TextIO) -> None:
         say(f"1. tools/list: {len(tools.tools)} tools: {', '.join(t.name for t in tools.tools)}")
 
         before = sandbox.stats()
-        unread = await client.call_tool("get-unread-emails", {"max_results": 5})
+        unread = await client.call_tool(T.GET_UNREAD_EMAILS, {"max_results": 5})
         emails = (unread.structured_content or {}).get("emails", [])
-        say(f"2. get-unread-emails (max_results 5) {cost(before)}: one list call plus one batch for details.")
+        say(
+            f"2. {T.GET_UNREAD_EMAILS} (max_results 5) {cost(before)}: one list call plus one batch for details."
+        )
         show(emails[:2])
 
         if emails:
             before = sandbox.stats()
-            read = await client.call_tool("read-email", {"email_id": emails[0]["id"], "max_chars": 1500})
+            read = await client.call_tool(T.READ_EMAIL, {"email_id": emails[0]["id"], "max_chars": 1500})
             email = read.structured_content or {}
-            say(f"3. read-email {cost(before)}: HTML becomes Markdown, the email stays unread.")
+            say(f"3. {T.READ_EMAIL} {cost(before)}: HTML becomes Markdown, the email stays unread.")
             show(
                 {
                     k: email.get(k)
@@ -88,8 +92,8 @@ async def _session(sandbox: Any, home: str, out: TextIO) -> None:
             print(textwrap.indent(str(email.get("content", ""))[:600], "    | ") + "\n", file=out)
 
         before = sandbox.stats()
-        found = await client.call_tool("search-emails", {"query": "has:attachment", "max_results": 3})
-        say(f"4. search-emails 'has:attachment' {cost(before)}")
+        found = await client.call_tool(T.SEARCH_EMAILS, {"query": "has:attachment", "max_results": 3})
+        say(f"4. {T.SEARCH_EMAILS} 'has:attachment' {cost(before)}")
         show(
             [
                 {k: e[k] for k in ("from", "subject")}
@@ -99,17 +103,17 @@ async def _session(sandbox: Any, home: str, out: TextIO) -> None:
 
         before = sandbox.stats()
         draft = await client.call_tool(
-            "create-draft",
+            T.CREATE_DRAFT,
             {
                 "recipient": "sam@example.com",
                 "subject": "Lunch on Friday?",
                 "message": "Hi Sam,\n\n**Friday** at 12:30?",
             },
         )
-        say(f"5. create-draft {cost(before)}: Markdown bodies get an HTML alternative.")
+        say(f"5. {T.CREATE_DRAFT} {cost(before)}: Markdown bodies get an HTML alternative.")
         show(draft.structured_content)
 
-        bad = await client.call_tool("read-email", {"email_id": "ffffffffffffffff"})
+        bad = await client.call_tool(T.READ_EMAIL, {"email_id": "ffffffffffffffff"})
         say("6. A failure is an isError result with the reference's error object:")
         print(textwrap.indent(bad.content[0].text if bad.content else "", "    ") + "\n", file=out)  # type: ignore[union-attr]
 

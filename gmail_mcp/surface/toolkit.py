@@ -147,22 +147,17 @@ class GmailMCPServer(MCPServer[Any]):
         self._on_error = on_error
         self._listing: list[Tool] | None = None  # compacted once; tools change only at registration
 
-    def register(self, name: str, title: str, hints: Hints, description: str) -> Callable[[F], F]:
-        """Decorator: add `fn` as tool `name`, guarded, with its title, hints and description."""
-
-        def decorator(fn: F) -> F:
-            self.add_tool(
-                guarded(name, fn, self._on_error),
-                name=name,
-                title=title,
-                description=description,
-                annotations=hints.annotations(),
-            )
-            self.hints[name] = hints
-            self._listing = None
-            return fn
-
-        return decorator
+    def add(self, name: str, title: str, hints: Hints, description: str, fn: Callable[..., Any]) -> None:
+        """Add `fn` as tool `name`, guarded, with its title, hints and description."""
+        self.add_tool(
+            guarded(name, fn, self._on_error),
+            name=name,
+            title=title,
+            description=description,
+            annotations=hints.annotations(),
+        )
+        self.hints[name] = hints
+        self._listing = None
 
     def keep_only(self, allowed: Callable[[str, Hints], bool]) -> None:
         """Remove every tool `allowed` refuses (read-only mode, --tools)."""

@@ -10,10 +10,19 @@ from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
     from gmail_mcp.content import mime
-    from gmail_mcp.models import AttachmentInfo, Draft, Label, Message, MessageSummary
+    from gmail_mcp.models import AttachmentInfo, Draft, Label, Message, MessageSummary, Thread
 else:
     mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
-from gmail_mcp.surface.results import Attachment, DraftItem, DraftMessage, EmailItem, LabelItem
+from gmail_mcp.actions.mailbox import attachment_ref
+from gmail_mcp.surface.results import (
+    Attachment,
+    DraftItem,
+    DraftMessage,
+    EmailItem,
+    LabelItem,
+    ThreadMessage,
+    ThreadResult,
+)
 
 
 def iso_date(header: str, fallback: datetime | None) -> str:
@@ -65,16 +74,13 @@ def label_item(label: Label) -> LabelItem:
     )
 
 
-PART_REF = "part:"  # attachment id for a part Gmail returned inline, without an attachment id
-
-
 def attachment(info: AttachmentInfo) -> Attachment:
     """An attachment as the tools list it; every one can be downloaded by its id."""
     return Attachment(
         filename=info.filename,
         mime_type=info.mime_type,
         size=info.size,
-        attachment_id=info.attachment_id or PART_REF + info.part_id,
+        attachment_id=attachment_ref(info),
     )
 
 
@@ -82,12 +88,37 @@ def attachments(message: Message) -> list[Attachment]:
     return [attachment(info) for info in mime.list_attachments(message.payload)]
 
 
-def inline_part_data(message: Message, attachment_id: str) -> bytes | None:
-    """The bytes of an attachment listed by part reference (Gmail sent them inline), else None."""
-    if not attachment_id.startswith(PART_REF):
-        return None
-    part_id = attachment_id.removeprefix(PART_REF)
-    return next((p.data for p in message.payload.walk() if p.part_id == part_id and p.data is not None), None)
+def thread_result(thread: Thread, start: int, budget: int) -> ThreadResult:
+    """A conversation from message `start` on, as much as fits in `budget` characters of bodies."""
+    messages: list[ThreadMessage] = []
+    next_index: int | None = None
+    for index, message in enumerate(thread.messages[start:], start=start):
+        if budget <= 0:
+            next_index = index
+            break
+        body = mime.extract_body(message.payload)
+        content, rest = page(body.content, 0, budget)
+        budget -= len(content)
+        messages.append(
+            ThreadMessage(
+                message_id=message.id,
+                sender=message.sender,
+                to=message.to,
+                date=iso_date(message.date, message.internal_date),
+                content=content,
+                content_type=body.content_type,
+                unread=message.unread,
+                attachments=attachments(message),
+                truncated=rest is not None,
+            )
+        )
+    return ThreadResult(
+        thread_id=thread.id,
+        subject=thread.messages[0].subject if thread.messages else "",
+        messages=messages,
+        message_count=len(thread.messages),
+        next_message_index=next_index,
+    )
 
 
 MIN_CHARS, MAX_CHARS = 1_000, 100_000

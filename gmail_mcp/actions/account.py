@@ -1,0 +1,68 @@
+"""One mailbox the agent acts on: its settings (policy, folders), its backend and its audit log.
+
+Every action takes an `Account`. The backend is created on first use (so a server answers
+`initialize` and `tools/list` without importing the Google client) and not kept when creating it
+fails (no login yet): the next call tries again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gmail_mcp.actions.audit import AuditLog
+from gmail_mcp.backend import MailBackend
+from gmail_mcp.config import Settings
+from gmail_mcp.errors import AuthError, GmailMcpError
+
+T = TypeVar("T")
+
+
+class Account:
+    def __init__(
+        self,
+        settings: Settings,
+        backend_factory: Callable[[], MailBackend],
+        audit: AuditLog | None = None,
+    ) -> None:
+        self.settings = settings
+        self.audit = audit if audit is not None else AuditLog(settings.paths.audit_log)
+        self._factory = backend_factory
+        self._backend: MailBackend | None = None
+        self._lock = threading.Lock()
+
+    def backend(self) -> MailBackend:
+        with self._lock:
+            if self._backend is None:
+                self._backend = self._factory()
+            return self._backend
+
+    @property
+    def protected_files(self) -> set[Path]:
+        """This server's own secrets and records: never attached, never overwritten."""
+        paths = self.settings.paths
+        return {paths.token, paths.credentials, paths.audit_log}
+
+    def audited(
+        self,
+        tool: str,
+        action: Callable[[], T],
+        *,
+        result_fields: Callable[[T], dict[str, Any]] | None = None,
+        **fields: Any,
+    ) -> T:
+        """Run a mailbox change and record its outcome (with `result_fields(result)` when given)."""
+        try:
+            result = action()
+        except GmailMcpError as exc:
+            self.audit.record(tool, "error", error_code=exc.code, **fields)
+            raise
+        self.audit.record(tool, "ok", **{**fields, **(result_fields(result) if result_fields else {})})
+        return result
+
+    def record_failure(self, tool: str, error: GmailMcpError) -> None:
+        """Audit tool calls refused for the login (failed logins); other refusals are audited where made."""
+        if isinstance(error, AuthError):
+            self.audit.record(tool, "auth-failed", error_code=error.code, reason=error.message)

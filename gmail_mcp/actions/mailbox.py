@@ -1,0 +1,125 @@
+"""Changes to the mailbox other than sending (trash, read state, labels, drafts), and downloads.
+
+Each is audited: what the agent changed, when, and with what outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gmail_mcp.actions import jail
+from gmail_mcp.actions.account import Account
+from gmail_mcp.errors import InvalidParamsError, NotFoundError, PermissionDeniedError
+from gmail_mcp.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from gmail_mcp.backend import MailBackend
+    from gmail_mcp.content import mime
+    from gmail_mcp.models import AttachmentInfo, MimePart
+else:
+    mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
+
+PART_REF = "part:"  # attachment id for a part Gmail returned inline, without an attachment id
+
+
+def trash(account: Account, tool: str, email_id: str) -> None:
+    account.audited(tool, lambda: account.backend().trash_message(email_id), email_id=email_id)
+
+
+def mark_read(account: Account, tool: str, email_id: str) -> None:
+    account.audited(
+        tool, lambda: account.backend().modify_message(email_id, remove=["UNREAD"]), email_id=email_id
+    )
+
+
+def delete_draft(account: Account, tool: str, draft_id: str) -> None:
+    account.audited(tool, lambda: account.backend().delete_draft(draft_id), draft_id=draft_id)
+
+
+def change_labels(
+    account: Account,
+    tool: str,
+    email_id: str,
+    add: Sequence[str],
+    remove: Sequence[str],
+    *,
+    create_missing: bool,
+) -> list[str]:
+    """Add and remove labels (by name or id) on a message; returns the names it carries after.
+
+    Raises:
+        InvalidParamsError: nothing to add or remove.
+        NotFoundError: a label that does not exist (and is not to be created).
+    """
+    if not add and not remove:
+        raise InvalidParamsError("Give add_labels or remove_labels.", email_id=email_id)
+    backend = account.backend()
+    add_ids = [label_id(account, tool, backend, name, create=create_missing) for name in add]
+    remove_ids = [label_id(account, tool, backend, name, create=False) for name in remove]
+    ref = account.audited(
+        tool,
+        lambda: backend.modify_message(email_id, add=add_ids, remove=remove_ids),
+        email_id=email_id,
+        added=add_ids,
+        removed=remove_ids,
+    )
+    names = {label.id: label.name for label in backend.list_labels()}
+    return [names.get(i, i) for i in ref.label_ids]
+
+
+def label_id(account: Account, tool: str, backend: MailBackend, name_or_id: str, *, create: bool) -> str:
+    """The id of a label given by name or id; with `create`, a missing label is made (and audited)."""
+    try:
+        return backend.resolve_label(name_or_id).id
+    except NotFoundError:
+        if not create:
+            raise
+    label = account.audited(tool, lambda: backend.create_label(name_or_id), created_label=name_or_id)
+    return label.id
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    path: Path
+    size: int
+    mime_type: str
+
+
+def download(account: Account, tool: str, email_id: str, attachment_id: str, save_path: str) -> Downloaded:
+    """Save an attachment inside the download jail; refusals and saves are audited.
+
+    Raises:
+        PermissionDeniedError, InvalidParamsError: the jail refused `save_path`.
+    """
+    backend = account.backend()
+    message = backend.get_message(email_id)
+    listed = {attachment_ref(a): a for a in mime.list_attachments(message.payload)}
+    info = listed.get(attachment_id)
+    filename = info.filename if info else "attachment"
+    data = inline_part_data(message.payload, attachment_id)
+    if data is None:
+        data = backend.get_attachment(email_id, attachment_id)
+    try:
+        target = jail.download_target(save_path, filename, account.settings.download_dirs)
+        path = jail.write_new(target, data)
+    except (InvalidParamsError, PermissionDeniedError) as exc:
+        account.audit.record(tool, "refused", email_id=email_id, reason=exc.message)
+        raise
+    account.audit.record(tool, "ok", email_id=email_id, path=str(path), size=len(data))
+    return Downloaded(path, len(data), info.mime_type if info else "application/octet-stream")
+
+
+def attachment_ref(info: AttachmentInfo) -> str:
+    """The id a tool lists for an attachment: Gmail's attachment id, or a reference to its part."""
+    return info.attachment_id or PART_REF + info.part_id
+
+
+def inline_part_data(payload: MimePart, attachment_id: str) -> bytes | None:
+    """The bytes of an attachment listed by part reference (Gmail sent them inline), else None."""
+    if not attachment_id.startswith(PART_REF):
+        return None
+    part_id = attachment_id.removeprefix(PART_REF)
+    return next((p.data for p in payload.walk() if p.part_id == part_id and p.data is not None), None)

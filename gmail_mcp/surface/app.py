@@ -1,0 +1,34 @@
+"""What the tools share: the settings, the account they act on, and how to open a URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gmail_mcp.actions.account import Account
+from gmail_mcp.config import Settings
+
+if TYPE_CHECKING:
+    from gmail_mcp.backend import MailBackend
+
+
+@dataclass
+class App:
+    settings: Settings
+    account: Account
+    opener: Callable[[str], object]
+
+    def backend(self) -> MailBackend:
+        return self.account.backend()
+
+    def mail_url(self, email_id: str) -> str:
+        return self.settings.mail_url_template.format(id=email_id)
+
+
+def app_of(ctx: Any) -> App:
+    """The App of the server handling a request (for resolvers, which get only the Context)."""
+    app = getattr(ctx.mcp_server, "app", None)
+    if not isinstance(app, App):
+        raise RuntimeError("this server was not built by gmail-mcp's build_server")
+    return app
