@@ -124,7 +124,7 @@ _INSIDE = re.compile(r"[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)*\.eml", re.ASCI
 class SeedMessage:
     """One stored message: its raw RFC 822 bytes and the labels it carries."""
 
-    raw: bytes  # the complete RFC 822 message, as stored (the seed's use CRLF line endings)
+    raw: bytes  # the complete RFC 822 message, as stored (the seed's files use CRLF line endings)
     system_labels: tuple[str, ...]  # Gmail system label ids (INBOX, UNREAD, SENT, CATEGORY_..., ...)
     user_labels: tuple[str, ...] = ()  # user label display names, e.g. ("Work/Projects",)
     internal_date_ms: int = 0  # epoch ms; Gmail's internalDate (when it was received)
