@@ -129,6 +129,7 @@ def test_messages_with_the_same_date_keep_the_manifest_order(tmp_path: Path) -> 
         (('system_labels = ["SENT"]', 'system_labels = ["SENT", "SENT"]'), "twice"),
         (('system_labels = ["SENT"]', 'system_labels = ["Sent Mail"]'), "not a system label"),
         (('system_labels = ["SENT"]', 'system_labels = ["DRAFT"]'), "[[drafts]]"),
+        (('system_labels = ["SENT"]', 'system_labels = "SENT"'), "must be an array of strings"),
         (("2026-09-01T11:00:00Z", "2026-09-01T11:00:00"), "with an offset"),
         (("2026-09-01T11:00:00Z", "2026-09-01"), "with an offset"),
         (("2026-09-01T11:00:00Z", "2026-09-01T11:00:00.0005Z"), "whole milliseconds"),
