@@ -18,6 +18,7 @@ GMAIL_API_ROOT = "https://gmail.googleapis.com/"
 GMAIL_WEB_URL = "https://mail.google.com/mail/u/0/#all/{id}"
 DEFAULT_MAX_RESULTS_CAP = 50  # per list call: one batch of details, never unbounded output
 DEFAULT_UNITS_PER_MINUTE = 6_000  # Gmail quota units per user per minute (projects created since 2026-05)
+HTTP_TOKEN_MIN_LENGTH = 32  # characters of a configured HTTP bearer token
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class Paths:
     @property
     def audit_log(self) -> Path:
         return self.state_dir / "audit.jsonl"
+
+    @property
+    def http_token(self) -> Path:
+        """The bearer token HTTP clients must send, generated when GMAIL_MCP_HTTP_TOKEN is not set."""
+        return self.config_dir / "http-token"
 
     @property
     def downloads(self) -> Path:
