@@ -91,7 +91,8 @@ class Downloaded:
 def download(account: Account, tool: str, email_id: str, attachment_id: str, save_path: str) -> Downloaded:
     """Save an attachment inside the download jail; refusals and saves are audited.
 
-    The file is created before the attachment is fetched; if anything fails, it is removed again.
+    The file is created before the attachment is fetched and written as it is decoded (memory
+    holds the base64 once, not the file besides); if anything fails, it is removed again.
 
     Raises:
         PermissionDeniedError, InvalidParamsError: the jail or a download limit refused it.
@@ -108,8 +109,9 @@ def download(account: Account, tool: str, email_id: str, attachment_id: str, sav
         with jail.new_download(save_path, filename, account.settings.download_dirs, account.downloads) as out:
             data = inline_part_data(message.payload, attachment_id)
             if data is None:
-                data = backend.get_attachment(email_id, attachment_id)
-            out.write(data)
+                backend.save_attachment(email_id, attachment_id, out.write)
+            else:
+                out.write(data)
     except (InvalidParamsError, PermissionDeniedError) as exc:
         account.audit.record(tool, "refused", error_code=exc.code, email_id=email_id, reason=exc.message)
         raise
