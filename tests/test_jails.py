@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gmail_mcp.actions import jail
+from gmail_mcp.actions.audit import AuditLog
 from gmail_mcp.errors import InvalidParamsError, PermissionDeniedError
 from tests.helpers import inject, reset_stats
 from tests.mcp_harness import Harness
@@ -317,3 +319,16 @@ def test_the_windows_best_effort_saves_inside_and_refuses_links(tmp_path: Path, 
             save(save_path)
     assert sorted(p.name for p in (home / ".ssh").iterdir()) == ["id_rsa"]
     assert (root / "in" / "a.pdf").read_bytes() == b"%PDF"
+
+
+# -- the audit log ---------------------------------------------------------------------------
+
+
+def test_an_audit_log_left_readable_by_others_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "audit.jsonl"
+    path.parent.mkdir()
+    path.write_text('{"tool": "old"}\n')
+    path.chmod(0o644)
+    AuditLog(path).record("send-email", "ok", email_id="1")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [json.loads(line)["tool"] for line in path.read_text().splitlines()] == ["old", "send-email"]
