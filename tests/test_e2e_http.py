@@ -54,6 +54,7 @@ class Served:
     token: str
     token_file: Path
     stderr: str
+    audit_log: Path
 
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -68,7 +69,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with spawn([*HTTP, "--port", str(port)], child_env(home)) as server:
         server.wait_until_listening(port)
         token_file = home / "http-token"
-        yield Served(port, token_file.read_text().strip(), token_file, server.stderr())
+        yield Served(
+            port, token_file.read_text().strip(), token_file, server.stderr(), home / "state" / "audit.jsonl"
+        )
 
 
 async def call_tools(port: int, token: str | None) -> tuple[set[str], dict[str, object]]:
@@ -116,6 +119,43 @@ def test_loopback_http_answers_only_requests_bearing_the_token(
     answer = post_initialize(served.port, headers)
     assert answer[0] == status, answer
     assert ('"serverInfo"' in answer[1]) == (status == 200)
+
+
+def http_refusals(audit_log: Path) -> list[dict[str, object]]:
+    lines = audit_log.read_text().splitlines() if audit_log.exists() else []
+    return [r for r in map(json.loads, lines) if r["tool"] == "http" and r["outcome"] == "refused"]
+
+
+def test_every_request_refused_for_its_token_is_audited(served: Served) -> None:
+    before = len(http_refusals(served.audit_log))
+    statuses = [
+        post_initialize(served.port, {})[0],
+        post_initialize(served.port, {"Authorization": "Bearer guess"})[0],
+        post_initialize(served.port, served.bearer())[0],
+    ]
+    after = http_refusals(served.audit_log)
+    assert statuses == [401, 401, 200]
+    assert len(after) == before + 2
+    assert after[-1]["client"] == "127.0.0.1" and after[-1]["path"] == "/mcp"
+    assert served.token not in served.audit_log.read_text()
+
+
+def test_a_flood_of_refused_requests_is_audited_a_minute_at_a_time(tmp_path: Path) -> None:
+    from gmail_mcp.actions.audit import AuditLog
+    from gmail_mcp.surface.http import RefusalAudit
+    from tests.conftest import FakeClock
+
+    clock = FakeClock()
+    log = tmp_path / "audit.jsonl"
+    refused = RefusalAudit(AuditLog(log, clock=clock), per_minute=60, clock=clock)
+    scope = {"type": "http", "client": ("127.0.0.1", 5000), "path": "/mcp"}
+    for _ in range(100):
+        refused(scope, "missing or wrong bearer token")
+    clock.advance(60)
+    refused(scope, "missing or wrong bearer token")
+    records = http_refusals(log)
+    assert len(records) == 61
+    assert [r.get("suppressed_before") for r in records[59:]] == [None, 40]
 
 
 def test_the_generated_token_is_private_and_only_its_file_is_printed(served: Served) -> None:
