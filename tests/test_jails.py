@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gmail_mcp.actions import jail
+from gmail_mcp.actions import downloads, jail
 from gmail_mcp.actions.audit import AuditLog
 from gmail_mcp.errors import InvalidParamsError, PermissionDeniedError
 from tests.helpers import inject, reset_stats
@@ -304,10 +304,10 @@ def test_the_windows_best_effort_saves_inside_and_refuses_links(tmp_path: Path, 
     root = tmp_path / "saved"
     (root / "in").mkdir(parents=True)
     (root / "out").symlink_to(home / ".ssh")
-    budget = jail.DownloadBudget(1000, 10_000)
+    budget = downloads.DownloadBudget(1000, 10_000)
 
     def save(save_path: str) -> Path:
-        with jail.new_download(save_path, "a.pdf", [root], budget, by_descriptor=False) as out:
+        with downloads.new_download(save_path, "a.pdf", [root], budget, by_descriptor=False) as out:
             out.write(b"%PDF")
         return out.path
 

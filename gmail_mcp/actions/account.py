@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gmail_mcp.actions.audit import AuditLog
-from gmail_mcp.actions.jail import DownloadBudget
+from gmail_mcp.actions.downloads import DownloadBudget
 from gmail_mcp.backend import MailBackend
 from gmail_mcp.config import Settings
 from gmail_mcp.errors import AuthError, GmailMcpError

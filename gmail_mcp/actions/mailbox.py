@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gmail_mcp.actions import jail
+from gmail_mcp.actions import downloads
 from gmail_mcp.actions.account import Account
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError, PermissionDeniedError
 from gmail_mcp.lazy import lazy_module
@@ -106,7 +106,9 @@ def download(account: Account, tool: str, email_id: str, attachment_id: str, sav
     try:
         if info is not None:
             account.downloads.check_file(info.size, filename)
-        with jail.new_download(save_path, filename, account.settings.download_dirs, account.downloads) as out:
+        with downloads.new_download(
+            save_path, filename, account.settings.download_dirs, account.downloads
+        ) as out:
             data = inline_part_data(message.payload, attachment_id)
             if data is None:
                 backend.save_attachment(email_id, attachment_id, out.write)
