@@ -6,7 +6,7 @@ methods (see spec/gmail-imap-guide.md). Everything crossing it is a domain model
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # annotations only: the models load with the first mail read
@@ -51,6 +51,9 @@ class MailBackend(Protocol):
     def trash_message(self, message_id: str) -> MessageRef: ...
     def untrash_message(self, message_id: str) -> MessageRef: ...
     def get_attachment(self, message_id: str, attachment_id: str) -> bytes: ...
+    def save_attachment(self, message_id: str, attachment_id: str, write: Callable[[bytes], object]) -> int:
+        """Hand the attachment to `write` piece by piece, never holding the decoded file whole; its size."""
+        ...
 
     # Threads
     def list_threads(

@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP transport address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP transport port (default 8000)")
+    serve.add_argument(
+        "--http-no-auth",
+        action="store_true",
+        help="HTTP without the bearer token, on 127.0.0.1 only (for tests: any local program gets your mail)",
+    )
     where = serve.add_mutually_exclusive_group()
     where.add_argument(
         "--sandbox", action="store_true", help="use a built-in sandbox mailbox (no Google account)"
@@ -164,9 +169,17 @@ def run_serve(args: argparse.Namespace) -> int:
         if args.transport == "stdio":
             server.run("stdio")
         else:
+            from gmail_mcp.surface import http_token
             from gmail_mcp.surface.http import serve_http
 
-            serve_http(server, host=args.host, port=args.port, token=os.environ.get("GMAIL_MCP_HTTP_TOKEN"))
+            auth = http_token.resolve(
+                host=args.host,
+                no_auth=args.http_no_auth,
+                configured=os.environ.get(http_token.ENV),
+                token_file=settings.paths.http_token,
+            )
+            auth.announce()
+            serve_http(server, host=args.host, port=args.port, token=auth.token)
     finally:
         if sandbox_server is not None:
             sandbox_server.stop()

@@ -7,7 +7,6 @@ state and downloads under one folder; otherwise the platform's usual folders are
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +17,12 @@ GMAIL_API_ROOT = "https://gmail.googleapis.com/"
 GMAIL_WEB_URL = "https://mail.google.com/mail/u/0/#all/{id}"
 DEFAULT_MAX_RESULTS_CAP = 50  # per list call: one batch of details, never unbounded output
 DEFAULT_UNITS_PER_MINUTE = 6_000  # Gmail quota units per user per minute (projects created since 2026-05)
+# Downloads: Gmail delivers messages of at most 50 MB with their base64, so no attachment is larger
+# than about 37 MB; a session that writes more than 1 GiB to disk is a runaway agent, not a person.
+DEFAULT_MAX_DOWNLOAD_BYTES = 40 * 1024 * 1024
+DEFAULT_MAX_SESSION_DOWNLOAD_BYTES = 1024 * 1024 * 1024
+DEFAULT_MAX_FILES_PER_CALL = 20  # attachment_paths of one send or draft
+HTTP_TOKEN_MIN_LENGTH = 32  # characters of a configured HTTP bearer token
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,11 @@ class Paths:
     @property
     def audit_log(self) -> Path:
         return self.state_dir / "audit.jsonl"
+
+    @property
+    def http_token(self) -> Path:
+        """The bearer token HTTP clients must send, generated when GMAIL_MCP_HTTP_TOKEN is not set."""
+        return self.config_dir / "http-token"
 
     @property
     def downloads(self) -> Path:
@@ -73,6 +83,9 @@ class Settings:
     quota_per_minute: int = DEFAULT_UNITS_PER_MINUTE
     attachment_dirs: tuple[Path, ...] = ()
     download_dirs: tuple[Path, ...] = ()
+    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES  # one saved attachment
+    max_session_download_bytes: int = DEFAULT_MAX_SESSION_DOWNLOAD_BYTES  # all saved by one server run
+    max_files_per_call: int = DEFAULT_MAX_FILES_PER_CALL  # files one tool call may read
     allowed_recipients: tuple[str, ...] = ()  # addresses or domains; empty: anyone
     confirm_send: bool = False
     open_browser: bool = True
@@ -86,16 +99,10 @@ class Settings:
         return replace(
             settings,
             attachment_dirs=settings.attachment_dirs or (paths.outbox, paths.downloads),
-            download_dirs=settings.download_dirs or (paths.downloads, *_temp_folders()),
+            # Only this project's own folder: the system temp folder is shared with every program
+            # (a .pth file saved into a virtualenv there runs at the next Python start).
+            download_dirs=settings.download_dirs or (paths.downloads,),
         )
-
-
-def _temp_folders() -> tuple[Path, ...]:
-    """The system temp folder, and /tmp where that is elsewhere (the API reference saves to /tmp)."""
-    folders = [Path(tempfile.gettempdir())]
-    if os.name == "posix" and Path("/tmp").is_dir() and Path("/tmp").resolve() != folders[0].resolve():
-        folders.append(Path("/tmp"))
-    return tuple(folders)
 
 
 def api_root(env: Mapping[str, str] | None = None) -> str:

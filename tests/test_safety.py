@@ -272,22 +272,27 @@ async def test_a_folder_as_save_path_gets_the_attachments_own_name(harness: Harn
     assert Path(saved["path"]) == save_dir / attachment["filename"]
 
 
-async def test_the_references_own_example_saving_to_tmp_works_by_default(harness: Harness) -> None:
+async def test_the_references_own_example_saving_to_tmp_is_refused_naming_the_download_folder(
+    harness: Harness,
+) -> None:
     async with harness.client(enhanced=True) as client:
         email_id, attachment = await first_attachment(client)
-        saved = await client.ok(
+        target = Path("/tmp") / attachment["filename"]
+        existed = target.exists()
+        error = await client.error(
             "download-attachment",
             {
                 "email_id": email_id,
                 "attachment_id": attachment["attachment_id"],
-                "save_path": f"/tmp/{attachment['filename']}",
+                "save_path": str(target),
             },
         )
-    path = Path(saved["path"])
-    try:
-        assert path.parent == Path("/tmp").resolve() and path.read_bytes().startswith(b"%PDF-")
-    finally:
-        path.unlink()
+    downloads = harness.settings().paths.downloads
+    assert error["error_code"] == "PERMISSION_DENIED"
+    assert str(downloads) in error["error_message"] and error["error_details"]["allowed"] == [str(downloads)]
+    assert target.exists() == existed
+    refused = [r for r in audit_records(harness) if r["outcome"] == "refused"]
+    assert [(r["tool"], r["email_id"]) for r in refused] == [("download-attachment", email_id)]
 
 
 @pytest.mark.parametrize(

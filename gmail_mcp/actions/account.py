@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gmail_mcp.actions.audit import AuditLog
+from gmail_mcp.actions.downloads import DownloadBudget
 from gmail_mcp.backend import MailBackend
 from gmail_mcp.config import Settings
 from gmail_mcp.errors import AuthError, GmailMcpError
@@ -29,6 +30,7 @@ class Account:
     ) -> None:
         self.settings = settings
         self.audit = audit if audit is not None else AuditLog(settings.paths.audit_log)
+        self.downloads = DownloadBudget(settings.max_download_bytes, settings.max_session_download_bytes)
         self._factory = backend_factory
         self._backend: MailBackend | None = None
         self._lock = threading.Lock()
@@ -41,9 +43,9 @@ class Account:
 
     @property
     def protected_files(self) -> set[Path]:
-        """This server's own secrets and records: never attached, never overwritten."""
+        """This server's own secrets and records: never attached (under any name), never overwritten."""
         paths = self.settings.paths
-        return {paths.token, paths.credentials, paths.audit_log}
+        return {paths.token, paths.credentials, paths.audit_log, paths.http_token}
 
     def audited(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +39,10 @@ class AuditLog:
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
+                    # The mode given to open applies only to a new file: one left 0644 by an older
+                    # version (or another program) is made private too.
+                    if hasattr(os, "fchmod") and stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+                        os.fchmod(fd, 0o600)
                     os.write(fd, line.encode("utf-8"))
                 finally:
                     os.close(fd)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gmail_mcp.actions import jail
+from gmail_mcp.actions import downloads
 from gmail_mcp.actions.account import Account
-from gmail_mcp.errors import InvalidParamsError, NotFoundError, PermissionDeniedError
+from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError, PermissionDeniedError
 from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -91,25 +91,37 @@ class Downloaded:
 def download(account: Account, tool: str, email_id: str, attachment_id: str, save_path: str) -> Downloaded:
     """Save an attachment inside the download jail; refusals and saves are audited.
 
+    The file is created before the attachment is fetched and written as it is decoded (memory
+    holds the base64 once, not the file besides); if anything fails, it is removed again.
+
     Raises:
-        PermissionDeniedError, InvalidParamsError: the jail refused `save_path`.
+        PermissionDeniedError, InvalidParamsError: the jail or a download limit refused it.
+        GmailMcpError: Gmail failed (nothing is left on disk).
     """
     backend = account.backend()
     message = backend.get_message(email_id)
     listed = {attachment_ref(a): a for a in mime.list_attachments(message.payload)}
     info = listed.get(attachment_id)
     filename = info.filename if info else "attachment"
-    data = inline_part_data(message.payload, attachment_id)
-    if data is None:
-        data = backend.get_attachment(email_id, attachment_id)
     try:
-        target = jail.download_target(save_path, filename, account.settings.download_dirs)
-        path = jail.write_new(target, data)
+        if info is not None:
+            account.downloads.check_file(info.size, filename)
+        with downloads.new_download(
+            save_path, filename, account.settings.download_dirs, account.downloads
+        ) as out:
+            data = inline_part_data(message.payload, attachment_id)
+            if data is None:
+                backend.save_attachment(email_id, attachment_id, out.write)
+            else:
+                out.write(data)
     except (InvalidParamsError, PermissionDeniedError) as exc:
-        account.audit.record(tool, "refused", email_id=email_id, reason=exc.message)
+        account.audit.record(tool, "refused", error_code=exc.code, email_id=email_id, reason=exc.message)
         raise
-    account.audit.record(tool, "ok", email_id=email_id, path=str(path), size=len(data))
-    return Downloaded(path, len(data), info.mime_type if info else "application/octet-stream")
+    except GmailMcpError as exc:
+        account.audit.record(tool, "error", error_code=exc.code, email_id=email_id, reason=exc.message)
+        raise
+    account.audit.record(tool, "ok", email_id=email_id, path=str(out.path), size=out.size)
+    return Downloaded(out.path, out.size, info.mime_type if info else "application/octet-stream")
 
 
 def attachment_ref(info: AttachmentInfo) -> str:

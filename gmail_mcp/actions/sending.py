@@ -105,7 +105,19 @@ def recipient_allowed(allowed: Sequence[str], address: str) -> bool:
 
 
 def attachment_files(account: Account, paths: Sequence[str]) -> list[mime.OutgoingAttachment]:
-    """Read the files to attach, each checked against the attachment jail, within Gmail's limit."""
+    """Read the files to attach, each checked against the attachment jail, within Gmail's limit.
+
+    Raises:
+        InvalidParamsError: more files than one call may attach, or too many bytes.
+        PermissionDeniedError: the jail refused a file.
+    """
+    limit = account.settings.max_files_per_call
+    if len(paths) > limit:
+        raise InvalidParamsError(
+            f"{len(paths)} files: one email may attach at most {limit}. Nothing was sent.",
+            files=len(paths),
+            limit=limit,
+        )
     files = []
     total = 0
     for given in paths:

@@ -14,7 +14,7 @@ import io
 import json
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, partial
 from importlib import resources
 from typing import Any
@@ -63,6 +63,16 @@ def _rfc822_message_id(raw: bytes) -> str | None:
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
     value = headers.get("Message-ID")
     return str(value).strip() if value else None
+
+
+def _raw_answer(request: Any) -> Any:
+    """`request`, answering its raw body bytes instead of parsed JSON, and never compressed.
+
+    httplib2 asks for gzip by default and decompresses by joining the pieces: two more copies.
+    """
+    request.postproc = lambda response, body: body
+    request.headers["accept-encoding"] = "identity"
+    return request
 
 
 def _with_message_id(raw: bytes) -> tuple[bytes, str]:
@@ -265,13 +275,27 @@ class GmailClient:
         return convert.ref_from_json(answer)
 
     def get_attachment(self, message_id: str, attachment_id: str) -> bytes:
-        answer = self._exec.call(
-            lambda: (
+        data = bytearray()
+        self.save_attachment(message_id, attachment_id, data.extend)
+        return bytes(data)
+
+    def save_attachment(self, message_id: str, attachment_id: str, write: Callable[[bytes], object]) -> int:
+        """Hand the attachment to `write` a piece at a time; returns its size.
+
+        The answer's body is kept as bytes and decoded out of it piece by piece (see
+        `convert.attachment_pieces`): memory holds the base64 once, never the whole file besides.
+        """
+        body = self._exec.call(
+            lambda: _raw_answer(
                 self._messages().attachments().get(userId=self._user, messageId=message_id, id=attachment_id)
             ),
             Target.of("Attachment", attachment_id=attachment_id, email_id=message_id),
         )
-        return convert.b64url_decode(answer.get("data", ""))
+        size = 0
+        for piece in convert.attachment_pieces(body):
+            write(piece)
+            size += len(piece)
+        return size
 
     def _complete(self, messages: list[Message]) -> list[Message]:
         """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference."""

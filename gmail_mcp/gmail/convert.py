@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import json
+import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from gmail_mcp.content.mime import clean_text, decode_header
 from gmail_mcp.content.mimetree import is_attachment
+from gmail_mcp.errors import UpstreamError
 from gmail_mcp.models import (
     Draft,
     Header,
@@ -41,6 +45,62 @@ def b64url_decode(data: str) -> bytes:
         return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
     except (binascii.Error, ValueError):
         return b""
+
+
+_DATA_MEMBER = re.compile(rb'"data"\s*:\s*"')
+_B64URL = re.compile(rb"[A-Za-z0-9_-]*={0,2}")
+_TO_STANDARD_ALPHABET = bytes.maketrans(b"-_", b"+/")
+_SKELETON_MAX = 64 * 1024  # an attachments.get answer without its data is a few hundred bytes
+DECODE_PIECE = 1 << 18  # base64 characters decoded at a time (a multiple of 4)
+
+
+def attachment_pieces(body: bytes) -> Iterator[bytes]:
+    """The file in the raw JSON body of an attachments.get answer, decoded a piece at a time.
+
+    `json.loads` would hold the body, its text and the base64 string at once (4x the file before
+    decoding even starts); here the base64 is decoded straight out of the body, so the body plus
+    one piece is all the memory used. The value is found without a parser of our own: the JSON
+    module must read the rest of the document with the value taken out, as an object whose
+    "data" is then empty, and the value must be plain base64url (no escapes).
+
+    Raises:
+        UpstreamError: the body is not JSON.
+    """
+    span = _data_span(body)
+    if span is None:  # not the usual shape: the ordinary way, more memory for the same answer
+        try:
+            answer = json.loads(body)
+        except ValueError as exc:
+            raise UpstreamError(f"Gmail's answer for an attachment was not JSON ({exc}).") from exc
+        yield b64url_decode(answer.get("data", "") if isinstance(answer, dict) else "")
+        return
+    start, end = span
+    view = memoryview(body)
+    for offset in range(start, end, DECODE_PIECE):
+        piece = view[offset : min(offset + DECODE_PIECE, end)].tobytes().translate(_TO_STANDARD_ALPHABET)
+        if len(piece) % 4:  # the last piece of unpadded base64
+            piece += b"=" * (-len(piece) % 4)
+        yield binascii.a2b_base64(piece)
+
+
+def _data_span(body: bytes) -> tuple[int, int] | None:
+    """Where the value of the top-level "data" member lies in `body`, if the document says so."""
+    for match in _DATA_MEMBER.finditer(body):
+        start = match.end()
+        end = body.find(b'"', start)
+        if end < 0 or len(body) - (end - start) > _SKELETON_MAX:
+            continue
+        try:
+            skeleton = json.loads(body[:start] + body[end:])
+        except ValueError:
+            continue
+        if (
+            isinstance(skeleton, dict)
+            and skeleton.get("data") == ""
+            and _B64URL.fullmatch(memoryview(body)[start:end])
+        ):
+            return start, end
+    return None
 
 
 def b64url_encode(data: bytes) -> str:
