@@ -188,14 +188,14 @@ def test_text_under_font_size_0_goes_but_image_links_in_it_stay_where_they_stood
     html = (
         '<p>Follow us:</p><table><tr><td style="font-size:0;line-height:0">'
         f"{INJECTION} "
-        '<a href="https://social.example.com/a"><img src="https://cdn.example.com/twitter-48.png" alt="Twitter"></a> '
+        '<a href="https://social.example.com/a"><img src="https://cdn.example.com/twitter-48.png" width="24"></a> '
         '<a href="https://social.example.com/b"><img src="https://cdn.example.com/x.png" alt="Facebook"></a> '
         '<a href="https://social.example.com/c">hidden label</a>'
         "</td></tr></table><p>Bye</p>"
     )
 
     assert html_to_markdown(html) == (
-        "Follow us:\n\n[Twitter](https://social.example.com/a) [Facebook](https://social.example.com/b)\n\nBye"
+        "Follow us:\n\n[twitter](https://social.example.com/a) [Facebook](https://social.example.com/b)\n\nBye"
     )
 
 
@@ -232,9 +232,22 @@ def test_text_under_font_size_0_goes_but_image_links_in_it_stay_where_they_stood
             id="image-link-with-alt",
         ),
         pytest.param(
-            '<a href="https://shop.example.com/b"><img src="https://cdn.example.com/b.jpg"></a><p>Text</p>',
+            '<p>Shoes <a href="https://shop.example.com/b"><img src="https://cdn.example.com/img/buy-now_2x.jpg"></a>'
+            " today</p>",
+            "Shoes [buy now 2x](https://shop.example.com/b) today",
+            id="image-link-without-alt-is-named-after-its-file-where-it-stood",
+        ),
+        pytest.param(
+            '<a href="https://t.example.com/c?id=9"><img src="https://cdn.example.com/9f86d081884c7d65.png"></a> '
+            '<a href="https://t.example.com/d"><img src="cid:part1.06090408@example.com"></a>',
+            "[image](https://t.example.com/c?id=9) [image](https://t.example.com/d)",
+            id="image-link-whose-file-name-is-a-hash-or-cid-says-image",
+        ),
+        pytest.param(
+            '<a href="https://t.example.com/pixel"><img src="https://t.example.com/o.gif" width="1" height="1"></a>'
+            "<p>Text</p>",
             "Text",
-            id="image-link-without-alt-goes-with-its-image",
+            id="a-link-around-a-tracking-pixel-goes-with-it",
         ),
         pytest.param(
             '<a href="https://x.example.com/empty"></a><a href="#top">Top</a> <a href="/relative">Rel</a>'

@@ -1,9 +1,10 @@
 """HTML email → compact Markdown that keeps every link a reader could see.
 
-A selectolax clean-up pass first removes what a reader never sees (hidden preheaders, tracking
-pixels, head, scripts, comments), turns images into their alt text, drops image links that repeat
-a text link and flattens layout tables; html-to-markdown then converts what is left. Measurements
-behind these choices: shared/notes/html-rendering.md.
+A selectolax clean-up pass first removes what a reader never sees (hidden elements and text runs,
+see hiding.py; tracking pixels, head, scripts, comments), turns images into their alt text and
+image links into `[alt text or file name](href)` where the image stood, drops image links that
+repeat a text link and flattens layout tables; html-to-markdown then converts what is left.
+Measurements behind these choices: shared/notes/html-rendering.md.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ _LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 _PIXEL_NAME = re.compile(r"(?:^|[/_.-])(?:1x1|spacer|blank|clear|transparent|pixel)\.(?:gif|png)$", re.I)
 _QUOTE_SELECTORS = ("blockquote[type=cite]", "div.gmail_quote", "div.yahoo_quoted", "div.moz-cite-prefix")
 _OUTLOOK_MARKERS = ("#appendonsend", "#divRplyFwdMsg")
+_NAME_SEPARATORS = re.compile(r"(?:[-_.+\s]|%20)+")
+_HASHLIKE = re.compile(r"\d+|[0-9a-f]{6,}|\w*\d\w*\d\w*\d\w*", re.I)  # numbers, hashes, ids
 _NBSP_INDENT = re.compile(r"^[ \t]*\xa0[\xa0 \t]*")
 _SPACES = re.compile(r"(?<=\S) {2,}")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -71,7 +74,7 @@ def html_to_markdown(html: str) -> str:
     """Render an HTML email as compact Markdown, keeping every visible http(s) link as [text](url).
 
     Hidden content, tracking pixels, `data:` images and images without alt text are dropped, images
-    become their alt text, layout tables become plain blocks while data tables stay Markdown
+    become their alt text, image links `[alt text or file name](url)`, layout tables become plain blocks while data tables stay Markdown
     tables, and whitespace and invisible characters are collapsed. Falls back to plain text with the
     links listed when the converter cannot cope (very deep nesting). Never raises.
     """
@@ -174,10 +177,11 @@ def _alt(img: LexborNode) -> str:
 
 def _rewrite_links(tree: LexborHTMLParser) -> None:
     """Unwrap links a reader cannot follow; drop links with nothing to show and image links that
-    repeat a text link; label the other image links with their alt text.
+    repeat a text link; label the other image links, where the image stood, with its alt text or,
+    without one, its file name ("[image]" when that is only a hash).
 
-    An image link without alt text goes with its image: "[image](long tracking URL)" tells the
-    reader nothing it could act on, and such links are banners and logos in practice.
+    Buy buttons, banners and badges are image links without alt text: their target is often the
+    only way to act on the message, so they stay.
     """
     anchors = tree.css("a")
     text_hrefs = {(a.attributes.get("href") or "").strip() for a in anchors if a.text().strip()}
@@ -191,14 +195,25 @@ def _rewrite_links(tree: LexborHTMLParser) -> None:
         if text:
             continue
         images = [img for img in anchor.css("img") if not _pixel(img)]
-        label = " ".join(filter(None, map(_alt, images)))
-        if not label or href in text_hrefs:
+        if not images or href in text_hrefs:
             doomed.append(anchor)
             continue
+        label = " ".join(filter(None, map(_alt, images))) or _image_name(images[0])
         for img in images[1:]:
             img.decompose()
         images[0].replace_with(label)
     _remove_outermost(doomed)
+
+
+def _image_name(img: LexborNode) -> str:
+    """Words of an image's file name ("color-twitter-48.png" -> "color twitter"), else "image"."""
+    src = (img.attributes.get("src") or "").strip()
+    scheme = re.match(r"([a-z][a-z0-9+.-]*):", src, re.I)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return "image"  # cid:, data:, ... name nothing a reader would recognise
+    stem = src.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    words = [w for w in _NAME_SEPARATORS.split(stem) if w and not _HASHLIKE.fullmatch(w)]
+    return " ".join(words)[:40].strip() or "image"
 
 
 def _says_its_address(href: str, text: str) -> bool:
