@@ -1,21 +1,24 @@
-"""What a reader of an HTML email never sees, decided from its inline styles and simple style rules.
+"""What a reader of an HTML email never sees, decided from its inline styles and its style rules.
 
 Hidden text is where prompt injections and spam filler live: the person sees one message, the
 model would read another. Two kinds of hiding are told apart:
 
-- **Whole elements** no one sees or clicks: `display:none`, `visibility:hidden`, `opacity:0`,
-  `mso-hide:all`, the `hidden` attribute, zero height or width with overflow hidden, a degenerate
-  `clip`/`clip-path`, `transform: scale(0)`, off-screen positioning. They go with everything inside.
-- **Text runs** drawn invisibly: `font-size` 0 or 1px, `line-height:0`, `color:transparent`, text
-  coloured like what is behind it, a far-off `text-indent`. Only the text goes: mail sets
+- **Whole elements** no one sees or clicks: `display:none`, `visibility:hidden`, `opacity:0`
+  (or `filter: opacity(0)`), `mso-hide:all`, the `hidden` attribute, a height or width of at most
+  1px with overflow hidden, a degenerate `clip`/`clip-path`, `transform: scale(0)`, off-screen
+  positioning or margins. They go with everything inside.
+- **Text runs** drawn invisibly: `font-size` of 2px or less, `line-height:0`, transparent text
+  (`color` or `-webkit-text-fill-color`), text coloured like what is behind it, a far-off
+  `text-indent`. Only the text goes: mail sets
   `font-size:0` on cells to remove the gaps between images, and the images, their links and
   their alt text are real content (dropping such cells whole lost real links). A link's own label
   survives the colour rule: a white button label usually sits on a background image or a
   class-styled colour this module cannot see.
 
-Styles come from the `style` attribute and from rules with simple selectors (`tag`, `.class`,
-`#id`, `tag.class`) in top-level `<style>` blocks; `@media` blocks are ignored (they apply to some
-screens only). Specificity is approximated: inline beats rules unless a rule is `!important`.
+Styles come from the `style` attribute and from the rules of top-level `<style>` blocks (any
+selector the parser knows, pseudo-classes aside); `@media` blocks are ignored (they apply to some
+screens only). Specificity is approximated: a later rule beats an earlier one, inline beats rules
+unless a rule is `!important`.
 Pure functions over a selectolax tree; nothing here does I/O.
 """
 
@@ -36,7 +39,6 @@ Rgba = tuple[int, int, int, float]
 
 _RULE = re.compile(r"([^{}@;]+)\{([^{}]*)\}")
 _AT_BLOCK = re.compile(r"@[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}")
-_SIMPLE_SELECTOR = re.compile(r"[a-z][a-z0-9]*|[a-z][a-z0-9]*[.#][a-z_][\w-]*|[.#][a-z_][\w-]*", re.I)
 _LENGTH = re.compile(r"(-?\d*\.?\d+)\s*([a-z%]*)")
 _WATCHED = (
     "display",
@@ -65,6 +67,10 @@ _WATCHED = (
     "background-color",
     "background-image",
     "text-indent",
+    "margin-left",
+    "margin-top",
+    "filter",
+    "-webkit-text-fill-color",
 )
 _NAMED: dict[str, Rgba] = {
     "white": (255, 255, 255, 1.0),
@@ -83,6 +89,7 @@ _NAMED: dict[str, Rgba] = {
     "transparent": (0, 0, 0, 0.0),
 }
 _WHITE: Rgba = (255, 255, 255, 1.0)
+_TINY_PX = 2  # text this small is unreadable: 0 and 1px hide text, 2px does as well
 _PX_PER = {
     "px": 1.0,
     "": 1.0,
@@ -173,8 +180,9 @@ def parse_declarations(css: str) -> Declarations:
 
 
 def _style_rules(tree: LexborHTMLParser) -> tuple[dict[int, Declarations], bool]:
-    """Declarations of simple-selector rules, by element, and whether some background rule could not
-    be placed (a complex selector): then the colour behind class-styled text is unknown."""
+    """Declarations of style rules, by element, and whether some background rule could not be
+    placed (a pseudo-class or a selector the parser refuses): then the colour behind
+    class-styled text is unknown."""
     by_element: dict[int, Declarations] = {}
     unseen_backgrounds = False
     for style in tree.css("style"):
@@ -185,11 +193,15 @@ def _style_rules(tree: LexborHTMLParser) -> tuple[dict[int, Declarations], bool]
             if not declarations:
                 continue
             for selector in map(str.strip, match.group(1).split(",")):
-                if not _SIMPLE_SELECTOR.fullmatch(selector):
+                try:  # pseudo-classes (:hover) apply only sometimes: not taken as static
+                    elements = tree.css(selector) if selector and ":" not in selector else None
+                except Exception:  # selectolax.lexbor.SelectolaxError: a selector it cannot parse
+                    elements = None
+                if elements is None:
                     painted = any(k.startswith("background") for k in declarations)
                     unseen_backgrounds = unseen_backgrounds or painted
                     continue
-                for element in tree.css(selector):
+                for element in elements:
                     merged = by_element.setdefault(element.mem_id, {})
                     for name, (value, important) in declarations.items():
                         if important or not merged.get(name, ("", False))[1]:
@@ -221,10 +233,13 @@ def _hides_element(style: dict[str, str]) -> bool:
         return True
     overflow = {style.get(k, "") for k in ("overflow", "overflow-x", "overflow-y")}
     if overflow & {"hidden", "clip"} and any(
-        _px(style.get(k, "")) == 0 for k in ("height", "max-height", "width", "max-width")
+        (size := _px(style.get(k, ""))) is not None and size <= 1
+        for k in ("height", "max-height", "width", "max-width")
     ):
         return True
-    return _clipped(style) or _scaled_away(style) or _off_screen(style)
+    if re.search(r"opacity\(\s*0*(\.0*)?%?\s*\)", style.get("filter", "")):
+        return True
+    return _clipped(style) or _scaled_away(style) or _off_screen(style) or _pushed_away(style)
 
 
 def _clipped(style: dict[str, str]) -> bool:
@@ -268,6 +283,14 @@ def _off_screen(style: dict[str, str]) -> bool:
     return False
 
 
+def _pushed_away(style: dict[str, str]) -> bool:
+    """A margin pulling the element a thousand pixels or more out to the top or left."""
+    return any(
+        (margin := _px(style.get(side, ""))) is not None and margin <= -1000
+        for side in ("margin-left", "margin-top")
+    )
+
+
 # --- text runs -----------------------------------------------------------------------------------
 
 
@@ -281,7 +304,8 @@ def _inherit(node: LexborNode, style: dict[str, str], parent: _Inherited, unseen
         indent = _px(style["text-indent"])
         changes["far_indent"] = indent is not None and (indent <= -100 or indent >= 1000)
     color = (
-        style.get("color")
+        style.get("-webkit-text-fill-color")  # paints over `color` in WebKit and Blink mail apps
+        or style.get("color")
         or (node.attributes.get("color") if node.tag == "font" else None)
         or (node.attributes.get("text") if node.tag == "body" else None)
     )
@@ -323,11 +347,11 @@ def _tiny_font(value: str, parent_tiny: bool) -> bool:
         return parent_tiny and value not in ("medium", "small", "large", "x-small", "x-large")
     number, unit = float(match.group(1)), match.group(2)
     if unit in ("em", "ex", "ch"):  # relative to the parent's size, taken as 16px unless tiny
-        return parent_tiny or number * 16 <= 1
+        return parent_tiny or number * 16 <= _TINY_PX
     if unit == "%":
-        return parent_tiny or number * 0.16 <= 1
+        return parent_tiny or number * 0.16 <= _TINY_PX
     px = _px(value)
-    return px is not None and px <= 1
+    return px is not None and px <= _TINY_PX
 
 
 def _color(value: str) -> Rgba | None:

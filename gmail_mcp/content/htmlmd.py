@@ -206,14 +206,16 @@ def _rewrite_links(tree: LexborHTMLParser) -> None:
 
 
 def _image_name(img: LexborNode) -> str:
-    """Words of an image's file name ("color-twitter-48.png" -> "color twitter"), else "image"."""
+    """Up to three words of an image's file name ("color-twitter-48.png" -> "color twitter"), else
+    "image"."""
     src = (img.attributes.get("src") or "").strip()
     scheme = re.match(r"([a-z][a-z0-9+.-]*):", src, re.I)
     if scheme and scheme.group(1).lower() not in ("http", "https"):
         return "image"  # cid:, data:, ... name nothing a reader would recognise
     stem = src.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     words = [w for w in _NAME_SEPARATORS.split(stem) if w and not _HASHLIKE.fullmatch(w)]
-    return " ".join(words)[:40].strip() or "image"
+    # A name is no one's reading matter: a few words label the link, a sentence would be hidden text.
+    return " ".join(words[:3])[:30].strip() or "image"
 
 
 def _says_its_address(href: str, text: str) -> bool:
