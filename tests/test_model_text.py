@@ -7,6 +7,7 @@ rendering rules on hand-built results. Attacks come as real messages delivered t
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,6 +128,25 @@ async def test_every_result_with_email_text_is_one_fence_with_a_fresh_tag(harnes
     assert len(set(tags.values())) == len(tags)
     assert fenced(again)[0] != tags["read-email"]
     assert email["subject"] in fenced(texts["read-email"])[1]
+
+
+@pytest.mark.anyio
+async def test_a_saved_attachment_name_reaches_the_model_inside_a_fence(
+    harness: Harness, tmp_path: Path
+) -> None:
+    async with harness.client(enhanced=True, download_dirs=(tmp_path,)) as client:
+        _, found = await call(client, "search-emails", {"query": "has:attachment", "max_results": 1})
+        _, email = await call(client, "read-email", {"email_id": found["emails"][0]["id"]})
+        attachment = email["attachments"][0]
+        text, saved = await call(
+            client,
+            "download-attachment",
+            {"email_id": email["message_id"], "attachment_id": attachment["attachment_id"], "save_path": "x"},
+        )
+
+    _, inside = fenced(text)
+    assert f"path: {saved['path']}" in inside.split("\n")
+    assert f"size={saved['size']}" in inside.split("\n")[0]
 
 
 @pytest.mark.anyio
