@@ -90,6 +90,10 @@ _NAMED: dict[str, Rgba] = {
 }
 _WHITE: Rgba = (255, 255, 255, 1.0)
 _TINY_PX = 2  # text this small is unreadable: 0 and 1px hide text, 2px does as well
+# Sizes that do not depend on the parent's (a tiny parent does not make them tiny).
+_FONT_KEYWORDS = frozenset(
+    {"xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "initial", "unset", "revert"}
+)
 _PX_PER = {
     "px": 1.0,
     "": 1.0,
@@ -124,11 +128,11 @@ class _Inherited:
     def hides_text(self) -> bool:
         if self.tiny_font or self.zero_line or self.far_indent:
             return True
-        if self.color is None or self.in_link:
+        if self.color is None:
             return False
         if self.color[3] <= 0.05:
-            return True  # transparent text is invisible on any background
-        return self.background is not None and _alike(self.color, self.background)
+            return True  # transparent text is invisible on any background, a link's as well
+        return not self.in_link and self.background is not None and _alike(self.color, self.background)
 
 
 def find_hidden(tree: LexborHTMLParser) -> Hidden:
@@ -344,7 +348,7 @@ def _background(node: LexborNode, style: dict[str, str]) -> Rgba | None:
 def _tiny_font(value: str, parent_tiny: bool) -> bool:
     match = _LENGTH.fullmatch(value.strip())
     if not match:
-        return parent_tiny and value not in ("medium", "small", "large", "x-small", "x-large")
+        return parent_tiny and value not in _FONT_KEYWORDS
     number, unit = float(match.group(1)), match.group(2)
     if unit in ("em", "ex", "ch"):  # relative to the parent's size, taken as 16px unless tiny
         return parent_tiny or number * 16 <= _TINY_PX
