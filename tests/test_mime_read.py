@@ -409,6 +409,17 @@ def test_a_text_part_with_the_html_words_is_read_without_a_note(plain: str) -> N
     assert (body.content, body.source_mime_type, body.note) == (plain, "text/plain", "")
 
 
+def test_text_without_spaces_is_compared_character_by_character() -> None:
+    """Chinese has no spaces: a line broken elsewhere in the HTML is the same words."""
+    plain = "我公司可代开各类增值税发票，欢迎来电。张经理"
+    html = "<p>我公司可代开各类增值税<br>发票，欢迎来电。</p><p>张经理</p>"
+    message = multi("multipart/alternative", leaf("text/plain", plain), leaf("text/html", html))
+
+    body = extract_body(message)
+
+    assert (body.content, body.source_mime_type, body.note) == (plain, "text/plain", "")
+
+
 PLAIN = leaf("text/plain", "Version one")
 HTML = leaf("text/html", "<p>Version <b>one</b></p>")
 

@@ -305,12 +305,15 @@ def _is_stub(text: str, shown: str) -> bool:
 # plain part is not what the person sees in a mail app (a classic hiding place for instructions).
 MAX_WORD_DIFFERENCE = 0.2
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S+", re.I)
+# Chinese, Japanese and Korean are written without spaces: each character counts as a word there.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_WORD = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 
 
 def _word_difference(text: str, shown: str) -> float:
     """The share of words of the longer side that the other side lacks (links aside: text parts
     spell out the URLs the HTML puts behind its words)."""
-    words = [Counter(re.findall(r"\w+", _URL.sub(" ", side).lower())) for side in (text, shown)]
+    words = [Counter(_WORD.findall(_URL.sub(" ", side).lower())) for side in (text, shown)]
     longer = max(sum(words[0].values()), sum(words[1].values()))
     return 1 - sum((words[0] & words[1]).values()) / longer if longer else 0.0
 
