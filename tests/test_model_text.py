@@ -306,6 +306,11 @@ def test_a_tag_found_in_the_email_is_drawn_again() -> None:
     assert fenced(text)[0] == "d" * 16
 
 
+def test_a_tag_that_keeps_being_found_is_an_error_not_a_loop() -> None:
+    with pytest.raises(RuntimeError):
+        render(EmailList(emails=[item(snippet="cccccccccccccccc")]), draw_tag=lambda: "c" * 16)
+
+
 def test_results_render_compactly_without_empty_fields() -> None:
     email = Email(
         subject="Plan",
