@@ -324,4 +324,6 @@ def test_corpus_html_renders_to_a_quarter_of_its_size() -> None:
 
     ratio = markdown_chars / html_chars
     print(f"corpus HTML: {len(HTML_PARTS)} parts, {html_chars} chars -> {markdown_chars} chars ({ratio:.1%})")
-    assert ratio <= 0.25
+    # 25.4 %: image links without alt text are kept (issue 15 allows +3 points over 23.9 %); their
+    # long tracking URLs are the growth. The project aims at 25 %: do not let this creep.
+    assert ratio <= 0.26

@@ -153,12 +153,10 @@ async def test_email_text_reaches_the_model_fenced_as_untrusted(harness: Harness
         result = await client.call("read-email", {"email_id": email["id"]})
     text = result.content[0].text  # type: ignore[union-attr]
     structured = result.structured_content or {}
-    opening = text.index("<<<EMAIL ")
-    tag = text[opening + 9 : text.index(":", opening)]
-    assert structured["content"] in text
-    assert text.index(structured["content"]) > opening
-    assert f"<<<END EMAIL {tag}>>>" in text
-    assert json.loads(text[:opening])["content"] == f"<see EMAIL {tag} below>"
+    first, *_, last = text.split("\n")
+    tag = first.removeprefix("<<<UNTRUSTED ").partition(":")[0]
+    assert len(tag) == 16 and last == f"<<<END UNTRUSTED {tag}>>>"
+    assert structured["content"] in text and structured["subject"] in text
 
 
 async def test_trash_moves_to_trash_without_deleting(harness: Harness) -> None:

@@ -1,9 +1,10 @@
 """HTML email → compact Markdown that keeps every link a reader could see.
 
-A selectolax clean-up pass first removes what a reader never sees (hidden preheaders, tracking
-pixels, head, scripts, comments), turns images into their alt text, drops image links that repeat
-a text link and flattens layout tables; html-to-markdown then converts what is left. Measurements
-behind these choices: shared/notes/html-rendering.md.
+A selectolax clean-up pass first removes what a reader never sees (hidden elements and text runs,
+see hiding.py; tracking pixels, head, scripts, comments), turns images into their alt text and
+image links into `[alt text or file name](href)` where the image stood, drops image links that
+repeat a text link and flattens layout tables; html-to-markdown then converts what is left.
+Measurements behind these choices: shared/notes/html-rendering.md.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
     from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from gmail_mcp.content.charsets import strip_invisible
+from gmail_mcp.content.hiding import find_hidden, parse_declarations
 
-__all__ = ["RenderedHtml", "html_to_markdown", "render_html", "visible_text_length"]
+__all__ = ["RenderedHtml", "html_to_markdown", "render_html", "visible_text", "visible_text_length"]
 
 
 @functools.cache
@@ -50,12 +52,10 @@ def _parse(html: str) -> LexborHTMLParser:
 _INVISIBLE_TAGS = "script,style,head,title,meta,link,noscript,template,iframe,object,embed,svg,map"
 _LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 _PIXEL_NAME = re.compile(r"(?:^|[/_.-])(?:1x1|spacer|blank|clear|transparent|pixel)\.(?:gif|png)$", re.I)
-_ZERO = re.compile(r"0*\.?0*[a-z%]*")
-_HIDING_RULE = re.compile(r"([^{}@;]+)\{([^{}]*)\}")
-_SIMPLE_SELECTOR = re.compile(r"[a-z][a-z0-9]*[.#][a-z_][\w-]*|[.#][a-z_][\w-]*", re.I)
 _QUOTE_SELECTORS = ("blockquote[type=cite]", "div.gmail_quote", "div.yahoo_quoted", "div.moz-cite-prefix")
 _OUTLOOK_MARKERS = ("#appendonsend", "#divRplyFwdMsg")
-_WHITE = frozenset({"#fff", "#ffffff", "white", "rgb(255,255,255)", "#fffffe"})
+_NAME_SEPARATORS = re.compile(r"(?:[-_.+\s]|%20)+")
+_HASHLIKE = re.compile(r"\d+|[0-9a-f]{6,}|\w*\d\w*\d\w*\d\w*", re.I)  # numbers, hashes, ids
 _NBSP_INDENT = re.compile(r"^[ \t]*\xa0[\xa0 \t]*")
 _SPACES = re.compile(r"(?<=\S) {2,}")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -74,7 +74,7 @@ def html_to_markdown(html: str) -> str:
     """Render an HTML email as compact Markdown, keeping every visible http(s) link as [text](url).
 
     Hidden content, tracking pixels, `data:` images and images without alt text are dropped, images
-    become their alt text, layout tables become plain blocks while data tables stay Markdown
+    become their alt text, image links `[alt text or file name](url)`, layout tables become plain blocks while data tables stay Markdown
     tables, and whitespace and invisible characters are collapsed. Falls back to plain text with the
     links listed when the converter cannot cope (very deep nesting). Never raises.
     """
@@ -100,12 +100,20 @@ def render_html(html: str, *, include_quoted: bool = True) -> RenderedHtml:
     return RenderedHtml(_convert_tree(tree), hidden)
 
 
-def visible_text_length(html: str) -> int:
-    """Characters of text a reader would see in this HTML (for comparing with a text/plain part)."""
+def visible_text(html: str) -> str:
+    """The words a reader would see in this HTML, space-separated (for comparing with text/plain)."""
     tree = _parse(html)
-    _clean(tree)
+    try:
+        _clean(tree)
+    except Exception:  # as in render_html: pathological markup still has words
+        tree = _parse(html)
     root = tree.body or tree.root
-    return len("".join((root.text(separator=" ") if root else "").split()))
+    return " ".join((root.text(separator=" ") if root else "").split())
+
+
+def visible_text_length(html: str) -> int:
+    """Characters of text a reader would see in this HTML, whitespace aside."""
+    return len(visible_text(html).replace(" ", ""))
 
 
 # --- the clean-up pass ---------------------------------------------------------------------------
@@ -115,110 +123,27 @@ def _clean(tree: LexborHTMLParser) -> None:
     root = tree.root
     if root is None:
         return
-    hiding, styled_backgrounds = _hiding_selectors(tree)
     comments = [node for node in root.traverse(include_text=True) if node.is_comment_node]
     for node in comments:
         node.decompose()
-    doomed = tree.css(_INVISIBLE_TAGS)
-    doomed += [n for n in tree.css("[style],[hidden]") if _is_hidden(n)]
-    for selector in hiding:
-        doomed += tree.css(selector)
-    _remove_outermost(doomed)
-    if not styled_backgrounds:  # with backgrounds set by class, white text may well be readable
-        _remove_outermost([n for n in tree.css("[style*=color], font[color]") if _white_on_white(n)])
+    hidden = find_hidden(tree)  # before <style> goes: its rules say what is hidden
+    for text in hidden.texts:  # text runs first: removing an element frees the runs inside it
+        if any(ch.isspace() for ch in text.text_content or ""):
+            text.replace_with(" ")  # keep words that a hidden run separated apart
+        else:
+            text.decompose()
+    _remove_outermost([*tree.css(_INVISIBLE_TAGS), *hidden.elements])
+    for node in tree.css("[title]"):
+        del node.attrs["title"]  # tooltips nobody reads in a mail; converters turn them into text
     _rewrite_links(tree)
     _rewrite_images(tree)
     _flatten_layout_tables(tree)
 
 
 def _style(node: LexborNode) -> dict[str, str]:
-    declarations: dict[str, str] = {}
-    for declaration in (node.attributes.get("style") or "").split(";"):
-        name, sep, value = declaration.partition(":")
-        if sep:
-            declarations[name.strip().lower()] = value.replace("!important", "").strip().lower()
-    return declarations
-
-
-def _hides(style: dict[str, str]) -> bool:
-    if style.get("display") == "none" or style.get("visibility") in ("hidden", "collapse"):
-        return True
-    if style.get("mso-hide") == "all":
-        return True
-    try:
-        if float(style.get("opacity", "1").rstrip("%")) == 0:
-            return True
-    except ValueError:
-        pass
-    clipped = style.get("overflow", style.get("overflow-y", "")) == "hidden"
-    return clipped and any(_ZERO.fullmatch(style.get(k, "x")) for k in ("max-height", "height"))
-
-
-def _is_hidden(node: LexborNode) -> bool:
-    style = _style(node)
-    return "hidden" in node.attributes or _hides(style) or _off_screen(style)
-
-
-def _off_screen(style: dict[str, str]) -> bool:
-    if style.get("position") not in ("absolute", "fixed"):
-        return False
-    for side in ("top", "left"):
-        match = re.fullmatch(r"(-\d+(?:\.\d+)?)\s*(px)?", style.get(side, ""))
-        if match and float(match.group(1)) <= -100:
-            return True
-    return False
-
-
-def _white(color: str | None) -> bool:
-    return (color or "").replace(" ", "").lower() in _WHITE
-
-
-def _white_on_white(node: LexborNode) -> bool:
-    """White text with nothing but white behind it: a classic way to hide text (or instructions)."""
-    if not (
-        _white(_style(node).get("color")) or (node.tag == "font" and _white(node.attributes.get("color")))
-    ):
-        return False
-    if node.tag == "a" or node.css_first("a[href]") is not None:
-        return False  # never risk a link: a white button label on a background we failed to see
-    current: LexborNode | None = node
-    while current is not None and current.tag != "-document":
-        style = _style(current)
-        for background in (
-            current.attributes.get("bgcolor"),
-            style.get("background-color"),
-            style.get("background"),
-        ):
-            if background:
-                return _white(background)
-        current = current.parent
-    return True
-
-
-def _hiding_selectors(tree: LexborHTMLParser) -> tuple[list[str], bool]:
-    """Simple `.class`/`#id` rules of top-level <style> blocks that hide elements (preheaders),
-    and whether any style sheet sets a background colour other than white.
-
-    Rules inside @media blocks are ignored: they apply to some screens only.
-    """
-    selectors: list[str] = []
-    backgrounds = False
-    for style in tree.css("style"):
-        css = re.sub(r"/\*.*?\*/", "", style.text(), flags=re.S)
-        for match in re.finditer(r"background(?:-color)?\s*:\s*([^;}]+)", css, flags=re.I):
-            backgrounds = backgrounds or not _white(match.group(1).replace("!important", "").strip())
-        css = re.sub(r"@[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css)  # drop @media and friends
-        for match in _HIDING_RULE.finditer(css):
-            declarations = {
-                name.strip().lower(): value.replace("!important", "").strip().lower()
-                for name, sep, value in (d.partition(":") for d in match.group(2).split(";"))
-                if sep
-            }
-            if _hides(declarations):
-                selectors += [
-                    s for s in map(str.strip, match.group(1).split(",")) if _SIMPLE_SELECTOR.fullmatch(s)
-                ]
-    return selectors, backgrounds
+    return {
+        name: value for name, (value, _) in parse_declarations(node.attributes.get("style") or "").items()
+    }
 
 
 def _remove_outermost(nodes: Iterable[LexborNode]) -> None:
@@ -252,10 +177,11 @@ def _alt(img: LexborNode) -> str:
 
 def _rewrite_links(tree: LexborHTMLParser) -> None:
     """Unwrap links a reader cannot follow; drop links with nothing to show and image links that
-    repeat a text link; label the other image links with their alt text.
+    repeat a text link; label the other image links, where the image stood, with its alt text or,
+    without one, its file name ("[image]" when that is only a hash).
 
-    An image link without alt text goes with its image: "[image](long tracking URL)" tells the
-    reader nothing it could act on, and such links are banners and logos in practice.
+    Buy buttons, banners and badges are image links without alt text: their target is often the
+    only way to act on the message, so they stay.
     """
     anchors = tree.css("a")
     text_hrefs = {(a.attributes.get("href") or "").strip() for a in anchors if a.text().strip()}
@@ -269,14 +195,27 @@ def _rewrite_links(tree: LexborHTMLParser) -> None:
         if text:
             continue
         images = [img for img in anchor.css("img") if not _pixel(img)]
-        label = " ".join(filter(None, map(_alt, images)))
-        if not label or href in text_hrefs:
+        if not images or href in text_hrefs:
             doomed.append(anchor)
             continue
+        label = " ".join(filter(None, map(_alt, images))) or _image_name(images[0])
         for img in images[1:]:
             img.decompose()
         images[0].replace_with(label)
     _remove_outermost(doomed)
+
+
+def _image_name(img: LexborNode) -> str:
+    """Up to three words of an image's file name ("color-twitter-48.png" -> "color twitter"), else
+    "image"."""
+    src = (img.attributes.get("src") or "").strip()
+    scheme = re.match(r"([a-z][a-z0-9+.-]*):", src, re.I)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return "image"  # cid:, data:, ... name nothing a reader would recognise
+    stem = src.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    words = [w for w in _NAME_SEPARATORS.split(stem) if w and not _HASHLIKE.fullmatch(w)]
+    # A name is no one's reading matter: a few words label the link, a sentence would be hidden text.
+    return " ".join(words[:3])[:30].strip() or "image"
 
 
 def _says_its_address(href: str, text: str) -> bool:

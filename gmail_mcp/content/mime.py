@@ -9,7 +9,8 @@ HTML → Markdown (`htmlmd.py`) and writing mail (`compose.py`). Pure functions,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from gmail_mcp.content.charsets import clean_text, decode_bytes, decode_header
@@ -25,7 +26,7 @@ from gmail_mcp.content.compose import (
     reply_references,
     reply_subject,
 )
-from gmail_mcp.content.htmlmd import html_to_markdown, render_html, visible_text_length
+from gmail_mcp.content.htmlmd import html_to_markdown, render_html, visible_text
 from gmail_mcp.content.mimetree import (
     BODY_TYPES,
     FORWARDED_TYPES,
@@ -101,6 +102,7 @@ class Body:
     content_type: Literal["text", "markdown", "html"]  # what `content` holds
     source_mime_type: str  # the part it came from: "text/plain", "text/html", "" when none
     quoted_lines_hidden: int = 0
+    note: str = ""  # what the reader should know about this choice (plain and HTML disagree)
 
 
 # --- choosing the body ---------------------------------------------------------------------------
@@ -122,6 +124,7 @@ class _Piece:
     mime_type: str
     hidden: int = 0
     markdown: bool = False  # a block holding Markdown (a forwarded HTML message)
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,13 +175,26 @@ class _Reader:
                 rich = found
             elif found:
                 plain = found
-        if self.format == "html":
-            chosen = rich or plain
-        elif self.format == "text":
-            chosen = plain or rich
-        else:
-            chosen = rich if rich and (not plain or _is_stub(plain, rich)) else plain
-        return invitations + chosen
+        if self.format == "html" or not plain or not rich:
+            return invitations + (rich or plain if self.format != "text" else plain or rich)
+        text = clean_text("\n".join(p.content for p in plain))
+        shown = " ".join(visible_text(p.content) for p in rich if p.kind == "html")
+        if self.format == "auto" and _is_stub(text, shown):
+            return invitations + rich
+        differ = _word_difference(text, shown)
+        if differ <= MAX_WORD_DIFFERENCE:
+            return invitations + plain
+        share = f"{differ:.0%} of their words"
+        if self.format == "text":
+            note = (
+                f"This email's HTML part differs from this text part in {share}; format=auto shows the HTML."
+            )
+            return [*invitations, replace(plain[0], note=note), *plain[1:]]
+        note = (
+            f"This email's text part differs from its HTML part in {share}: showing the HTML, which is "
+            "what mail apps display."
+        )
+        return [*invitations, replace(rich[0], note=note), *rich[1:]]
 
     def forwarded(self, part: MimePart) -> list[_Piece]:
         inner = part.parts[0] if part.parts else (parse_rfc822(part.data) if part.data else None)
@@ -193,7 +209,14 @@ class _Reader:
                 lines.append(f"{name}: {value}")
         block = "\n".join(lines) + ("\n\n" + body.content if body.content else "")
         return [
-            _Piece("block", block, part.mime_type, body.quoted_lines_hidden, body.content_type == "markdown")
+            _Piece(
+                "block",
+                block,
+                part.mime_type,
+                body.quoted_lines_hidden,
+                body.content_type == "markdown",
+                body.note.replace("This email's", "The forwarded email's"),
+            )
         ]
 
     def render(self, part: MimePart) -> Body:
@@ -225,14 +248,17 @@ class _Reader:
         source = next(
             (p.mime_type for p in pieces if p.kind != "block"), pieces[0].mime_type if pieces else ""
         )
-        return Body(content, content_type, source, hidden_total)
+        notes = dict.fromkeys(p.note for p in pieces if p.note)  # once each, in order
+        return Body(content, content_type, source, hidden_total, " ".join(notes))
 
 
 def extract_body(part: MimePart, *, format: Format = "auto", include_quoted: bool = False) -> Body:
     """The body a person would read, compact and faithful.
 
     "auto": text/plain unless it is a stub ("view this email in your browser", nearly empty next
-    to the HTML) or missing, else the HTML as Markdown. "text": text/plain when there is one, else
+    to the HTML), missing, or differs from the HTML's visible words by more than a fifth (then
+    `note` says so: the person sees the HTML, the plain part may hide anything), else the HTML as
+    Markdown. "text": text/plain when there is one (with that note when it differs), else
     Markdown. "html": the raw HTML (content_type "html") when there is one, else as "text".
     multipart/alternative takes the last usable alternative, multipart/mixed joins its inline text
     parts, multipart/related reads its root, message/rfc822 parts become "Forwarded message"
@@ -264,15 +290,32 @@ def _related_root(part: MimePart) -> MimePart:
     return part.parts[0]
 
 
-def _is_stub(plain: list[_Piece], rich: list[_Piece]) -> bool:
-    text = clean_text("\n".join(p.content for p in plain))
+def _is_stub(text: str, shown: str) -> bool:
+    """A text/plain part that only points at the HTML (`shown`: the HTML's visible words)."""
     if not text:
         return True
     flat = " ".join(text.lower().split())
     if len(flat) < 500 and any(phrase in flat for phrase in _STUB_PHRASES):
         return True
-    html_chars = sum(visible_text_length(p.content) for p in rich if p.kind == "html")
+    html_chars = len(shown.replace(" ", ""))
     return html_chars >= 200 and len("".join(text.split())) < html_chars // 10
+
+
+# Plain and HTML alternatives should say the same; when more than this share of words differs, the
+# plain part is not what the person sees in a mail app (a classic hiding place for instructions).
+MAX_WORD_DIFFERENCE = 0.2
+_URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S+", re.I)
+# Chinese, Japanese and Korean are written without spaces: each character counts as a word there.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_WORD = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
+
+
+def _word_difference(text: str, shown: str) -> float:
+    """The share of words of the longer side that the other side lacks (links aside: text parts
+    spell out the URLs the HTML puts behind its words)."""
+    words = [Counter(_WORD.findall(_URL.sub(" ", side).lower())) for side in (text, shown)]
+    longer = max(sum(words[0].values()), sum(words[1].values()))
+    return 1 - sum((words[0] & words[1]).values()) / longer if longer else 0.0
 
 
 # --- quoted history in text ----------------------------------------------------------------------

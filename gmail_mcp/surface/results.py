@@ -1,43 +1,95 @@
-"""Tool results: the output schemas of the MCP tools.
+"""Tool results: the output schemas of the MCP tools, and how each field reads as text.
 
 Field names follow spec/api-reference.md exactly (including its camelCase `threadId` and label
-visibility fields); extra fields are additions the reference allows.
+visibility fields); extra fields are additions the reference allows. `structuredContent` carries
+these models as JSON; the text the model reads is rendered from them by `surface/render.py`.
+
+How a field reads is declared on the field, with these markers (see render.py for the layout):
+
+- `Token(key)`: a short value the server vouches for (an id, a date, a count, a label id, an
+  enum), on its item's first line as `key=value`; `BARE`: the value alone (dates, labels), `ID`:
+  the value alone, leading the line; on a `bool`, the flag's name in the text.
+- `Said()`: a line in the server's own words, `key: value`.
+- `Excerpt()`: a line of text from an email that previews its body (`> value`).
+- `Body()`: multi-line text from an email, after a blank line.
+- Unmarked `str` and `list[str]` fields are **text from an email** (`key: value` lines),
+  unmarked `bool` fields are flags (their name, when true), numbers `key=value` tokens. A result holding any such text is
+  fenced as untrusted. Leaving a new text field unmarked therefore fences it: the safe default.
+
+`redundant()` names fields the text leaves out because another says the same (`threadId` equal to
+the id); `structuredContent` keeps them.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+@dataclass(frozen=True)
+class Token:
+    """A short value the server vouches for, on its item's first line (`key=value`)."""
+
+    key: str | None = None  # None: the field's wire name; "": the value alone
+    lead: bool = False  # first on the line (the item's id)
+
+
+BARE = Token("")
+ID = Token("", lead=True)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A line in the server's own words, never text from an email."""
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A one-line preview of an email's body (Gmail's snippet), written `> value`."""
+
+
+@dataclass(frozen=True)
+class Body:
+    """Multi-line text from an email: it closes its item, after a blank line."""
 
 
 class Result(BaseModel):
     # Python names in code, the reference's names on the wire.
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
+    def redundant(self) -> set[str]:
+        """Fields (Python names) the text leaves out because another field says the same."""
+        return set()
+
 
 class EmailItem(Result):
-    id: str
-    thread_id: str = Field(alias="threadId")
+    id: Annotated[str, ID]
+    thread_id: Annotated[str, Token("thread")] = Field(alias="threadId")
     sender: str = Field("", alias="from")
     subject: str = ""
-    date: str = ""
-    snippet: str = ""
-    labels: list[str] = []
+    date: Annotated[str, BARE] = ""
+    snippet: Annotated[str, Excerpt()] = ""
+    labels: Annotated[list[str], BARE] = []
     unread: bool = False
-    has_attachments: bool = False
+    has_attachments: Annotated[bool, Token("attachments")] = False
+
+    def redundant(self) -> set[str]:
+        same_thread = {"thread_id"} if self.thread_id == self.id else set()
+        return same_thread | ({"unread"} if "UNREAD" in self.labels else set())
 
 
 class EmailList(Result):
     emails: list[EmailItem]
-    next_page_token: str | None = None
+    next_page_token: Annotated[str | None, Token()] = None
 
 
 class Attachment(Result):
     filename: str
-    mime_type: str
-    size: int
-    attachment_id: str
+    mime_type: Annotated[str, BARE]
+    size: Annotated[int, Token()]
+    attachment_id: Annotated[str, Token("id")]
 
 
 class Email(Result):
@@ -45,96 +97,109 @@ class Email(Result):
     sender: str = Field(alias="from")
     to: str
     cc: str = ""
-    date: str
-    content: str
-    content_type: Literal["text", "markdown", "html"]
-    thread_id: str
-    message_id: str
-    labels: list[str] = []
+    date: Annotated[str, BARE]
+    content: Annotated[str, Body()]
+    content_type: Annotated[Literal["text", "markdown", "html"], Token()]
+    thread_id: Annotated[str, Token("thread")]
+    message_id: Annotated[str, ID]
+    labels: Annotated[list[str], BARE] = []
     attachments: list[Attachment] | None = None
-    next_offset: int | None = None
+    next_offset: Annotated[int | None, Token()] = None
+    note: Annotated[str, Said()] = ""  # the text part and the HTML differ: which one this is
+
+    def redundant(self) -> set[str]:
+        return {"thread_id"} if self.thread_id == self.message_id else set()
 
 
 class ThreadMessage(Result):
-    message_id: str
+    message_id: Annotated[str, ID]
     sender: str = Field(alias="from")
     to: str
-    date: str
-    content: str
-    content_type: Literal["text", "markdown", "html"]
+    date: Annotated[str, BARE]
+    content: Annotated[str, Body()]
+    content_type: Annotated[Literal["text", "markdown", "html"], Token()]
     unread: bool = False
     attachments: list[Attachment] = []
     truncated: bool = False
+    note: Annotated[str, Said()] = ""
 
 
 class ThreadResult(Result):
-    thread_id: str
+    thread_id: Annotated[str, Token("thread")]
     subject: str
     messages: list[ThreadMessage]
-    message_count: int
-    next_message_index: int | None = None
+    message_count: Annotated[int, Token("messages")]
+    next_message_index: Annotated[int | None, Token()] = None
 
 
 class SendResult(Result):
-    status: Literal["success"] = "success"
-    message_id: str
-    thread_id: str
+    status: Annotated[Literal["success"], BARE] = "success"
+    message_id: Annotated[str, Token()]
+    thread_id: Annotated[str, Token()]
 
 
 class DraftResult(Result):
-    status: Literal["success"] = "success"
-    draft_id: str
-    message_id: str
+    status: Annotated[Literal["success"], BARE] = "success"
+    draft_id: Annotated[str, Token()]
+    message_id: Annotated[str, Token()]
 
 
 class Done(Result):
     """An action's outcome in words, for tools whose reference result is a message."""
 
-    status: Literal["success"] = "success"
-    message: str
+    status: Annotated[Literal["success"], BARE] = "success"
+    message: Annotated[str, Said()]
 
 
 class OpenResult(Done):
-    url: str
+    url: Annotated[str, Token()]
 
 
 class DownloadResult(Done):
-    path: str
-    size: int
-    mime_type: str
+    path: str  # ends in the attachment's own (sanitised) file name: text from the email
+    size: Annotated[int, Token()]
+    mime_type: Annotated[str, Token()]
 
 
 class LabelsChanged(Done):
-    labels: list[str]
+    labels: list[str]  # names: anyone able to create a label chose them
 
 
 class DraftMessage(Result):
-    id: str
-    thread_id: str = Field("", alias="threadId")
+    id: Annotated[str, Token("message")]
+    thread_id: Annotated[str, Token("thread")] = Field("", alias="threadId")
     to: str = ""
     subject: str = ""
-    date: str = ""
-    snippet: str = ""
+    date: Annotated[str, BARE] = ""
+    snippet: Annotated[str, Excerpt()] = ""
+
+    def redundant(self) -> set[str]:
+        return {"thread_id"} if self.thread_id == self.id else set()
 
 
 class DraftItem(Result):
-    id: str
+    id: Annotated[str, Token("draft")]
     message: DraftMessage
 
 
 class DraftList(Result):
     drafts: list[DraftItem]
-    next_page_token: str | None = None
+    next_page_token: Annotated[str | None, Token()] = None
 
 
 class LabelItem(Result):
-    id: str
-    name: str
-    type: Literal["system", "user"]
-    message_list_visibility: Literal["show", "hide"] | None = Field(None, alias="messageListVisibility")
-    label_list_visibility: Literal["labelShow", "labelShowIfUnread", "labelHide"] | None = Field(
-        None, alias="labelListVisibility"
+    id: Annotated[str, ID]
+    name: str  # user labels are named by whoever created them
+    type: Annotated[Literal["system", "user"], BARE]
+    message_list_visibility: Annotated[Literal["show", "hide"] | None, Token("message_list")] = Field(
+        None, alias="messageListVisibility"
     )
+    label_list_visibility: Annotated[
+        Literal["labelShow", "labelShowIfUnread", "labelHide"] | None, Token("label_list")
+    ] = Field(None, alias="labelListVisibility")
+
+    def redundant(self) -> set[str]:
+        return {"name"} if self.name == self.id else set()
 
 
 class LabelList(Result):

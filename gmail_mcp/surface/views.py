@@ -110,6 +110,7 @@ def thread_result(thread: Thread, start: int, budget: int) -> ThreadResult:
                 unread=message.unread,
                 attachments=attachments(message),
                 truncated=rest is not None,
+                note=body.note,
             )
         )
     return ThreadResult(

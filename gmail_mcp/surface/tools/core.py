@@ -8,7 +8,6 @@ import re
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
-from mcp.types import CallToolResult
 from pydantic import Field
 
 from gmail_mcp.actions import mailbox, sending
@@ -21,7 +20,7 @@ from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import Done, DraftList, DraftResult, Email, EmailList, OpenResult, SendResult
-from gmail_mcp.surface.toolkit import READ, Hints, untrusted
+from gmail_mcp.surface.toolkit import READ, Hints
 
 if TYPE_CHECKING:
     from gmail_mcp.content import mime
@@ -126,11 +125,11 @@ def read_email(
     max_chars: int = 20_000,
     format: Literal["auto", "text", "html"] = "auto",
     include_quoted: bool = False,
-) -> Annotated[CallToolResult, Email]:
+) -> Email:
     message = app.backend().get_message(email_id)
     body = mime.extract_body(message.payload, format=format, include_quoted=include_quoted)
     content, next_offset = views.page(body.content, offset, views.clamp_chars(max_chars))
-    email = Email(
+    return Email(
         subject=message.subject,
         sender=message.sender,
         to=message.to,
@@ -143,8 +142,8 @@ def read_email(
         labels=list(message.label_ids),
         attachments=views.attachments(message) if app.settings.enhanced else None,
         next_offset=next_offset,
+        note=body.note,
     )
-    return untrusted(email, [(email.content, f"email {email.message_id} from {email.sender}")])
 
 
 @TOOLS.tool(

@@ -6,7 +6,6 @@
 from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
-from mcp.types import CallToolResult
 from pydantic import Field
 
 from gmail_mcp.actions import mailbox, sending
@@ -27,7 +26,7 @@ from gmail_mcp.surface.results import (
     SendResult,
     ThreadResult,
 )
-from gmail_mcp.surface.toolkit import READ, Hints, untrusted
+from gmail_mcp.surface.toolkit import READ, Hints
 from gmail_mcp.surface.tools.core import CHANGES, DRAFTS, READS, SENDS, SENDS_MAIL, search
 
 if TYPE_CHECKING:
@@ -67,9 +66,8 @@ def read_thread(
     thread_id: str,
     start: Annotated[int, Field(ge=0)] = 0,
     max_chars: int = 40_000,
-) -> Annotated[CallToolResult, ThreadResult]:
-    result = views.thread_result(app.backend().get_thread(thread_id), start, views.clamp_chars(max_chars))
-    return untrusted(result, [(m.content, f"email {m.message_id} from {m.sender}") for m in result.messages])
+) -> ThreadResult:
+    return views.thread_result(app.backend().get_thread(thread_id), start, views.clamp_chars(max_chars))
 
 
 @TOOLS.tool(
