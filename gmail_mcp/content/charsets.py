@@ -22,6 +22,7 @@ __all__ = [
     "decode_bytes",
     "decode_header",
     "decode_surrogates",
+    "decode_words",
     "keep_joiners",
     "normalize_charset",
     "strip_invisible",
@@ -286,6 +287,16 @@ def decode_header(value: str | None) -> str:
     characters are removed and the ends are stripped, so the result is always one line. Never
     raises.
     """
+    decoded = _LINE_BREAKS.sub(" ", strip_invisible(decode_words(value)).replace("\t", " "))
+    return _HEADER_CONTROLS.sub("", decoded).strip()
+
+
+def decode_words(value: str | None) -> str:
+    """A header value with its RFC 2047 words and raw 8-bit bytes decoded and its folding removed.
+
+    Nothing else changes: what the words decode to (line breaks, bidi controls) is kept, for a
+    caller that must see exactly what a recipient's mail program will (see `decode_header`).
+    """
     if not value:
         return ""
     text = decode_surrogates(re.sub(r"\r?\n(?=[ \t])", "", value).replace("\r", " ").replace("\n", " "))
@@ -306,8 +317,7 @@ def decode_header(value: str | None) -> str:
         pos = match.end()
     out.append(_flush(pending))
     out.append(text[pos:])
-    decoded = _LINE_BREAKS.sub(" ", strip_invisible("".join(out)).replace("\t", " "))
-    return _HEADER_CONTROLS.sub("", decoded).strip()
+    return "".join(out)
 
 
 def decode_surrogates(text: str) -> str:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from email import policy
 from email.utils import getaddresses
 
-from gmail_mcp.content.charsets import decode_header, decode_surrogates
-from gmail_mcp.content.mimetree import list_attachments, parse_rfc822
+from gmail_mcp.content.charsets import decode_surrogates, decode_words
+from gmail_mcp.content.mimetree import header_param, list_attachments, parse_rfc822
 from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.models import MimePart
 
 __all__ = ["Attached", "Envelope", "envelope_differences", "header_names", "read_envelope"]
 
@@ -48,7 +49,11 @@ class Attached:
 
 @dataclass(frozen=True)
 class Envelope:
-    """Who a message goes to (every To, Cc and Bcc address, as written), its subject and its files."""
+    """Who a message goes to (every To, Cc and Bcc address, as written), its subject and its files.
+
+    The subject and the filenames are exactly what a recipient's mail program decodes (line
+    breaks, bidi controls and all): show them with `headers.visible`.
+    """
 
     to: tuple[str, ...]
     cc: tuple[str, ...]
@@ -147,13 +152,17 @@ def read_envelope(raw: bytes) -> Envelope:
         if name in found:
             found[name] += _addresses(name, _value(field))
         elif name == "subject":
-            subjects.append(decode_header(_value(field)))
+            subjects.append(decode_words(_value(field)).strip())
     if len(subjects) > 1:
         raise _unreadable(f"it has {len(subjects)} Subject headers")
     root = parse_rfc822(raw)
-    data = {part.part_id: part.data or b"" for part in root.walk()}
+    parts = {part.part_id: part for part in root.walk()}
     attachments = tuple(
-        Attached.of(info.filename, data.get(info.part_id, b""), inline=info.inline)
+        Attached.of(
+            _exact_filename(parts[info.part_id]) or info.filename,
+            parts[info.part_id].data or b"",
+            inline=info.inline,
+        )
         for info in list_attachments(root)
     )
     return Envelope(
@@ -165,11 +174,19 @@ def read_envelope(raw: bytes) -> Envelope:
     )
 
 
+def _exact_filename(part: MimePart) -> str:
+    """The filename as the recipient's mail program decodes it (RFC 2231, then RFC 2047 words)."""
+    name = header_param(part.header("Content-Disposition"), "filename") or header_param(
+        part.header("Content-Type"), "name"
+    )
+    return decode_words(name) if name else ""
+
+
 def envelope_differences(expected: Envelope, actual: Envelope) -> list[str]:
     """How `actual` differs from `expected`, in words ([] when they are the same).
 
-    Addresses compare case-insensitively, as a multiset per field; subjects modulo runs of
-    whitespace (header folding); files by name, size and SHA-256, in order.
+    Addresses compare case-insensitively, as a multiset per field; subjects exactly; files by
+    name, size and SHA-256, in order.
     """
     problems = []
     for field in _ADDRESS_FIELDS:
@@ -179,7 +196,7 @@ def envelope_differences(expected: Envelope, actual: Envelope) -> list[str]:
             problems.append(f"{field.title()} would also go to {', '.join(extra)}")
         if missing := sorted((want - got).elements()):
             problems.append(f"{field.title()} would not go to {', '.join(missing)}")
-    if _canonical(expected.subject) != _canonical(actual.subject):
+    if expected.subject != actual.subject:
         problems.append(f"the subject would be {actual.subject!r}, not {expected.subject!r}")
     if expected.attachments != actual.attachments:
         names = [a.filename for a in actual.attachments]
@@ -187,7 +204,3 @@ def envelope_differences(expected: Envelope, actual: Envelope) -> list[str]:
             f"the attached files would be {names}, not {[a.filename for a in expected.attachments]}"
         )
     return problems
-
-
-def _canonical(subject: str) -> str:
-    return " ".join(decode_header(subject).split())
