@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, TextContent, Tool, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
-from gmail_mcp.errors import GmailMcpError, InvalidParamsError
+from gmail_mcp.errors import GmailMcpError, InvalidParamsError, PermissionDeniedError
 
 logger = logging.getLogger("gmail_mcp")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -190,7 +190,20 @@ class GmailMCPServer(MCPServer[Any]):
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 return self._refuse(name, _invalid_arguments(name, exc.__cause__))
-            raise
+            hints = self.hints.get(name)
+            if hints is None or hints.read_only or isinstance(exc, UnexpectedToolError):
+                raise
+            # A resolver failed (e.g. a confirmation answer that does not fit its form): the body,
+            # whose own failures are caught by `guarded`, never ran, so nothing was done.
+            logger.info("%s refused before it ran: %s", name, exc)
+            return self._refuse(
+                name,
+                PermissionDeniedError(
+                    f"Nothing was done: {name} could not get what it needs before running (the "
+                    "confirmation answer could not be used). Call again.",
+                    tool=name,
+                ),
+            )
 
     async def _accepted_arguments(self, name: str) -> set[str] | None:
         """The argument names tool `name` takes (its input schema's properties), None if no such tool."""
