@@ -451,3 +451,11 @@ async def test_the_sent_copy_carries_exactly_the_approved_files(harness: Harness
     assert [(a.filename, a.size) for a in envelope.attachments] == [("Bericht für März.pdf", 265)]
     logged = next(r for r in audit(harness) if r["outcome"] == "ok")
     assert logged["attachments"] == ["Bericht für März.pdf"] and logged["subject"] == "Bericht"
+
+
+async def test_send_draft_costs_one_raw_read_and_one_send(harness: Harness, gmail_service: Any) -> None:
+    draft_id = draft_from_another_client(gmail_service, "To: ana@example.org\nSubject: Later")
+    async with harness.client(enhanced=True) as client:
+        reset_stats(harness.sandbox)
+        await client.ok("send-draft", {"draft_id": draft_id})
+    assert harness.sandbox.stats()["by_method"] == {"gmail.users.drafts.get": 1, "gmail.users.drafts.send": 1}
