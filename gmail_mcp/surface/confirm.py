@@ -52,7 +52,9 @@ def ask(ctx: Context[Any, Any], prepared: Prepared, action: str) -> Elicit[Appro
         if not app_of(ctx).settings.confirm_send:
             return NoQuestion(approved=True)
         capabilities = ctx.client_capabilities
-        if capabilities is None or capabilities.elicitation is None:
+        elicitation = capabilities.elicitation if capabilities is not None else None
+        # A form is what we ask with; a client declaring only URL elicitation cannot answer one.
+        if elicitation is None or (elicitation.form is None and elicitation.url is not None):
             return NoQuestion(
                 approved=False,
                 reason="this server is set to ask before sending (--confirm-send), and the MCP client "
