@@ -52,7 +52,7 @@ class Outgoing:
     thread_id: str | None
     envelope: Envelope  # read back from `raw`
     preview: str = ""  # the start of the body, for the person to check
-    draft_id: str | None = None  # an existing draft this is (send-draft) or replaces (update-draft)
+    draft_id: str | None = None  # the existing draft this is (to send) or replaces (an update)
 
     def audit_fields(self) -> dict[str, Any]:
         envelope = self.envelope
@@ -343,7 +343,7 @@ def prepare_draft(account: Account, *, tool: str, draft_id: str) -> Outgoing:
 
 @dataclass(frozen=True)
 class DraftContent:
-    """What update-draft keeps of a draft: its recipients, subject, text, files and thread."""
+    """What updating a draft keeps of it: its recipients, subject, text, files and thread."""
 
     to: list[str]
     cc: list[str]

@@ -80,7 +80,7 @@ def send(account: Account, prepared: Prepared, decision: Decision) -> MessageRef
     """Send exactly the prepared bytes, if the person approved them (or no approval was needed).
 
     A draft is sent with its checked bytes in the same call (drafts.send with the message), so a
-    change to the draft after the check (another client, a concurrent update-draft) cannot go out.
+    change to the draft after the check (another client, a concurrent draft update) cannot go out.
 
     Raises:
         GmailMcpError: why it was not prepared; PermissionDeniedError when not approved or when

@@ -139,7 +139,7 @@ def guarded(name: str, fn: F, on_error: Callable[[str, GmailMcpError], None] | N
 class GmailMCPServer(MCPServer[Any]):
     """MCPServer with argument errors as the error object and lean `tools/list` schemas.
 
-    Unknown arguments are refused (the SDK's argument models drop them silently: `create-draft`
+    Unknown arguments are refused (the SDK's argument models drop them silently: a draft tool
     with `attachment_paths` would save a draft without the files). `on_error` hears every failure
     of a tool body; `on_refused` hears argument refusals of tools that change something (the
     bodies of those audit their own refusals).
