@@ -129,6 +129,15 @@ class Draft(_Frozen):
     message: MessageSummary
 
 
+class RawDraft(_Frozen):
+    """A draft as the RFC 822 bytes Gmail would send, with its ids."""
+
+    id: str
+    message_id: str
+    thread_id: str
+    raw: bytes
+
+
 class DraftPage(_Frozen):
     drafts: tuple[Draft, ...]
     next_page_token: str | None = None

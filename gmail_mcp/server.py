@@ -26,7 +26,11 @@ class GmailServer(GmailMCPServer):
 
     def __init__(self, app: App) -> None:
         super().__init__(
-            "gmail-mcp", instructions=INSTRUCTIONS, version=__version__, on_error=app.account.record_failure
+            "gmail-mcp",
+            instructions=INSTRUCTIONS,
+            version=__version__,
+            on_error=app.account.record_failure,
+            on_refused=app.account.record_refusal,
         )
         self.app = app
 

@@ -172,12 +172,57 @@ def test_invalid_recipients_are_refused_naming_the_entry(value: str, bad: str) -
 # --- header injection and limits ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["a\rb", "a\nb", "a\r\nBcc: evil@example.com", "a\x00b"])
-def test_line_breaks_in_header_values_are_refused(value: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "character"),
+    [
+        ("a\rb", "U+000D"),
+        ("a\nb", "U+000A"),
+        ("a\r\nBcc: evil@example.com", "U+000D"),
+        ("a\x00b", "U+0000"),
+        ("a\tb", "U+0009"),
+        ("a\x0bBcc: evil@example.com", "U+000B"),
+        ("a\x0cBcc: evil@example.com", "U+000C"),
+        ("a\x1cBcc: evil@example.com", "U+001C"),
+        ("a\x1dBcc: evil@example.com", "U+001D"),
+        ("a\x1eBcc: evil@example.com", "U+001E"),
+        ("a\x85Bcc: evil@example.com", "U+0085"),
+        ("a\u2028Bcc: evil@example.com", "U+2028"),
+        ("a\u2029Bcc: evil@example.com", "U+2029"),
+        ("invoice\u202efdp.exe", "U+202E"),
+        ("a\u2066b\u2069", "U+2066"),
+        ("pay\u200bpal", "U+200B"),
+        ("lone \ud800 surrogate", "U+D800"),
+    ],
+)
+def test_header_values_with_line_breaks_controls_or_bidi_are_refused(value: str, character: str) -> None:
+    with pytest.raises(InvalidParamsError) as raised:
+        mime.check_header_value(value, "subject")
+
+    assert raised.value.details == {"field": "subject", "character": character}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=?utf-8?q?x=0D=0ABcc:_spy@evil.example?=",
+        "Re: =?UTF-8?B?eA0KQmNjOiBzcHlAZXZpbC5leGFtcGxl?=",
+        "=?utf-8*en?q?x?=",
+        "=?utf-8?q?with space?=",
+    ],
+)
+def test_header_values_with_encoded_word_syntax_are_refused(value: str) -> None:
     with pytest.raises(InvalidParamsError) as raised:
         mime.check_header_value(value, "subject")
 
     assert raised.value.details == {"field": "subject"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Équipe 👨\u200d👩\u200d👧", "می\u200cخواهم", "क्\u200dष", "a = b? yes", "50% off?=no", "שלום world"],
+)
+def test_joiners_and_ordinary_punctuation_are_accepted(value: str) -> None:
+    assert mime.check_header_value(value, "subject") == value
 
 
 @pytest.mark.parametrize(
@@ -205,7 +250,7 @@ def test_parse_recipients_refuses_line_breaks_before_splitting() -> None:
     with pytest.raises(InvalidParamsError) as raised:
         parse_recipients("bob@example.com\r\nBcc: evil@example.com", "to")
 
-    assert raised.value.details == {"field": "to"}
+    assert raised.value.details == {"field": "to", "character": "U+000D"}
 
 
 @pytest.mark.parametrize(

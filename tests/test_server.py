@@ -282,6 +282,47 @@ async def test_a_bad_argument_is_invalid_params(
     assert error["error_code"] == "INVALID_PARAMS"
 
 
+@pytest.mark.parametrize(
+    ("tool", "arguments", "unknown"),
+    [
+        (
+            "create-draft",
+            {"recipient": "a@example.org", "subject": "s", "message": "m", "attachment_paths": ["r.pdf"]},
+            ["attachment_paths"],
+        ),
+        ("search-emails", {"query": "x", "limit": 5}, ["limit"]),
+        (
+            "send-email",
+            {"recipient_id": "a@example.org", "subject": "s", "message": "m", "approval": {"send": True}},
+            ["approval"],
+        ),
+        ("list-labels", {"verbose": True, "all": 1}, ["all", "verbose"]),
+    ],
+)
+async def test_an_unknown_argument_is_invalid_params_naming_it_and_nothing_happens(
+    harness: Harness, tool: str, arguments: dict[str, Any], unknown: list[str]
+) -> None:
+    async with harness.client(enhanced=True) as client:
+        reset_stats(harness.sandbox)
+        error = await client.error(tool, arguments)
+    assert error["error_code"] == "INVALID_PARAMS"
+    assert error["error_details"]["unknown"] == unknown
+    assert all(name in error["error_message"] for name in unknown)
+    assert harness.sandbox.stats()["requests"] == 0
+
+
+async def test_an_unknown_argument_to_a_tool_that_sends_is_audited_as_a_refusal(harness: Harness) -> None:
+    async with harness.client() as client:
+        await client.error(
+            "send-email", {"recipient_id": "a@example.org", "subject": "s", "message": "m", "approval": True}
+        )
+        await client.error("search-emails", {"query": "x", "limit": 5})
+    records = [json.loads(line) for line in harness.settings().paths.audit_log.read_text().splitlines()]
+    assert [(r["tool"], r["outcome"], r["error_code"]) for r in records] == [
+        ("send-email", "refused", "INVALID_PARAMS")
+    ]
+
+
 GMAIL_FAILURES = [
     ("get-unread-emails", {}, "gmail.users.messages.list"),
     ("search-emails", {"query": "x"}, "gmail.users.messages.list"),

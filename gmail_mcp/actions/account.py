@@ -64,6 +64,10 @@ class Account:
         self.audit.record(tool, "ok", **{**fields, **(result_fields(result) if result_fields else {})})
         return result
 
+    def record_refusal(self, tool: str, error: GmailMcpError) -> None:
+        """Audit a call refused before it ran (bad or unknown arguments) to a tool that changes something."""
+        self.audit.record(tool, "refused", error_code=error.code, reason=error.message)
+
     def record_failure(self, tool: str, error: GmailMcpError) -> None:
         """Audit tool calls refused for the login (failed logins); other refusals are audited where made."""
         if isinstance(error, AuthError):

@@ -23,18 +23,26 @@ class AuditLog:
         self._clock = clock
         self._lock = threading.Lock()
 
-    def record(self, tool: str, outcome: str, **fields: Any) -> None:
-        """Append one record; `outcome` is "ok", "refused" or "error". Never raises."""
+    def record(self, tool: str, outcome: str, **fields: Any) -> bool:
+        """Append one record; `outcome` is "ok", "refused", "error" or "attempt" (about to send).
+
+        Never raises: returns whether the record was written (True when auditing is off), so a
+        send can refuse to go ahead unrecorded while a failure to record its outcome cannot turn a
+        sent email into a reported failure.
+        """
         if self.path is None:
-            return
+            return True
         entry = {
             "time": datetime.fromtimestamp(self._clock(), tz=UTC).isoformat(timespec="seconds"),
             "tool": tool,
             "outcome": outcome,
             **{k: v for k, v in fields.items() if v not in (None, "", [], ())},
         }
-        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
         try:
+            # backslashreplace: a lone surrogate from a hostile header must not lose the record.
+            line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode(
+                "utf-8", "backslashreplace"
+            )
             with self._lock:
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -43,11 +51,12 @@ class AuditLog:
                     # version (or another program) is made private too.
                     if hasattr(os, "fchmod") and stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
                         os.fchmod(fd, 0o600)
-                    os.write(fd, line.encode("utf-8"))
+                    os.write(fd, line)
                 finally:
                     os.close(fd)
-        except OSError:
-            # An audit failure must not turn a sent email into a reported failure.
+        except (OSError, ValueError, TypeError):
             import logging
 
             logging.getLogger("gmail_mcp").exception("could not write the audit log %s", self.path)
+            return False
+        return True

@@ -11,6 +11,7 @@ import base64
 import binascii
 import codecs
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ __all__ = [
     "decode_bytes",
     "decode_header",
     "decode_surrogates",
+    "decode_words",
+    "keep_joiners",
     "normalize_charset",
     "strip_invisible",
 ]
@@ -63,13 +66,19 @@ _DETECTABLE = (*_DETECTION_ORDER.split(), "cp1254", "cp1257", "cp874")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 _INVISIBLE = (
-    "\u200b\u200c\u200d\u2060\ufeff\u034f\u00ad"  # zero-width, soft hyphen
+    "\u200b\u2060\ufeff\u034f\u00ad"  # zero-width, soft hyphen
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"  # bidi controls
 )
 _INVISIBLE_TABLE = dict.fromkeys(map(ord, _INVISIBLE))
 _CLEAN_TABLE = {**_INVISIBLE_TABLE, 0xA0: " "}
-# C0/C1 controls other than tab and newlines: never meaningful in a header.
-_HEADER_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# ZWNJ and ZWJ are part of the text inside a word or an emoji sequence (Persian, Indic scripts,
+# "family" emoji); anywhere else they only hide or fingerprint text.
+_JOINERS = re.compile("[\u200c\u200d]+")
+_JOINABLE = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "So", "Sk"})
+# Everything Python's str.splitlines() breaks a line at: a decoded one must never reach a header.
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+# C0/C1 controls: never meaningful in a header.
+_HEADER_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _BLANK_RUN = re.compile(r"\n{4,}")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+?)\?([bBqQ])\?([^?]*?)\?=")
 _Q_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
@@ -222,19 +231,47 @@ def _jis_to_sjis(j1: int, j2: int) -> bytes:
 
 
 def strip_invisible(text: str) -> str:
-    """Remove zero-width and bidirectional control characters (used to hide or spoof text)."""
-    return text.translate(_INVISIBLE_TABLE)
+    """Remove zero-width and bidirectional control characters (used to hide or spoof text).
+
+    ZWNJ and ZWJ stay between two letters, marks or emoji, where they belong to the text (see
+    `keep_joiners`).
+    """
+    return keep_joiners(text.translate(_INVISIBLE_TABLE))
+
+
+def keep_joiners(text: str) -> str:
+    """`text` with ZWNJ/ZWJ (U+200C/U+200D) kept only inside words and emoji sequences.
+
+    A run of them stays (as its first) when the characters on both sides are letters, combining
+    marks or symbols (emoji, skin-tone modifiers); elsewhere (next to spaces, punctuation, digits,
+    or at the ends) it is removed.
+    """
+    if "\u200c" not in text and "\u200d" not in text:
+        return text
+
+    def joiner(match: re.Match[str]) -> str:
+        start, end = match.span()
+        inside = (
+            start > 0
+            and end < len(text)
+            and unicodedata.category(text[start - 1]) in _JOINABLE
+            and unicodedata.category(text[end]) in _JOINABLE
+        )
+        return match.group()[0] if inside else ""
+
+    return _JOINERS.sub(joiner, text)
 
 
 def clean_text(text: str) -> str:
     """Normalise body text for a reader that pays per character.
 
-    Removes zero-width (U+200B-200D, 2060, FEFF, 034F, 00AD) and bidirectional control characters
-    (U+202A-202E, 2066-2069, 200E, 200F, 061C), turns NBSP into a space and CRLF/CR into LF, trims
-    trailing whitespace from every line, collapses runs of three or more blank lines to two, and
-    drops blank lines at the start and whitespace at the end.
+    Removes zero-width (U+200B, 2060, FEFF, 034F, 00AD) and bidirectional control characters
+    (U+202A-202E, 2066-2069, 200E, 200F, 061C), and ZWNJ/ZWJ outside words and emoji (see
+    `keep_joiners`), turns NBSP into a space and CRLF/CR into LF, trims trailing whitespace from
+    every line, collapses runs of three or more blank lines to two, and drops blank lines at the
+    start and whitespace at the end.
     """
-    text = text.translate(_CLEAN_TABLE).replace("\r\n", "\n").replace("\r", "\n")
+    text = keep_joiners(text.translate(_CLEAN_TABLE)).replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return _BLANK_RUN.sub("\n\n\n", text).lstrip("\n").rstrip()
 
@@ -245,8 +282,20 @@ def decode_header(value: str | None) -> str:
     Encoded words in any charset and in B or Q encoding are decoded; adjacent words are joined
     (their bytes first, so a character split across two words survives); a malformed word is kept
     as written. Raw 8-bit bytes (carried as surrogate escapes by the stdlib parser) are decoded with
-    `decode_bytes`. The value is unfolded, tabs become spaces, control, zero-width and bidi
-    characters are removed and the ends are stripped. Never raises.
+    `decode_bytes`. The value is unfolded; tabs and line breaks (decoded ones included: CR, LF,
+    VT, FF, U+001C-001E, U+0085, U+2028, U+2029) become spaces; control, zero-width and bidi
+    characters are removed and the ends are stripped, so the result is always one line. Never
+    raises.
+    """
+    decoded = _LINE_BREAKS.sub(" ", strip_invisible(decode_words(value)).replace("\t", " "))
+    return _HEADER_CONTROLS.sub("", decoded).strip()
+
+
+def decode_words(value: str | None) -> str:
+    """A header value with its RFC 2047 words and raw 8-bit bytes decoded and its folding removed.
+
+    Nothing else changes: what the words decode to (line breaks, bidi controls) is kept, for a
+    caller that must see exactly what a recipient's mail program will (see `decode_header`).
     """
     if not value:
         return ""
@@ -268,8 +317,7 @@ def decode_header(value: str | None) -> str:
         pos = match.end()
     out.append(_flush(pending))
     out.append(text[pos:])
-    decoded = strip_invisible("".join(out)).replace("\t", " ")
-    return _HEADER_CONTROLS.sub("", decoded).strip()
+    return "".join(out)
 
 
 def decode_surrogates(text: str) -> str:

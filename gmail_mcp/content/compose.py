@@ -1,13 +1,14 @@
 """Writing mail: standards-correct messages and replies that every mail client threads.
 
-Values that come from tool arguments are checked for CR/LF (header injection) before anything is
-built; RFC 2047 subjects and names, RFC 2231 filenames and MIME structure are the standard
+Every header value is checked (`headers.check_argument`: no line breaks, controls, bidi controls
+or encoded-word syntax) and encoded by our own code (`headers.py`), then written as it is: the
+standard library's header folder, which decodes encoded words and writes decoded line breaks back
+out raw on older CPythons, never sees a value. MIME structure and bodies are the standard
 library's. Re-exported by `mime.py`.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import mimetypes
 import re
@@ -21,6 +22,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Literal
 
+from gmail_mcp.content import headers
 from gmail_mcp.errors import InvalidParamsError
 
 if TYPE_CHECKING:
@@ -46,9 +48,9 @@ MAX_ATTACHMENTS_BYTES = 26_214_400  # 25 MB of attachments in total
 MAX_REFERENCES = 20  # ids kept in References: long threads otherwise grow the header without bound
 
 # SMTP's CRLF, and 7-bit clean bodies (quoted-printable/base64) so no relay has to convert them.
-# refold_source="none": headers we encode ourselves (see _set_encoded) are written as given.
+# refold_source="none": headers we encode ourselves (`_set`) are written as given.
 _POLICY = policy.SMTP.clone(cte_type="7bit", refold_source="none")
-_WORD_BYTES = 45  # UTF-8 bytes per encoded word: base64 of 45 bytes + "=?utf-8?b??=" = 72 ≤ 75
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]+>")  # printable ASCII, no spaces, no <> inside
 
 
 @functools.cache
@@ -89,14 +91,15 @@ class OutgoingAttachment:
 
 
 def check_header_value(value: str, field: str) -> str:
-    """Return `value` unchanged, or refuse it when it could inject headers (CR, LF or NUL).
+    """Return `value` unchanged, or refuse it when it could change the header it goes into.
+
+    See `headers.check_argument`: line breaks of every kind, controls, bidi controls, zero-width
+    characters other than ZWNJ/ZWJ, and encoded-word syntax are refused.
 
     Raises:
         InvalidParamsError: naming `field`.
     """
-    if any(ch in value for ch in "\r\n\x00"):
-        raise InvalidParamsError(f"{field} must be a single line (no line breaks).", field=field)
-    return value
+    return headers.check_argument(value, field)
 
 
 def parse_recipients(value: str | Sequence[str] | None, field: str) -> list[Address]:
@@ -244,36 +247,29 @@ def build_message(
             total_bytes=total,
             limit_bytes=MAX_ATTACHMENTS_BYTES,
         )
-    for value, field in (
-        (subject, "subject"),
-        (in_reply_to, "in_reply_to"),
-        (references, "references"),
-        (message_id, "message_id"),
-        (sender, "sender"),
-    ):
+    ids = {"in_reply_to": in_reply_to, "references": references, "message_id": message_id}
+    for field, value in ids.items():
         if value is not None:
             check_header_value(value, field)
-    for field, addresses in (("to", to), ("cc", cc), ("bcc", bcc)):
-        for address in addresses:
-            check_header_value(f"{address.display_name} {address.addr_spec}", field)
+            if not all(_MESSAGE_ID.fullmatch(one) for one in value.split()):
+                raise InvalidParamsError(f"{field} must be message ids like <id@host>.", field=field)
+    if sender is not None:
+        check_header_value(sender, "sender")
     from_address = _one_sender(sender) if sender else None
 
     msg = EmailMessage(policy=_POLICY)
     if from_address is not None:
-        _set_addresses(msg, "From", [from_address])
+        _set_addresses(msg, "From", [from_address], "sender")
     for name, addresses in (("To", to), ("Cc", cc), ("Bcc", bcc)):
         if addresses:
-            _set_addresses(msg, name, addresses)
-    if subject.isascii():
-        msg["Subject"] = subject
-    else:
-        msg.set_raw("Subject", "\n ".join(_encoded_words(subject)))
-    msg["Date"] = format_datetime(_aware(date or datetime.now(UTC)))
-    msg["Message-ID"] = message_id or make_message_id(from_address.domain if from_address else "")
+            _set_addresses(msg, name, addresses, name.lower())
+    _set(msg, "Subject", headers.encode_text(subject, header="Subject", field="subject"))
+    _set(msg, "Date", format_datetime(_aware(date or datetime.now(UTC))))
+    _set(msg, "Message-ID", message_id or make_message_id(from_address.domain if from_address else ""))
     if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
+        _set(msg, "In-Reply-To", in_reply_to)
     if references:
-        msg["References"] = references
+        _set(msg, "References", "\r\n ".join(references.split()))
     _set_body(msg, body)
     for attachment in attachments:
         _attach(msg, attachment)
@@ -283,36 +279,20 @@ def build_message(
     return msg
 
 
-def _set_addresses(msg: EmailMessage, name: str, addresses: Sequence[Address]) -> None:
-    if all(a.display_name.isascii() for a in addresses):
-        msg[name] = list(addresses)
-        return
-    entries = [
-        str(a)
-        if a.display_name.isascii()
-        else "\n ".join([*_encoded_words(a.display_name), f"<{a.addr_spec}>"])
-        for a in addresses
-    ]
-    msg.set_raw(name, ",\n ".join(entries))
+def _set(msg: EmailMessage, name: str, value: str) -> None:
+    """Write a header exactly as encoded here: 7-bit, folded with CRLF + space, nothing else."""
+    if (
+        not value.isascii()
+        or any(headers.unsafe_character(line) for line in value.split("\r\n"))
+        or not all(line[:1] in (" ", "\t") for line in value.split("\r\n")[1:])
+    ):
+        raise ValueError(f"{name} was not encoded safely")  # a bug here, never the agent's input
+    msg.set_raw(name, value)
 
 
-def _encoded_words(text: str) -> list[str]:
-    """RFC 2047 encoded words for non-ASCII header text, one per folded line.
-
-    The stdlib's folder can leave a space *between* two encoded words, where RFC 2047 says
-    decoders drop it ("Grüße aus Köln" arrives as "Grüße ausKöln" once the subject is long enough
-    to fold). Here every character, spaces included, is inside a word, and words split between
-    characters, each at most 75 characters long.
-    """
-    chunks: list[str] = []
-    chunk = ""
-    for ch in text:
-        if chunk and len((chunk + ch).encode()) > _WORD_BYTES:
-            chunks.append(chunk)
-            chunk = ""
-        chunk += ch
-    chunks.append(chunk)
-    return [f"=?utf-8?b?{base64.b64encode(c.encode()).decode('ascii')}?=" for c in chunks]
+def _set_addresses(msg: EmailMessage, name: str, addresses: Sequence[Address], field: str) -> None:
+    entries = [headers.encode_address(a.display_name, a.addr_spec, field) for a in addresses]
+    _set(msg, name, ",\r\n ".join(entries))
 
 
 def _one_sender(sender: str) -> Address:
@@ -353,8 +333,8 @@ def _html_document(fragment: str) -> str:
 
 
 def _attach(msg: EmailMessage, attachment: OutgoingAttachment) -> None:
-    filename = check_header_value(attachment.filename, "attachments")
-    mime_type = attachment.mime_type or mimetypes.guess_type(filename, strict=False)[0] or ""
+    disposition = headers.encode_filename(attachment.filename)
+    mime_type = attachment.mime_type or mimetypes.guess_type(attachment.filename, strict=False)[0] or ""
     check_header_value(mime_type, "attachments")
     maintype, _, subtype = mime_type.lower().partition("/")
     if not (re.fullmatch(r"[a-z0-9][\w.+-]*", maintype) and re.fullmatch(r"[a-z0-9][\w.+-]*", subtype)):
@@ -362,4 +342,8 @@ def _attach(msg: EmailMessage, attachment: OutgoingAttachment) -> None:
     if maintype in ("message", "multipart"):
         # These may not be base64-encoded (RFC 2046); sent as opaque bytes they reach the reader intact.
         maintype, subtype = "application", "octet-stream"
-    msg.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=filename)
+    msg.add_attachment(attachment.data, maintype=maintype, subtype=subtype, disposition="attachment")
+    part = list(msg.iter_parts())[-1]
+    assert isinstance(part, EmailMessage)  # add_attachment appended it
+    del part["Content-Disposition"]  # the filename goes in as encoded here, not by the stdlib
+    _set(part, "Content-Disposition", disposition)

@@ -26,6 +26,8 @@ from gmail_mcp.content.compose import (
     reply_references,
     reply_subject,
 )
+from gmail_mcp.content.envelope import Attached, Envelope, envelope_differences, header_names, read_envelope
+from gmail_mcp.content.headers import neutralise, visible
 from gmail_mcp.content.htmlmd import html_to_markdown, render_html, visible_text
 from gmail_mcp.content.mimetree import (
     BODY_TYPES,
@@ -33,6 +35,7 @@ from gmail_mcp.content.mimetree import (
     body_parts_to_fetch,
     content_id,
     decode_addresses,
+    format_address,
     header_param,
     is_attachment,
     list_attachments,
@@ -44,7 +47,9 @@ from gmail_mcp.models import MimePart
 __all__ = [
     "MAX_ATTACHMENTS_BYTES",
     "MAX_RAW_MESSAGE_BYTES",
+    "Attached",
     "Body",
+    "Envelope",
     "OutgoingAttachment",
     "body_kind",
     "body_parts_to_fetch",
@@ -54,16 +59,22 @@ __all__ = [
     "decode_addresses",
     "decode_bytes",
     "decode_header",
+    "envelope_differences",
     "extract_body",
     "fold_quoted",
+    "format_address",
+    "header_names",
     "html_to_markdown",
     "invitation_summary",
     "list_attachments",
     "make_message_id",
+    "neutralise",
     "parse_recipients",
     "parse_rfc822",
+    "read_envelope",
     "reply_references",
     "reply_subject",
+    "visible",
 ]
 
 Format = Literal["auto", "text", "html"]

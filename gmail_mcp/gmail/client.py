@@ -41,6 +41,7 @@ from gmail_mcp.models import (
     MessageSummary,
     MimePart,
     Profile,
+    RawDraft,
     Thread,
     ThreadPage,
     ThreadSummary,
@@ -412,6 +413,20 @@ class GmailClient:
         message = self._complete([convert.message_from_json(answer["message"])])[0]
         return Draft(id=answer["id"], message=message)
 
+    def get_draft_raw(self, draft_id: str) -> RawDraft:
+        """A draft's RFC 822 bytes exactly as stored (every header instance, Bcc included)."""
+        answer = self._exec.call(
+            lambda: self._drafts().get(userId=self._user, id=draft_id, format="raw"),
+            Target.of("Draft", draft_id=draft_id),
+        )
+        message = answer.get("message") or {}
+        return RawDraft(
+            id=answer["id"],
+            message_id=str(message.get("id", "")),
+            thread_id=str(message.get("threadId", "")),
+            raw=convert.b64url_decode(message.get("raw", "")),
+        )
+
     def create_draft(self, raw: bytes, *, thread_id: str | None = None) -> Draft:
         raw, message_id = _with_message_id(raw)
         message: JSON = {"raw": convert.b64url_encode(raw), **({"threadId": thread_id} if thread_id else {})}
@@ -442,15 +457,39 @@ class GmailClient:
         )
         return convert.draft_from_json(answer)
 
-    def send_draft(self, draft_id: str) -> MessageRef:
-        """Send a draft at most once (found by its Message-ID after an ambiguous failure)."""
-        draft = self._exec.call(
-            lambda: self._drafts().get(userId=self._user, id=draft_id, format="metadata"),
-            Target.of("Draft", draft_id=draft_id),
-        )
-        message_id = convert.message_from_json(draft["message"]).rfc822_message_id
+    def send_draft(
+        self, draft_id: str, *, raw: bytes | None = None, thread_id: str | None = None
+    ) -> MessageRef:
+        """Send a draft at most once (found by its Message-ID after an ambiguous failure).
+
+        With `raw`, Gmail replaces the draft's message by exactly these bytes and sends them in
+        the same call (drafts.send with a message), so what was checked and approved is what
+        leaves even if another client changes the draft meanwhile.
+        """
+        if raw is None:
+            draft = self._exec.call(
+                lambda: self._drafts().get(userId=self._user, id=draft_id, format="metadata"),
+                Target.of("Draft", draft_id=draft_id),
+            )
+            message_id = convert.message_from_json(draft["message"]).rfc822_message_id
+        else:
+            message_id = _rfc822_message_id(raw) or ""
+        metadata: JSON = {"threadId": thread_id} if thread_id else {}
+
+        def make() -> Any:
+            if raw is None:
+                return self._drafts().send(userId=self._user, body={"id": draft_id})
+            if len(raw) > RESUMABLE_THRESHOLD:
+                media = MediaIoBaseUpload(
+                    io.BytesIO(raw), mimetype="message/rfc822", chunksize=UPLOAD_CHUNK, resumable=True
+                )
+                body = {"id": draft_id, "message": metadata}
+                return self._drafts().send(userId=self._user, body=body, media_body=media)
+            message = {**metadata, "raw": convert.b64url_encode(raw)}
+            return self._drafts().send(userId=self._user, body={"id": draft_id, "message": message})
+
         answer = self._exec.call(
-            lambda: self._drafts().send(userId=self._user, body={"id": draft_id}),
+            make,
             Target.of("Draft", draft_id=draft_id),
             idempotent=False,
             reconcile=(lambda: self._find_by_message_id(message_id)) if message_id else None,

@@ -7,14 +7,25 @@ declined, cancelled or impossible question becomes a `Decision` that sends nothi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit
 from pydantic import BaseModel, Field
 
 from gmail_mcp.actions.approval import APPROVED, NOT_ASKED, Decision
+from gmail_mcp.actions.outgoing import Outgoing, Prepared, Refused
+from gmail_mcp.lazy import lazy_module
+from gmail_mcp.surface.app import app_of
+
+if TYPE_CHECKING:
+    from gmail_mcp.content import mime
+else:
+    mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
+
+logger = logging.getLogger("gmail_mcp")
 
 
 class Approval(BaseModel):
@@ -29,33 +40,57 @@ class NoQuestion:
     reason: str = ""
 
 
-def question(
-    ctx: Context[Any, Any],
-    enabled: bool,
-    *,
-    action: str,
-    to: Sequence[str],
-    cc: Sequence[str] = (),
-    bcc: Sequence[str] = (),
-    subject: str = "",
-    attachments: Sequence[str] = (),
-) -> Elicit[Approval] | NoQuestion:
-    """The approval request a resolver returns (or why there is none)."""
-    if not enabled:
-        return NoQuestion(approved=True)
-    capabilities = ctx.client_capabilities
-    if capabilities is None or capabilities.elicitation is None:
-        return NoQuestion(
-            approved=False,
-            reason="this server is set to ask before sending (--confirm-send), and the MCP client "
-            "cannot ask the user (no elicitation support)",
-        )
-    lines = [f"{action}?", f"To: {', '.join(to) or '(nobody)'}"]
-    lines += [f"Cc: {', '.join(cc)}"] if cc else []
-    lines += [f"Bcc: {', '.join(bcc)}"] if bcc else []
-    lines.append(f"Subject: {subject}")
-    lines += [f"Attachments: {', '.join(attachments)}"] if attachments else []
-    return Elicit("\n".join(lines), Approval)
+def ask(ctx: Context[Any, Any], prepared: Prepared, action: str) -> Elicit[Approval] | NoQuestion:
+    """The approval request for a prepared message (a resolver's answer), or why there is none.
+
+    Fail closed: a message that could not be prepared is not asked about (the tool reports why and
+    sends nothing), and any failure while building the question means no approval.
+    """
+    try:
+        if isinstance(prepared, Refused):
+            return NoQuestion(approved=False, reason="the email could not be prepared")
+        if not app_of(ctx).settings.confirm_send:
+            return NoQuestion(approved=True)
+        capabilities = ctx.client_capabilities
+        elicitation = capabilities.elicitation if capabilities is not None else None
+        # A form is what we ask with; a client declaring only URL elicitation cannot answer one.
+        if elicitation is None or (elicitation.form is None and elicitation.url is not None):
+            return NoQuestion(
+                approved=False,
+                reason="this server is set to ask before sending (--confirm-send), and the MCP client "
+                "cannot ask the user (no elicitation support)",
+            )
+        return Elicit(render(prepared, action), Approval)
+    except Exception:
+        logger.exception("building the confirmation question failed")
+        return NoQuestion(approved=False, reason="the confirmation question could not be prepared")
+
+
+def render(outgoing: Outgoing, action: str) -> str:
+    """The question: what the bytes about to leave really send, nothing taken from the arguments.
+
+    Recipients, subject, files and the start of the body, each from the message read back from its
+    own bytes; characters that hide, reorder or break text are shown as <U+XXXX>. The body comes
+    last and every line of it is marked, so text in it cannot pass for another To: line.
+    """
+    envelope = outgoing.envelope
+    lines = [f"{action}?", f"To: {_joined(envelope.to) or '(nobody)'}"]
+    lines += [f"Cc: {_joined(envelope.cc)}"] if envelope.cc else []
+    lines += [f"Bcc: {_joined(envelope.bcc)}"] if envelope.bcc else []
+    lines.append(f"Subject: {mime.visible(envelope.subject)}")
+    files = [
+        f"{mime.visible(a.filename)} ({a.size:,} bytes{', inline' if a.inline else ''})"
+        for a in envelope.attachments
+    ]
+    lines += [f"Attachments: {', '.join(files)}"] if files else []
+    if outgoing.preview:
+        lines.append("Message begins:")
+        lines += [f"| {mime.visible(line)}" for line in outgoing.preview.splitlines()]
+    return "\n".join(lines)
+
+
+def _joined(addresses: Sequence[str]) -> str:
+    return ", ".join(mime.visible(a) for a in addresses)
 
 
 def decision(outcome: object) -> Decision:
@@ -69,8 +104,3 @@ def decision(outcome: object) -> Decision:
         return Decision("declined", "the user did not approve sending")
     action = str(getattr(outcome, "action", "cancel"))
     return Decision("declined" if action == "decline" else "cancelled", answer=action)
-
-
-def addresses(value: str | None) -> list[str]:
-    """Comma-separated addresses for display; the real parsing happens before sending."""
-    return [part.strip() for part in (value or "").replace(";", ",").split(",") if part.strip()]

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, TextContent, Tool, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
-from gmail_mcp.errors import GmailMcpError, InvalidParamsError
+from gmail_mcp.errors import GmailMcpError, InvalidParamsError, PermissionDeniedError
 from gmail_mcp.surface.render import tool_result
 
 logger = logging.getLogger("gmail_mcp")
@@ -106,14 +106,25 @@ def guarded(name: str, fn: F, on_error: Callable[[str, GmailMcpError], None] | N
 
 
 class GmailMCPServer(MCPServer[Any]):
-    """MCPServer with argument errors as the error object and lean `tools/list` schemas."""
+    """MCPServer with argument errors as the error object and lean `tools/list` schemas.
+
+    Unknown arguments are refused (the SDK's argument models drop them silently: a draft tool
+    with `attachment_paths` would save a draft without the files). `on_error` hears every failure
+    of a tool body; `on_refused` hears argument refusals of tools that change something (the
+    bodies of those audit their own refusals).
+    """
 
     def __init__(
-        self, *args: Any, on_error: Callable[[str, GmailMcpError], None] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        on_error: Callable[[str, GmailMcpError], None] | None = None,
+        on_refused: Callable[[str, GmailMcpError], None] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.hints: dict[str, Hints] = {}
         self._on_error = on_error
+        self._on_refused = on_refused
         self._listing: list[Tool] | None = None  # compacted once; tools change only at registration
 
     def add(self, name: str, title: str, hints: Hints, description: str, fn: Callable[..., Any]) -> None:
@@ -139,12 +150,40 @@ class GmailMCPServer(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> Any:
+        accepted = await self._accepted_arguments(name)
+        unknown = sorted(set(arguments) - accepted) if accepted is not None else []
+        if unknown:
+            return self._refuse(name, _unknown_arguments(name, unknown, accepted or set()))
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
-                return error_result(_invalid_arguments(name, exc.__cause__))
-            raise
+                return self._refuse(name, _invalid_arguments(name, exc.__cause__))
+            hints = self.hints.get(name)
+            if hints is None or hints.read_only or isinstance(exc, UnexpectedToolError):
+                raise
+            # A resolver failed (e.g. a confirmation answer that does not fit its form): the body,
+            # whose own failures are caught by `guarded`, never ran, so nothing was done.
+            logger.info("%s refused before it ran: %s", name, exc)
+            return self._refuse(
+                name,
+                PermissionDeniedError(
+                    f"Nothing was done: {name} could not get what it needs before running (the "
+                    "confirmation answer could not be used). Call again.",
+                    tool=name,
+                ),
+            )
+
+    async def _accepted_arguments(self, name: str) -> set[str] | None:
+        """The argument names tool `name` takes (its input schema's properties), None if no such tool."""
+        tool = next((t for t in await self.list_tools() if t.name == name), None)
+        return None if tool is None else set(tool.input_schema.get("properties", {}))
+
+    def _refuse(self, name: str, error: GmailMcpError) -> CallToolResult:
+        hints = self.hints.get(name)
+        if self._on_refused is not None and hints is not None and not hints.read_only:
+            self._on_refused(name, error)
+        return error_result(error)
 
     async def list_tools(self) -> list[Tool]:
         if self._listing is None:
@@ -160,6 +199,15 @@ class GmailMCPServer(MCPServer[Any]):
                 for tool in await super().list_tools()
             ]
         return list(self._listing)
+
+
+def _unknown_arguments(tool: str, unknown: list[str], accepted: set[str]) -> InvalidParamsError:
+    return InvalidParamsError(
+        f"{tool} does not take {', '.join(unknown)}; nothing was done. It takes: "
+        f"{', '.join(sorted(accepted)) or 'no arguments'}. Fix the call and call again.",
+        unknown=unknown,
+        accepted=sorted(accepted),
+    )
 
 
 def _invalid_arguments(tool: str, error: ValidationError) -> InvalidParamsError:

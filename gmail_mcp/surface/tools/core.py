@@ -48,18 +48,31 @@ def search(app: App, query: str, max_results: int, page_token: str | None) -> Em
     )
 
 
-def ask_send_email(
-    ctx: Context, recipient_id: str, subject: str, cc: str | None, bcc: str | None
-) -> Elicit[Approval] | NoQuestion:
-    return confirm.question(
-        ctx,
-        app_of(ctx).settings.confirm_send,
-        action="Send this email",
-        to=confirm.addresses(recipient_id),
-        cc=confirm.addresses(cc),
-        bcc=confirm.addresses(bcc),
+def prepare_send_email(
+    ctx: Context,
+    recipient_id: str,
+    subject: str,
+    message: str,
+    thread_id: str | None,
+    cc: str | None,
+    bcc: str | None,
+) -> sending.Prepared:
+    return sending.prepare_send(
+        app_of(ctx).account,
+        tool=Tool.SEND_EMAIL,
+        to=recipient_id,
+        cc=cc,
+        bcc=bcc,
         subject=subject,
+        body=message,
+        thread_id=thread_id,
     )
+
+
+def ask_send_email(
+    ctx: Context, prepared: Annotated[sending.Prepared, Resolve(prepare_send_email)]
+) -> Elicit[Approval] | NoQuestion:
+    return confirm.ask(ctx, prepared, "Send this email")
 
 
 @TOOLS.tool(
@@ -75,22 +88,14 @@ def send_email(
     recipient_id: str,
     subject: str,
     message: str,
+    prepared: Annotated[sending.Prepared, Resolve(prepare_send_email)],
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_email)],
     thread_id: str | None = None,
     cc: str | None = None,
     bcc: str | None = None,
 ) -> SendResult:
-    ref = sending.send_new(
-        app.account,
-        tool=Tool.SEND_EMAIL,
-        decision=confirm.decision(approval),
-        to=recipient_id,
-        cc=cc,
-        bcc=bcc,
-        subject=subject,
-        body=message,
-        thread_id=thread_id,
-    )
+    # The arguments built `prepared` (in its resolver); what is sent is exactly that, as approved.
+    ref = sending.send(app.account, prepared, confirm.decision(approval))
     return SendResult(message_id=ref.id, thread_id=ref.thread_id)
 
 

@@ -3,15 +3,13 @@
 `server_enhanced.build_enhanced_server` adds them to the core server.
 """
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from pydantic import Field
 
 from gmail_mcp.actions import mailbox, sending
 from gmail_mcp.config import DEFAULT_MAX_RESULTS_CAP
-from gmail_mcp.errors import GmailMcpError
-from gmail_mcp.lazy import lazy_module
 from gmail_mcp.surface import confirm, views
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
@@ -28,11 +26,6 @@ from gmail_mcp.surface.results import (
 )
 from gmail_mcp.surface.toolkit import READ, Hints
 from gmail_mcp.surface.tools.core import CHANGES, DRAFTS, READS, SENDS, SENDS_MAIL, search
-
-if TYPE_CHECKING:
-    from gmail_mcp.content import mime
-else:
-    mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
 
 TOOLS = Registry(enhanced=True)
 LabelNames = list[str]
@@ -88,24 +81,33 @@ def download_attachment(app: App, email_id: str, attachment_id: str, save_path: 
     )
 
 
-def ask_send_with_files(
+def prepare_send_with_files(
     ctx: Context,
     recipient_id: str,
     subject: str,
+    message: str,
     attachment_paths: list[str],
+    thread_id: str | None,
     cc: str | None,
     bcc: str | None,
-) -> Elicit[Approval] | NoQuestion:
-    return confirm.question(
-        ctx,
-        app_of(ctx).settings.confirm_send,
-        action="Send this email with attachments",
-        to=confirm.addresses(recipient_id),
-        cc=confirm.addresses(cc),
-        bcc=confirm.addresses(bcc),
+) -> sending.Prepared:
+    return sending.prepare_send(
+        app_of(ctx).account,
+        tool=Tool.SEND_EMAIL_WITH_ATTACHMENT,
+        to=recipient_id,
+        cc=cc,
+        bcc=bcc,
         subject=subject,
-        attachments=attachment_paths,
+        body=message,
+        thread_id=thread_id,
+        attachment_paths=attachment_paths,
     )
+
+
+def ask_send_with_files(
+    ctx: Context, prepared: Annotated[sending.Prepared, Resolve(prepare_send_with_files)]
+) -> Elicit[Approval] | NoQuestion:
+    return confirm.ask(ctx, prepared, "Send this email with attachments")
 
 
 @TOOLS.tool(
@@ -121,23 +123,13 @@ def send_email_with_attachment(
     subject: str,
     message: str,
     attachment_paths: Annotated[list[str], Field(min_length=1, max_length=20)],
+    prepared: Annotated[sending.Prepared, Resolve(prepare_send_with_files)],
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_with_files)],
     thread_id: str | None = None,
     cc: str | None = None,
     bcc: str | None = None,
 ) -> SendResult:
-    ref = sending.send_new(
-        app.account,
-        tool=Tool.SEND_EMAIL_WITH_ATTACHMENT,
-        decision=confirm.decision(approval),
-        to=recipient_id,
-        cc=cc,
-        bcc=bcc,
-        subject=subject,
-        body=message,
-        thread_id=thread_id,
-        attachment_paths=attachment_paths,
-    )
+    ref = sending.send(app.account, prepared, confirm.decision(approval))
     return SendResult(message_id=ref.id, thread_id=ref.thread_id)
 
 
@@ -196,36 +188,24 @@ def update_draft(
     return DraftResult(draft_id=draft.id, message_id=draft.message.id)
 
 
-def ask_send_draft(ctx: Context, draft_id: str) -> Elicit[Approval] | NoQuestion:
-    app = app_of(ctx)
-    if not app.settings.confirm_send:
-        return NoQuestion(approved=True)
-    try:
-        draft = app.backend().get_draft(draft_id).message
-    except GmailMcpError:
-        return NoQuestion(approved=True)  # the send itself reports the problem, and sends nothing
-    from gmail_mcp.models import Message
+def prepare_send_draft(ctx: Context, draft_id: str) -> sending.Prepared:
+    return sending.prepare_draft_send(app_of(ctx).account, tool=Tool.SEND_DRAFT, draft_id=draft_id)
 
-    assert isinstance(draft, Message)
-    return confirm.question(
-        ctx,
-        True,
-        action="Send this draft",
-        to=confirm.addresses(draft.to),
-        cc=confirm.addresses(draft.cc),
-        bcc=confirm.addresses(draft.bcc),
-        subject=draft.subject,
-        attachments=[a.filename for a in mime.list_attachments(draft.payload) if not a.inline],
-    )
+
+def ask_send_draft(
+    ctx: Context, prepared: Annotated[sending.Prepared, Resolve(prepare_send_draft)]
+) -> Elicit[Approval] | NoQuestion:
+    return confirm.ask(ctx, prepared, "Send this draft")
 
 
 @TOOLS.tool(Tool.SEND_DRAFT, "Send draft", SENDS_MAIL, DRAFTS, "Send an existing draft.")
 def send_draft(
-    app: App, draft_id: str, approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_draft)]
+    app: App,
+    draft_id: str,
+    prepared: Annotated[sending.Prepared, Resolve(prepare_send_draft)],
+    approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_draft)],
 ) -> SendResult:
-    ref = sending.send_draft(
-        app.account, tool=Tool.SEND_DRAFT, decision=confirm.decision(approval), draft_id=draft_id
-    )
+    ref = sending.send(app.account, prepared, confirm.decision(approval))
     return SendResult(message_id=ref.id, thread_id=ref.thread_id)
 
 

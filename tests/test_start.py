@@ -1,0 +1,36 @@
+"""Start-up: fast (no mail code loaded before the first read or send) and safe under concurrent first calls."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# 10 in CI (.ci/run); fewer here, each is a fresh interpreter of a few seconds on a shared machine.
+SESSIONS = int(os.environ.get("GMAIL_MCP_FRESH_SESSIONS", "1"))
+SENDS = 10
+
+
+def test_fresh_sessions_with_concurrent_first_sends_all_succeed_and_start_without_mail_code() -> None:
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.first_sends", str(SENDS)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(SESSIONS)
+    ]
+    results = []
+    for run in runs:
+        stdout, _ = run.communicate(timeout=110)
+        assert run.returncode == 0
+        results.append(json.loads(stdout))
+
+    assert [r["outcomes"] for r in results] == [["ok"] * SENDS] * SESSIONS
+    assert [r["delivered"] for r in results] == [SENDS] * SESSIONS
+    assert [r["loaded_at_start"] for r in results] == [[]] * SESSIONS
