@@ -320,6 +320,7 @@ async def test_separate_sandbox_process_serves_gmail_and_counts_what_tool_calls_
 
 
 @pytest.mark.anyio
+@pytest.mark.corpus
 async def test_loaded_folder_is_the_whole_mailbox(tmp_path: Path) -> None:
     folder = tmp_path / "mail"
     folder.mkdir()

@@ -28,7 +28,7 @@ def walk(part: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from walk(child)
 
 
-@pytest.mark.skipif(not CORPUS_FILES, reason="the shared corpus is not mounted")
+@pytest.mark.corpus
 def test_every_corpus_message_loads_and_reads_back_in_every_format(
     gmail_service: Any, mailbox: Mailbox
 ) -> None:
@@ -53,7 +53,7 @@ def test_every_corpus_message_loads_and_reads_back_in_every_format(
             assert messages.get(userId="me", id=item["id"], format=fmt).execute()["id"] == item["id"]
 
 
-@pytest.mark.skipif(not CORPUS_FILES, reason="the shared corpus is not mounted")
+@pytest.mark.corpus
 def test_corpus_mail_has_sensible_subjects_senders_and_attachments(mailbox: Mailbox) -> None:
     mailbox.load(CORPUS / "mail_test_1.eml")
     mailbox.load(CORPUS / "mail_test_6.eml")
