@@ -146,8 +146,8 @@ def run_serve(args: argparse.Namespace) -> int:
         # With --load, the mailbox holds only that mail: a copy of one's own, to try an agent on.
         mailbox = Mailbox() if args.load else Mailbox.seeded()
         if args.load:
-            count = mailbox.load(args.load)
-            print(f"gmail-mcp: loaded {count} messages from {args.load}", file=sys.stderr)
+            for line in mailbox.load(args.load).lines(args.load):
+                print(f"gmail-mcp: {line}", file=sys.stderr)
         sandbox_server = SandboxServer(mailbox, quota_per_minute=args.quota_per_minute).start()
         sandbox_url: str | None = sandbox_server.url
     else:

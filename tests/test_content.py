@@ -29,7 +29,7 @@ def corpus_sandbox() -> Any:
     clock = FakeClock()
     mailbox = Mailbox(clock=clock)
     loaded = mailbox.load(CORPUS)
-    assert loaded == len(EXPECTED)
+    assert loaded.messages == len(EXPECTED)
     with SandboxServer(mailbox, port=0, clock=clock) as server:
         server.clock = clock
         yield server
