@@ -365,6 +365,18 @@ def test_demo_walks_through_each_step_and_leaves_nothing_behind(tmp_path: Path) 
     error = json.loads(shown[1])
     assert (error["status"], error["error_code"]) == ("error", "NOT_FOUND")
     assert re.search(r"Session total: \d+ HTTP requests and \d+ quota units", out)
+    # What step 3 shows of the email is real: every field is in the result, none is empty.
+    shown_email = re.search(
+        r"^3\. read-email.*?\n\n(    \{.*?\n    \})$", out, flags=re.MULTILINE | re.DOTALL
+    )
+    assert shown_email, out
+    fields = json.loads(shown_email[1])
+    assert set(fields) <= {"subject", "from", "date", "content_type", "next_offset"}
+    assert None not in fields.values()
+    # The last line is the real next step: Google Cloud's part first, then the login.
+    last = out.rstrip().splitlines()[-1]
+    assert "Google Cloud" in last and "README" in last and last.endswith("then `gmail-mcp auth`.")
+    assert done.stderr.count("gmail-mcp:") == 0  # the server's notes stay out of the walk-through
     assert list(home.iterdir()) == []
 
 
