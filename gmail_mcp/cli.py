@@ -8,11 +8,15 @@ fast. Messages for people go to stderr: stdout may carry the MCP stdio protocol.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from gmail_mcp import __version__
@@ -20,6 +24,19 @@ from gmail_mcp.config import GMAIL_WEB_URL, Paths, Settings, api_root, env_flag
 from gmail_mcp.errors import GmailMcpError
 
 logger = logging.getLogger("gmail_mcp")
+
+TTY_HINT = (
+    "gmail-mcp: this is an MCP server; it waits for an MCP client (Claude, Cursor, VS Code) on stdin. "
+    "To watch it at work, run `gmail-mcp demo` instead. Ctrl-C stops it."
+)
+
+
+class Stopped(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that every `finally` on the way out runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,12 +48,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(args.run(args) or 0)
+        with _sigterm_stops():
+            return int(args.run(args) or 0)
     except GmailMcpError as exc:
         print(f"gmail-mcp: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return 130
+        return 128 + signal.SIGINT
+    except Stopped as stop:
+        return 128 + stop.signum
+
+
+@contextlib.contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C (cleaning up on the way) instead of ending the process on the spot."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Stopped(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,6 +174,9 @@ def settings_from(
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    if args.transport == "stdio" and sys.stdin is not None and sys.stdin.isatty():
+        # A person, not an MCP client, started this: say so before the slower part of the start.
+        print(TTY_HINT, file=sys.stderr, flush=True)
     sandbox_server = None
     if args.load and not args.sandbox:
         raise SystemExit("gmail-mcp serve: --load needs --sandbox")
@@ -162,15 +202,17 @@ def run_serve(args: argparse.Namespace) -> int:
     server = make_server(settings, backend)
     try:
         if args.transport == "stdio":
-            server.run("stdio")
-        else:
-            from gmail_mcp.surface.http import serve_http
+            from gmail_mcp.surface.stdio import serve_stdio
 
-            serve_http(server, host=args.host, port=args.port, token=os.environ.get("GMAIL_MCP_HTTP_TOKEN"))
+            stopped_by = serve_stdio(server)
+            return 0 if stopped_by is None else 128 + stopped_by
+        from gmail_mcp.surface.http import serve_http
+
+        serve_http(server, host=args.host, port=args.port, token=os.environ.get("GMAIL_MCP_HTTP_TOKEN"))
+        return 0
     finally:
         if sandbox_server is not None:
             sandbox_server.stop()
-    return 0
 
 
 def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_options: Any) -> Any:

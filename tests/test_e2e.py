@@ -68,10 +68,11 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
 class Child:
     """A subprocess whose stdout and stderr lines are read on threads, so every wait is bounded."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], *, stdin: bool = False) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], *, stdin: bool | int = False) -> None:
+        """`stdin`: True for a pipe to `send` on, a file descriptor (a terminal), or False for none."""
         self.process = subprocess.Popen(
             argv,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin is True else stdin if stdin is not False else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
@@ -176,7 +177,7 @@ def _pump(stream: IO[str] | None, lines: queue.Queue[str | None]) -> None:
 
 
 @contextmanager
-def spawn(argv: list[str], env: dict[str, str], *, stdin: bool = False) -> Iterator[Child]:
+def spawn(argv: list[str], env: dict[str, str], *, stdin: bool | int = False) -> Iterator[Child]:
     child = Child(argv, env, stdin=stdin)
     try:
         yield child
