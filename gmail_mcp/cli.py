@@ -24,6 +24,7 @@ from gmail_mcp.cli_sandbox import (
     DEFAULT_UNREAD,
     CommandError,
     builtin_sandbox,
+    fetch_sandbox_client,
     sandbox_root,
     sandbox_session,
     say_where,
@@ -105,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--timeout", type=float, default=300, help="seconds to wait for the sign-in (default 300)"
     )
+    auth.add_argument(
+        "--sandbox-url",
+        metavar="URL",
+        help=f"rehearse the login against {sandbox_url_help}: its OAuth client, and a token kept apart "
+        "from the real login",
+    )
     auth.set_defaults(run=run_auth)
 
     serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
@@ -131,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--sandbox-url",
         metavar="URL",
-        help=f"use {sandbox_url_help}",
+        help=f"use {sandbox_url_help} (with the login of `gmail-mcp auth --sandbox-url URL`, if any)",
     )
     serve.add_argument(
         "--load",
@@ -188,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.set_defaults(run=run_sandbox, forward=True)
 
     status = commands.add_parser("status", help="show the account, scopes and token file")
+    status.add_argument(
+        "--sandbox-url", metavar="URL", help="the login rehearsed with `gmail-mcp auth --sandbox-url URL`"
+    )
     status.set_defaults(run=run_status)
 
     demo = commands.add_parser("demo", help="a short guided session against the sandbox")
@@ -232,16 +242,18 @@ def run_serve(args: argparse.Namespace) -> int:
         print(TTY_HINT, file=sys.stderr, flush=True)
     with contextlib.ExitStack() as stack:
         sandbox_url: str | None = args.sandbox_url
+        login = None
         if in_process:
             sandbox_url = stack.enter_context(builtin_sandbox(args.load, args.unread, args.quota_per_minute))
         elif sandbox_url:
             sandbox_url = sandbox_root(sandbox_url)
+            login = Paths.resolve().sandbox_profile(sandbox_url).token
         if sandbox_url:
             root = sandbox_url + "/"
             paths = stack.enter_context(sandbox_session(keep=args.keep))
             settings = settings_from(args, root, root + "mail/{id}", paths=paths)
             say_where(settings)
-            backend = sandbox_backend(settings)
+            backend = sandbox_backend(settings, login)
         else:
             settings = settings_from(args, api_root(), GMAIL_WEB_URL)
             backend = gmail_backend(settings)
@@ -287,10 +299,20 @@ def gmail_backend(settings: Settings) -> Callable[[], Any]:
     return create
 
 
-def sandbox_backend(settings: Settings) -> Callable[[], Any]:
+def sandbox_backend(settings: Settings, login: Path | None = None) -> Callable[[], Any]:
+    """A client on the sandbox: with the login rehearsed against it when there is one."""
+    if login is not None and login.exists():
+        print(f"gmail-mcp: using the sandbox login at {login}", file=sys.stderr)
+
     def create() -> Any:
         from google.oauth2.credentials import Credentials
 
+        from gmail_mcp.gmail.auth import TokenStore
+
+        if login is not None and login.exists():
+            store = TokenStore(login)
+            store.login_command = f"gmail-mcp auth --sandbox-url {settings.api_root.rstrip('/')}"
+            return _client(settings, store.load())
         # The sandbox accepts any bearer token it did not issue itself.
         return _client(settings, Credentials(token="sandbox"))
 
@@ -344,6 +366,13 @@ def run_auth(args: argparse.Namespace) -> int:
     from gmail_mcp.surface.registry import all_specs
 
     paths = Paths.resolve()
+    credentials = args.credentials or paths.credentials
+    if args.sandbox_url:
+        if args.credentials:
+            raise CommandError("--sandbox-url brings the sandbox's own OAuth client: leave out --credentials")
+        root = sandbox_root(args.sandbox_url)
+        paths = paths.sandbox_profile(root)  # never the real login's file
+        credentials = fetch_sandbox_client(root, paths.credentials)
     tool_scopes: dict[str, frozenset[str]] = {spec.name: spec.scopes for spec in all_specs()}
     wanted = _split(args.tools) if args.tools else list(tool_scopes)
     unknown = sorted(set(wanted) - set(tool_scopes))
@@ -356,7 +385,7 @@ def run_auth(args: argparse.Namespace) -> int:
     store = TokenStore(paths.token)
     try:
         login(
-            args.credentials or paths.credentials,
+            credentials,
             store,
             granted,
             open_browser=not args.no_browser,
@@ -375,6 +404,16 @@ def run_auth(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     from gmail_mcp.gmail.status import report
 
+    if args.sandbox_url:
+        root = sandbox_root(args.sandbox_url)
+        paths = Paths.resolve().sandbox_profile(root)
+        return report(
+            paths,
+            out=sys.stdout,
+            api_root=root + "/",
+            login_command=f"gmail-mcp auth --sandbox-url {root}",
+            needs_client_file=False,  # the sandbox hands out its own
+        )
     return report(Paths.resolve(), out=sys.stdout, api_root=api_root())
 
 

@@ -1,17 +1,21 @@
-"""The command line's side of the sandbox: a built-in sandbox, a session's folders, sandbox URLs.
+"""The command line's side of the sandbox: a built-in sandbox, a session's folders, rehearsed logins.
 
 Like `cli`, this module knows the sandbox is not Gmail; nothing below the command line does.
 A sandbox session keeps its audit log, outbox and downloads in a temporary folder of its own
-(removed at the end unless kept), never with the real account's.
+(removed at the end unless kept), never with the real account's. A login rehearsed against a
+sandbox (`gmail-mcp auth --sandbox-url URL`) lives in a profile of its own inside the config folder,
+one per sandbox URL, never in the real login's file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -95,3 +99,25 @@ def sandbox_root(url: str) -> str:
         raise CommandError(f"{url} is not a sandbox URL: give one like http://127.0.0.1:8025")
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def fetch_sandbox_client(root: str, path: Path) -> Path:
+    """Save the sandbox's OAuth client (GET /__sandbox/oauth-client) at `path`, as Google Cloud's download would be.
+
+    Raises:
+        CommandError: no sandbox answers at `root`, or its client would send the login elsewhere.
+    """
+    try:
+        with urllib.request.urlopen(root + "/__sandbox/oauth-client", timeout=10) as answer:
+            config = json.loads(answer.read())
+        client = config["installed"]
+        endpoints = (client["auth_uri"], client["token_uri"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CommandError(
+            f"no gmail-mcp sandbox answered at {root} ({exc}): start one with `gmail-mcp sandbox`"
+        ) from None
+    if not all(isinstance(url, str) and url.startswith(root + "/") for url in endpoints):
+        raise CommandError(f"the sandbox at {root} offered an OAuth client for another server: refused")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2), "utf-8")
+    return path
