@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from gmail_mcp.config import Paths, Settings
 
 DEFAULT_UNREAD = 10  # with --load: the newest messages left unread, so a triage has something to do
+_MAX_CLIENT_FILE = 64 * 1024  # an OAuth client file is under 1 KB; whatever answers is not trusted
 
 
 class CommandError(Exception):
@@ -109,7 +110,10 @@ def fetch_sandbox_client(root: str, path: Path) -> Path:
     """
     try:
         with urllib.request.urlopen(root + "/__sandbox/oauth-client", timeout=10) as answer:
-            config = json.loads(answer.read())
+            body = answer.read(_MAX_CLIENT_FILE + 1)
+        if len(body) > _MAX_CLIENT_FILE:
+            raise ValueError("its answer is far larger than an OAuth client file")
+        config = json.loads(body)
         client = config["installed"]
         endpoints = (client["auth_uri"], client["token_uri"])
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from gmail_mcp.sandbox.apierror import ApiError
 from gmail_mcp.sandbox.mimetext import decode_header
 from gmail_mcp.sandbox.outgoing import header, internal_date_ms
-from gmail_mcp.sandbox.sources import Skipped, read_source
+from gmail_mcp.sandbox.sources import Skipped, read_source, shown
 
 if TYPE_CHECKING:
     from gmail_mcp.sandbox.store import Mailbox
@@ -71,8 +71,10 @@ class LoadReport:
 
     def lines(self, source: Path, limit: int = 10) -> list[str]:
         """The report for a person: one summary line, then one line per skipped file (up to `limit`)."""
-        labels = f"; labels: {', '.join(self.labels)}" if self.labels else ""
-        lines = [f"loaded {_count(self.messages, 'message')} ({self.unread} unread) from {source}{labels}"]
+        labels = f"; labels: {', '.join(shown(label) for label in self.labels)}" if self.labels else ""
+        lines = [
+            f"loaded {_count(self.messages, 'message')} ({self.unread} unread) from {shown(source)}{labels}"
+        ]
         if self.skipped:
             lines.append(f"skipped {_count(len(self.skipped), 'message')} that could not be loaded:")
             lines += [f"  {item.origin}: {item.why}" for item in self.skipped[:limit]]

@@ -12,6 +12,7 @@ the time its last server received it (the topmost Received header), else the dat
 
 from __future__ import annotations
 
+import contextlib
 import mailbox as mboxlib
 import os
 import stat
@@ -21,6 +22,7 @@ from datetime import UTC
 from email.message import Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from gmail_mcp.sandbox.outgoing import read_headers
 
@@ -63,29 +65,50 @@ def read_source(path: Path) -> Source:
     Raises:
         LoadError: nothing at `path` can be loaded (the reason in one line).
     """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise LoadError(f"{path}: no such file or folder") from None
-    except OSError as exc:
-        raise LoadError(f"{path}: {_reason(exc)}") from None
     source = Source()
-    if stat.S_ISDIR(info.st_mode):
+    if path.is_dir():
         _read_folder(path, source)
         if not source.found:
             raise LoadError(_empty_folder(path, source))
         return source
-    problem = _file_problem(info)
-    if problem:
-        raise LoadError(f"{path}: {problem}")
     try:
-        _read_file(path, info, source)
+        _read_file(path, source)
+    except FileNotFoundError:
+        raise LoadError(f"{shown(path)}: no such file or folder") from None
+    except _NotRegular:
+        raise LoadError(f"{shown(path)}: {_NOT_REGULAR}") from None
     except OSError as exc:
-        raise LoadError(f"{path}: cannot read it ({_reason(exc)})") from None
+        raise LoadError(f"{shown(path)}: cannot read it ({_reason(exc)})") from None
     if not source.found:
         why = source.skipped[0].why if len(source.skipped) == 1 else "no message in it"
-        raise LoadError(f"{path}: {why}")
+        raise LoadError(f"{shown(path)}: {why}")
     return source
+
+
+_NOT_REGULAR = "not a regular file or folder (a device, FIFO or socket is never read)"
+
+
+class _NotRegular(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _open_regular(path: Path) -> Iterator[tuple[BinaryIO, os.stat_result]]:
+    """`path` opened for reading once its descriptor shows a regular file.
+
+    Checked on the open descriptor, not the name, so nothing can swap a FIFO in between; opened
+    non-blocking, so a FIFO does not hold up the open waiting for a writer.
+
+    Raises:
+        _NotRegular: a FIFO, device or socket.
+        OSError: it cannot be opened.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegular
+        yield handle, info
 
 
 def _read_folder(folder: Path, source: Source) -> None:
@@ -94,20 +117,15 @@ def _read_folder(folder: Path, source: Source) -> None:
             source.ignored += 1
             continue
         try:
-            info = path.stat()
+            with _open_regular(path) as (handle, info):
+                raw = handle.read()
+        except _NotRegular:
+            source.skipped.append(Skipped(shown(path), _NOT_REGULAR))
+            continue
         except OSError as exc:
-            source.skipped.append(Skipped(str(path), _reason(exc)))
+            source.skipped.append(Skipped(shown(path), f"cannot read it ({_reason(exc)})"))
             continue
-        problem = _file_problem(info)
-        if problem:
-            source.skipped.append(Skipped(str(path), problem))
-            continue
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            source.skipped.append(Skipped(str(path), f"cannot read it ({_reason(exc)})"))
-            continue
-        _add(source, raw, str(path), _mtime_ms(info))
+        _add(source, raw, shown(path), _mtime_ms(info))
 
 
 def _files_below(folder: Path) -> Iterator[Path]:
@@ -118,18 +136,20 @@ def _files_below(folder: Path) -> Iterator[Path]:
             yield Path(root, name)
 
 
-def _read_file(path: Path, info: os.stat_result, source: Source) -> None:
-    if _is_mbox(path):
-        box = mboxlib.mbox(str(path), create=False)
-        try:
-            for number, key in enumerate(box.iterkeys(), start=1):
-                from_line, _, raw = box.get_bytes(key, from_=True).partition(b"\n")
-                when = _from_line_ms(from_line.decode("latin-1")) or _mtime_ms(info)
-                _add(source, raw, f"{path}, message {number}", when)
-        finally:
-            box.close()
-    else:
-        _add(source, path.read_bytes(), str(path), _mtime_ms(info))
+def _read_file(path: Path, source: Source) -> None:
+    with _open_regular(path) as (handle, info):
+        if path.suffix.lower() not in (".mbox", ".mbx") and handle.read(5) != b"From ":
+            handle.seek(0)
+            _add(source, handle.read(), shown(path), _mtime_ms(info))
+            return
+    box = mboxlib.mbox(str(path), create=False)
+    try:
+        for number, key in enumerate(box.iterkeys(), start=1):
+            from_line, _, raw = box.get_bytes(key, from_=True).partition(b"\n")
+            when = _from_line_ms(from_line.decode("latin-1")) or _mtime_ms(info)
+            _add(source, raw, f"{shown(path)}, message {number}", when)
+    finally:
+        box.close()
 
 
 def _add(source: Source, raw: bytes, origin: str, file_ms: int) -> None:
@@ -141,19 +161,6 @@ def _add(source: Source, raw: bytes, origin: str, file_ms: int) -> None:
         source.skipped.append(Skipped(origin, "not mail (no From, Date, Subject or Message-ID header)"))
         return
     source.found.append(Found(raw, origin, _received_ms(headers) or file_ms, headers))
-
-
-def _file_problem(info: os.stat_result) -> str | None:
-    if stat.S_ISREG(info.st_mode):
-        return None
-    return "not a regular file or folder (a device, FIFO or socket is never read)"
-
-
-def _is_mbox(path: Path) -> bool:
-    if path.suffix.lower() in (".mbox", ".mbx"):
-        return True
-    with path.open("rb") as handle:
-        return handle.read(5) == b"From "
 
 
 def _received_ms(headers: Message) -> int | None:
@@ -193,12 +200,18 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def shown(text: object) -> str:
+    """`text` safe to print on one line: a file name or label may hold control characters that
+    would forge report lines or drive the terminal."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(text))
+
+
 def _empty_folder(folder: Path, source: Source) -> str:
     if source.skipped:
         first = source.skipped[0]
         more = f" (and {len(source.skipped) - 1} more)" if len(source.skipped) > 1 else ""
-        return f"{folder}: no mail loaded: {first.origin}: {first.why}{more}"
+        return f"{shown(folder)}: no mail loaded: {first.origin}: {first.why}{more}"
     others = (
         f" ({source.ignored} other files; only .eml files are read from a folder)" if source.ignored else ""
     )
-    return f"{folder}: no .eml file in it{others}"
+    return f"{shown(folder)}: no .eml file in it{others}"

@@ -48,7 +48,7 @@ def serve_stdio(server: GmailMCPServer) -> int | None:
     finally:
         # asyncio resets SIGTERM to the default action when it stops listening: restore the caller's.
         for number, handler in previous.items():
-            signal.signal(number, handler)
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
 
 
 def _handlers() -> dict[int, Any]:

@@ -254,3 +254,20 @@ def _write(path: Path, data: bytes) -> Path:
 def _fifo(path: Path) -> Path:
     os.mkfifo(path)
     return path
+
+
+def test_names_in_the_report_cannot_forge_lines_or_drive_the_terminal(
+    tmp_path: Path, mailbox: Mailbox
+) -> None:
+    (tmp_path / "a.eml").write_bytes(eml("a", 'X-Gmail-Labels: Inbox,"Red\x1b[31m"\r\n'))
+    (tmp_path / "b\nloaded 999 messages.eml").write_bytes(b"not mail")
+
+    lines = mailbox.load(tmp_path).lines(tmp_path)
+
+    assert len(lines) == 3
+    assert lines[0].endswith("labels: Red\\x1b[31m")
+    assert (
+        lines[2]
+        == f"  {tmp_path}/b\\x0aloaded 999 messages.eml: not mail (no From, Date, Subject or Message-ID header)"
+    )
+    assert not any(c in "".join(lines) for c in "\x1b\n\r")
