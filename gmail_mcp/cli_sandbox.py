@@ -10,12 +10,10 @@ one per sandbox URL, never in the real login's file.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import sys
 import tempfile
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -108,6 +106,9 @@ def fetch_sandbox_client(root: str, path: Path) -> Path:
     Raises:
         CommandError: no sandbox answers at `root`, or its client would send the login elsewhere.
     """
+    import json
+    import urllib.request
+
     try:
         with urllib.request.urlopen(root + "/__sandbox/oauth-client", timeout=10) as answer:
             body = answer.read(_MAX_CLIENT_FILE + 1)
