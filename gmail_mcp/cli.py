@@ -8,35 +8,84 @@ fast. Messages for people go to stderr: stdout may carry the MCP stdio protocol.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from gmail_mcp import __version__
+from gmail_mcp.cli_sandbox import (
+    DEFAULT_UNREAD,
+    CommandError,
+    builtin_sandbox,
+    fetch_sandbox_client,
+    sandbox_root,
+    sandbox_session,
+    say_where,
+)
 from gmail_mcp.config import GMAIL_WEB_URL, Paths, Settings, api_root, env_flag
 from gmail_mcp.errors import GmailMcpError
 
 logger = logging.getLogger("gmail_mcp")
 
+TTY_HINT = (
+    "gmail-mcp: this is an MCP server; it waits for an MCP client (Claude, Cursor, VS Code) on stdin. "
+    "To watch it at work, run `gmail-mcp demo` instead. Ctrl-C stops it."
+)
+
+
+class Stopped(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that every `finally` on the way out runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "forward", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(args.run(args) or 0)
-    except GmailMcpError as exc:
-        print(f"gmail-mcp: {exc.message}", file=sys.stderr)
+        with _sigterm_stops():
+            return int(args.run(args) or 0)
+    except (GmailMcpError, CommandError) as exc:
+        print(f"gmail-mcp: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return 130
+        return 128 + signal.SIGINT
+    except Stopped as stop:
+        return 128 + stop.signum
+
+
+@contextlib.contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C (cleaning up on the way) instead of ending the process on the spot."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Stopped(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gmail-mcp {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    sandbox_url_help = "a sandbox started with `gmail-mcp sandbox`, e.g. http://127.0.0.1:8025"
 
     auth = commands.add_parser("auth", help="log in to Gmail once and store the token")
     auth.add_argument(
@@ -56,13 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--timeout", type=float, default=300, help="seconds to wait for the sign-in (default 300)"
     )
+    auth.add_argument(
+        "--sandbox-url",
+        metavar="URL",
+        help=f"rehearse the login against {sandbox_url_help}: its OAuth client, and a token kept apart "
+        "from the real login",
+    )
     auth.set_defaults(run=run_auth)
 
     serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
-    serve.add_argument("--enhanced", action="store_true", default=env_flag("GMAIL_MCP_ENHANCED"))
+    serve.add_argument(
+        "--enhanced",
+        action="store_true",
+        default=env_flag("GMAIL_MCP_ENHANCED"),
+        help="add the enhanced tools (threads, labels, attachments, drafts); also GMAIL_MCP_ENHANCED=1",
+    )
     serve.add_argument("--read-only", action="store_true", help="only tools that change nothing")
     serve.add_argument("--tools", help="comma-separated subset of tools to expose")
-    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    serve.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        default="stdio",
+        help="stdio (default: how MCP clients start a server) or streamable HTTP at /mcp",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="HTTP transport address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP transport port (default 8000)")
     serve.add_argument(
@@ -74,9 +140,29 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--sandbox", action="store_true", help="use a built-in sandbox mailbox (no Google account)"
     )
-    where.add_argument("--sandbox-url", help="use a sandbox started with `gmail-mcp sandbox`")
+    where.add_argument(
+        "--sandbox-url",
+        metavar="URL",
+        help=f"use {sandbox_url_help} (with the login of `gmail-mcp auth --sandbox-url URL`, if any)",
+    )
     serve.add_argument(
-        "--load", type=Path, help="with --sandbox: load an .eml file, a folder of them, or an mbox"
+        "--load",
+        type=Path,
+        metavar="PATH",
+        help="a built-in sandbox holding this mail: an .eml file, a folder of them, or an mbox "
+        "(implies --sandbox)",
+    )
+    serve.add_argument(
+        "--unread",
+        type=int,
+        metavar="N",
+        help=f"with --load: leave the N newest messages unread (default {DEFAULT_UNREAD}); "
+        "Takeout's own labels decide for the mail that has them",
+    )
+    serve.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the sandbox session's folder (audit log, outbox, downloads) after the server stops",
     )
     serve.add_argument("--confirm-send", action="store_true", help="ask the person before every send")
     serve.add_argument(
@@ -100,18 +186,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--quota-per-minute", type=int, default=6000, help="Gmail quota units per minute to pace to"
     )
     serve.add_argument("--no-open-browser", action="store_true", help="opening an email only returns its URL")
-    serve.add_argument("--verbose", action="store_true")
+    serve.add_argument(
+        "--verbose", action="store_true", help="log debug detail to stderr (stdout carries the protocol)"
+    )
     serve.set_defaults(run=run_serve)
 
-    sandbox = commands.add_parser("sandbox", help="run the sandbox Gmail as a standalone HTTP server")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8025)
-    sandbox.add_argument("--load", type=Path)
-    sandbox.add_argument("--latency-ms", type=float, default=0)
-    sandbox.add_argument("--quota-per-minute", type=int, default=6000)
-    sandbox.set_defaults(run=run_sandbox)
+    # The sandbox declares its own options (gmail_mcp.sandbox.cli), help included: they are passed on.
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the sandbox Gmail as a standalone HTTP server (`gmail-mcp sandbox --help` for options)",
+        add_help=False,
+    )
+    sandbox.set_defaults(run=run_sandbox, forward=True)
 
     status = commands.add_parser("status", help="show the account, scopes and token file")
+    status.add_argument(
+        "--sandbox-url", metavar="URL", help="the login rehearsed with `gmail-mcp auth --sandbox-url URL`"
+    )
     status.set_defaults(run=run_status)
 
     demo = commands.add_parser("demo", help="a short guided session against the sandbox")
@@ -142,33 +233,37 @@ def settings_from(
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    sandbox_server = None
-    if args.load and not args.sandbox:
-        raise SystemExit("gmail-mcp serve: --load needs --sandbox")
-    if args.sandbox:
-        from gmail_mcp.sandbox import Mailbox, SandboxServer
-
-        # With --load, the mailbox holds only that mail: a copy of one's own, to try an agent on.
-        mailbox = Mailbox() if args.load else Mailbox.seeded()
-        if args.load:
-            count = mailbox.load(args.load)
-            print(f"gmail-mcp: loaded {count} messages from {args.load}", file=sys.stderr)
-        sandbox_server = SandboxServer(mailbox, quota_per_minute=args.quota_per_minute).start()
-        sandbox_url: str | None = sandbox_server.url
-    else:
-        sandbox_url = args.sandbox_url
-    if sandbox_url:
-        root = sandbox_url.rstrip("/") + "/"
-        settings = settings_from(args, root, root + "mail/{id}", paths=sandbox_paths())
-        backend = sandbox_backend(settings)
-    else:
-        settings = settings_from(args, api_root(), GMAIL_WEB_URL)
-        backend = gmail_backend(settings)
-    server = make_server(settings, backend)
-    try:
-        if args.transport == "stdio":
-            server.run("stdio")
+    if args.load is not None and args.sandbox_url:
+        raise CommandError(
+            "--load fills a built-in sandbox; to load mail into a separate one, use `gmail-mcp sandbox --load`"
+        )
+    if args.unread is not None and (args.load is None or args.unread < 0):
+        raise CommandError("--unread takes a number of 0 or more, and goes with --load")
+    in_process = args.sandbox or args.load is not None
+    if args.keep and not (in_process or args.sandbox_url):
+        raise CommandError("--keep keeps a sandbox session's folder: it goes with --sandbox or --sandbox-url")
+    if args.transport == "stdio" and sys.stdin is not None and sys.stdin.isatty():
+        # A person, not an MCP client, started this: say so before the slower part of the start.
+        print(TTY_HINT, file=sys.stderr, flush=True)
+    with contextlib.ExitStack() as stack:
+        sandbox_url: str | None = args.sandbox_url
+        login = None
+        if in_process:
+            sandbox_url = stack.enter_context(builtin_sandbox(args.load, args.unread, args.quota_per_minute))
+        elif sandbox_url:
+            sandbox_url = sandbox_root(sandbox_url)
+            login = Paths.resolve().sandbox_profile(sandbox_url).token
+        if sandbox_url:
+            root = sandbox_url + "/"
+            paths = stack.enter_context(sandbox_session(keep=args.keep))
+            settings = settings_from(args, root, root + "mail/{id}", paths=paths)
+            say_where(settings)
+            backend = sandbox_backend(settings, login)
         else:
+            settings = settings_from(args, api_root(), GMAIL_WEB_URL)
+            backend = gmail_backend(settings)
+        server = make_server(settings, backend)
+        if args.transport == "http":
             from gmail_mcp.surface import http_token
             from gmail_mcp.surface.http import serve_http
 
@@ -180,10 +275,11 @@ def run_serve(args: argparse.Namespace) -> int:
             )
             auth.announce()
             serve_http(server, host=args.host, port=args.port, token=auth.token)
-    finally:
-        if sandbox_server is not None:
-            sandbox_server.stop()
-    return 0
+            return 0
+        from gmail_mcp.surface.stdio import serve_stdio
+
+        stopped_by = serve_stdio(server)
+        return 0 if stopped_by is None else 128 + stopped_by
 
 
 def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_options: Any) -> Any:
@@ -207,15 +303,6 @@ def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_op
     return server
 
 
-def sandbox_paths() -> Paths:
-    """Where a sandbox session keeps its audit log and downloads: apart from the real account's."""
-    if os.environ.get("GMAIL_MCP_HOME"):
-        return Paths.resolve()
-    import tempfile
-
-    return Paths.resolve({"GMAIL_MCP_HOME": tempfile.mkdtemp(prefix="gmail-mcp-sandbox-")})
-
-
 def gmail_backend(settings: Settings) -> Callable[[], Any]:
     def create() -> Any:
         from gmail_mcp.gmail.auth import TokenStore
@@ -225,10 +312,20 @@ def gmail_backend(settings: Settings) -> Callable[[], Any]:
     return create
 
 
-def sandbox_backend(settings: Settings) -> Callable[[], Any]:
+def sandbox_backend(settings: Settings, login: Path | None = None) -> Callable[[], Any]:
+    """A client on the sandbox: with the login rehearsed against it when there is one."""
+    if login is not None and login.exists():
+        print(f"gmail-mcp: using the sandbox login at {login}", file=sys.stderr)
+
     def create() -> Any:
         from google.oauth2.credentials import Credentials
 
+        from gmail_mcp.gmail.auth import TokenStore
+
+        if login is not None and login.exists():
+            store = TokenStore(login)
+            store.login_command = f"gmail-mcp auth --sandbox-url {settings.api_root.rstrip('/')}"
+            return _client(settings, store.load())
         # The sandbox accepts any bearer token it did not issue itself.
         return _client(settings, Credentials(token="sandbox"))
 
@@ -273,11 +370,7 @@ def open_in_browser(url: str) -> bool:
 def run_sandbox(args: argparse.Namespace) -> int:
     from gmail_mcp.sandbox import main as sandbox_main
 
-    argv = ["--host", args.host, "--port", str(args.port), "--latency-ms", str(args.latency_ms)]
-    argv += ["--quota-per-minute", str(args.quota_per_minute)]
-    if args.load:
-        argv += ["--load", str(args.load)]
-    return sandbox_main(argv)
+    return sandbox_main(list(args.extra))
 
 
 def run_auth(args: argparse.Namespace) -> int:
@@ -286,6 +379,13 @@ def run_auth(args: argparse.Namespace) -> int:
     from gmail_mcp.surface.registry import all_specs
 
     paths = Paths.resolve()
+    credentials = args.credentials or paths.credentials
+    if args.sandbox_url:
+        if args.credentials:
+            raise CommandError("--sandbox-url brings the sandbox's own OAuth client: leave out --credentials")
+        root = sandbox_root(args.sandbox_url)
+        paths = paths.sandbox_profile(root)  # never the real login's file
+        credentials = fetch_sandbox_client(root, paths.credentials)
     tool_scopes: dict[str, frozenset[str]] = {spec.name: spec.scopes for spec in all_specs()}
     wanted = _split(args.tools) if args.tools else list(tool_scopes)
     unknown = sorted(set(wanted) - set(tool_scopes))
@@ -298,7 +398,7 @@ def run_auth(args: argparse.Namespace) -> int:
     store = TokenStore(paths.token)
     try:
         login(
-            args.credentials or paths.credentials,
+            credentials,
             store,
             granted,
             open_browser=not args.no_browser,
@@ -317,6 +417,16 @@ def run_auth(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     from gmail_mcp.gmail.status import report
 
+    if args.sandbox_url:
+        root = sandbox_root(args.sandbox_url)
+        paths = Paths.resolve().sandbox_profile(root)
+        return report(
+            paths,
+            out=sys.stdout,
+            api_root=root + "/",
+            login_command=f"gmail-mcp auth --sandbox-url {root}",
+            needs_client_file=False,  # the sandbox hands out its own
+        )
     return report(Paths.resolve(), out=sys.stdout, api_root=api_root())
 
 

@@ -7,6 +7,7 @@ state and downloads under one folder; otherwise the platform's usual folders are
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -55,6 +56,15 @@ class Paths:
     @property
     def outbox(self) -> Path:
         return self.data_dir / "outbox"
+
+    def sandbox_profile(self, sandbox_url: str) -> Paths:
+        """The folders of a login rehearsed against the sandbox at `sandbox_url` (scheme://host:port).
+
+        One per URL, inside the config folder, so such a login never replaces the real one.
+        """
+        name = re.sub(r"[^A-Za-z0-9.]+", "-", sandbox_url.lower()).strip("-.")
+        folder = self.config_dir / "sandbox" / (name or "default")
+        return Paths(config_dir=folder, state_dir=folder / "state", data_dir=folder)
 
     @classmethod
     def resolve(cls, env: Mapping[str, str] | None = None) -> Paths:

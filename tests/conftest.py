@@ -19,6 +19,7 @@ from googleapiclient.http import build_http
 from hypothesis import settings as hypothesis_settings
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
+from tests.helpers import CORPUS, HAVE_CORPUS, SHARED_SETTING, WITHOUT_CORPUS
 
 # Property tests draw the same examples on every run, so CI never fails on a new random draw;
 # HYPOTHESIS_PROFILE=explore draws fresh ones (and keeps what it finds in .hypothesis/).
@@ -29,6 +30,22 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 # Shortly after the newest seeded message (17 Nov 2026), so relative searches see the seed as recent.
 START = datetime(2026, 11, 18, 9, 0, tzinfo=UTC).timestamp()
 DISCOVERY = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents" / "gmail.v1.json"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "corpus: needs the shared corpus of real-world mail (../shared)")
+    if SHARED_SETTING and not HAVE_CORPUS:
+        # Asked for by name: a wrong path is a mistake to report, not a reason to skip quietly.
+        raise pytest.UsageError(f"GMAIL_MCP_SHARED={SHARED_SETTING} has no corpus at {CORPUS}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the shared corpus, the tests that need it skip and say how to enable them."""
+    if HAVE_CORPUS:
+        return
+    for item in items:
+        if item.get_closest_marker("corpus"):
+            item.add_marker(pytest.mark.skip(reason=WITHOUT_CORPUS), append=False)
 
 
 class FakeClock:

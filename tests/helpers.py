@@ -15,13 +15,16 @@ from gmail_mcp.common.retry import Backoff
 from gmail_mcp.gmail.client import GmailClient
 from gmail_mcp.gmail.transport import authorized_http_factory
 
-# The project's shared material sits beside the checkout (../shared), as in CI.
-SHARED = Path(os.environ.get("GMAIL_MCP_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+# The project's shared material (the real-world corpus) sits beside the checkout (../shared), as in
+# CI, or where GMAIL_MCP_SHARED says. A clean clone has none: tests marked `corpus` then skip (conftest).
+SHARED_SETTING = os.environ.get("GMAIL_MCP_SHARED", "")
+SHARED = Path(SHARED_SETTING) if SHARED_SETTING else Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "mail-parser"
-if not CORPUS.is_dir():
-    raise RuntimeError(
-        f"The shared corpus is missing at {CORPUS}: put ../shared beside the checkout or set GMAIL_MCP_SHARED."
-    )
+HAVE_CORPUS = CORPUS.is_dir()
+WITHOUT_CORPUS = (
+    f"needs the shared corpus of real-world mail, not found at {CORPUS}: "
+    "put ../shared beside the checkout or set GMAIL_MCP_SHARED"
+)
 
 
 def control(sandbox: Any, path: str, body: Any = None, method: str = "POST") -> Any:

@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -19,18 +20,22 @@ import urllib.error
 import urllib.request
 import webbrowser
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import anyio
 import pytest
 from google.oauth2.credentials import Credentials
 
 from gmail_mcp import cli
+from gmail_mcp.config import Paths
 from gmail_mcp.errors import AuthError
 from gmail_mcp.gmail.auth import TokenStore, login
 from gmail_mcp.gmail.scopes import MODIFY, READONLY, SEND
-from tests.test_auth_grants import CLIENT_ID, WAIT, client_config, mode, query_of, s256, saved
+from tests.test_auth_grants import CLIENT_ID, WAIT, client_config, mode, query_of, s256, saved, stored_login
+from tests.test_e2e import child_env, spawn, stdio_client
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER = "gmail-mcp-test-browser"
@@ -402,3 +407,98 @@ def test_bootstrap_script_signs_in_with_the_same_flow(
     assert out == ""
     assert saved(home / "token.json")["scopes"] == [READONLY]
     assert mode(home / "token.json") == 0o600
+
+
+# -- rehearsing the login against a running sandbox --------------------------------------------
+
+
+def test_auth_rehearsed_against_a_running_sandbox_keeps_a_private_token_apart_that_status_checks(
+    sandbox: Any, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home.mkdir()
+    real = home / "token.json"
+    real.write_text('{"refresh_token": "the real login"}')
+    argv = [sys.executable, "-m", "gmail_mcp", "auth", "--no-browser", "--sandbox-url", sandbox.url]
+    env = {k: v for k, v in child_env(home).items() if k != "OAUTHLIB_INSECURE_TRANSPORT"}
+
+    with spawn([*argv, "--timeout", str(WAIT)], env) as auth:
+        url = auth.wait_for_stderr(r"^(http://\S+)$", timeout=WAIT)[1]
+        with urllib.request.urlopen(url, timeout=WAIT) as page:  # the person's browser
+            page.read()
+        code = auth.finish(timeout=WAIT)
+    status = cli.main(["status", "--sandbox-url", sandbox.url])
+
+    token = home / "sandbox" / f"http-127.0.0.1-{sandbox.url.rsplit(':', 1)[1]}" / "token.json"
+    out = capsys.readouterr().out
+    assert code == 0, auth.stderr()
+    assert url.startswith(sandbox.url + "/o/oauth2/auth?")
+    assert (mode(token), mode(token.parent)) == (0o600, 0o700)
+    assert saved(token)["refresh_token"].startswith("1//sandbox-")
+    assert real.read_text() == '{"refresh_token": "the real login"}'  # the real login is untouched
+    assert status == 0, out
+    assert f"token:           {token} (mode 0600)" in out and "status:          ok" in out
+
+
+@pytest.mark.anyio
+async def test_serve_with_a_sandbox_url_uses_the_login_rehearsed_against_it(sandbox: Any, home: Path) -> None:
+    token = Paths.resolve({"GMAIL_MCP_HOME": str(home)}).sandbox_profile(sandbox.url).token
+    stored_login(sandbox, token, (READONLY,))  # as `auth --read-only --sandbox-url` leaves it
+
+    with anyio.fail_after(60):
+        async with stdio_client("--sandbox-url", sandbox.url, home=home) as client:
+            found = await client.ok("search-emails", {"query": "in:inbox", "max_results": 1})
+            refused = await client.error(
+                "send-email", {"recipient_id": "ann@example.com", "subject": "Hi", "message": "Hello."}
+            )
+
+    assert len(found["emails"]) == 1
+    assert refused["error_code"] == "PERMISSION_DENIED"  # the read-only login, not the sandbox's full access
+
+
+class _ClientFor(BaseHTTPRequestHandler):
+    """Answers every GET with an OAuth client whose endpoints are on another server."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(client_config("https://elsewhere.example/auth", "https://elsewhere.example/token"))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_sandbox_that_offers_a_client_for_another_server_is_refused(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ThreadingHTTPServer(("127.0.0.1", 0), _ClientFor) as impostor:
+        threading.Thread(target=impostor.serve_forever, daemon=True).start()
+        try:
+            status = cli.main(
+                ["auth", "--no-browser", "--sandbox-url", f"http://127.0.0.1:{impostor.server_port}"]
+            )
+        finally:
+            impostor.shutdown()
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert status == 2
+    assert "offered an OAuth client for another server" in line
+    assert not list(home.rglob("token.json"))
+
+
+def test_auth_against_a_sandbox_url_where_none_runs_says_to_start_one(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens there
+
+    status = cli.main(["auth", "--no-browser", "--sandbox-url", url])
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert status == 2
+    assert (
+        line.startswith(f"gmail-mcp: no gmail-mcp sandbox answered at {url}")
+        and "`gmail-mcp sandbox`" in line
+    )

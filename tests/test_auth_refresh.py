@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -287,11 +289,61 @@ def test_status_shows_the_account_scopes_token_file_and_expiry(
 def test_status_without_a_login_fails_and_says_to_run_auth(
     status_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    status_home.mkdir()
+    (status_home / "credentials.json").write_text("{}")  # the Google Cloud step is done
+
     status = cli.main(["status"])
 
     out = capsys.readouterr().out
     assert status != 0
     assert "run `gmail-mcp auth`" in out and "status:          NOT OK" in out
+
+
+def test_status_without_an_oauth_client_names_the_google_cloud_step_first(
+    status_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.main(["status"])
+
+    out = capsys.readouterr().out
+    [problem] = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert status != 0
+    # `gmail-mcp auth` would fail without the client file: that file, and how to get it, come first.
+    assert problem.index(f"No OAuth client file at {status_home / 'credentials.json'}") < problem.index(
+        "Then run `gmail-mcp auth`."
+    )
+    assert "'Desktop app'" in problem and "Google Cloud" in problem
+
+
+class _Unanswered:
+    """A port that accepts connections and never answers: a network that swallows requests."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}/"
+
+
+@pytest.mark.parametrize("network", ["silent", "refused"])
+def test_status_answers_within_seconds_when_gmail_cannot_be_reached(
+    sandbox: Any,
+    status_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    network: str,
+) -> None:
+    stored_login(sandbox, status_home / "token.json", (READONLY,))
+    silent = _Unanswered()
+    if network == "refused":
+        silent.socket.close()  # nothing listens there any more
+    monkeypatch.setenv("GMAIL_MCP_API_ROOT", silent.url)
+
+    started = time.monotonic()
+    status = cli.main(["status"])
+    took = time.monotonic() - started
+    silent.socket.close()
+
+    out = capsys.readouterr().out
+    assert status != 0 and "status:          NOT OK" in out
+    assert took < 5, f"status took {took:.1f} s"
 
 
 @pytest.mark.parametrize(

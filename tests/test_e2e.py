@@ -68,10 +68,11 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
 class Child:
     """A subprocess whose stdout and stderr lines are read on threads, so every wait is bounded."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], *, stdin: bool = False) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], *, stdin: bool | int = False) -> None:
+        """`stdin`: True for a pipe to `send` on, a file descriptor (a terminal), or False for none."""
         self.process = subprocess.Popen(
             argv,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin is True else stdin if stdin is not False else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
@@ -176,7 +177,7 @@ def _pump(stream: IO[str] | None, lines: queue.Queue[str | None]) -> None:
 
 
 @contextmanager
-def spawn(argv: list[str], env: dict[str, str], *, stdin: bool = False) -> Iterator[Child]:
+def spawn(argv: list[str], env: dict[str, str], *, stdin: bool | int = False) -> Iterator[Child]:
     child = Child(argv, env, stdin=stdin)
     try:
         yield child
@@ -320,6 +321,7 @@ async def test_separate_sandbox_process_serves_gmail_and_counts_what_tool_calls_
 
 
 @pytest.mark.anyio
+@pytest.mark.corpus
 async def test_loaded_folder_is_the_whole_mailbox(tmp_path: Path) -> None:
     folder = tmp_path / "mail"
     folder.mkdir()
@@ -364,6 +366,18 @@ def test_demo_walks_through_each_step_and_leaves_nothing_behind(tmp_path: Path) 
     error = json.loads(shown[1])
     assert (error["status"], error["error_code"]) == ("error", "NOT_FOUND")
     assert re.search(r"Session total: \d+ HTTP requests and \d+ quota units", out)
+    # What step 3 shows of the email is real: every field is in the result, none is empty.
+    shown_email = re.search(
+        r"^3\. read-email.*?\n\n(    \{.*?\n    \})$", out, flags=re.MULTILINE | re.DOTALL
+    )
+    assert shown_email, out
+    fields = json.loads(shown_email[1])
+    assert set(fields) <= {"subject", "from", "date", "content_type", "next_offset"}
+    assert None not in fields.values()
+    # The last line is the real next step: Google Cloud's part first, then the login.
+    last = out.rstrip().splitlines()[-1]
+    assert "Google Cloud" in last and "README" in last and last.endswith("then `gmail-mcp auth`.")
+    assert done.stderr.count("gmail-mcp:") == 0  # the server's notes stay out of the walk-through
     assert list(home.iterdir()) == []
 
 

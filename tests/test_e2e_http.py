@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -255,3 +256,47 @@ def test_a_token_file_open_to_others_is_made_private_and_reused(tmp_path: Path) 
     again = http_token.load_or_create(token_file)
     assert again == first and len(first) >= 32
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+
+def test_a_busy_port_is_reported_without_first_claiming_to_serve(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        argv = [*SERVE, "--sandbox", "--transport", "http", "--port", str(port)]
+        done = subprocess.run(argv, env=child_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "serving MCP" not in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].startswith(f"gmail-mcp: Cannot serve MCP on 127.0.0.1:{port}: ")
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.create_server(("::1", 0), family=socket.AF_INET6):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback")
+def test_an_ipv6_address_is_served_and_named_in_brackets(tmp_path: Path) -> None:
+    port = free_port()
+    argv = [
+        *SERVE,
+        "--sandbox",
+        "--transport",
+        "http",
+        "--host",
+        "::1",
+        "--port",
+        str(port),
+        "--http-no-auth",
+    ]
+    with spawn(argv, child_env(tmp_path)) as server:
+        url = server.wait_for_stderr(r"serving MCP at (\S+)")[1]
+        status, _ = http_request(
+            f"http://[::1]:{port}/mcp",
+            "POST",
+            headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
+            body=json.dumps(INITIALIZE).encode(),
+        )
+    assert url == f"http://[::1]:{port}/mcp"
+    assert status == 200

@@ -9,12 +9,27 @@ from gmail_mcp.config import GMAIL_API_ROOT, Paths
 from gmail_mcp.errors import GmailMcpError
 from gmail_mcp.gmail import scopes
 
+# status asks Gmail once, without retries: offline, it must answer in seconds, not after a backoff.
+PROFILE_TIMEOUT = 3.0
 
-def report(paths: Paths, *, out: TextIO, api_root: str = GMAIL_API_ROOT) -> int:
-    """Print the state of the login; 0 when all is well, 1 otherwise."""
-    from gmail_mcp.gmail.auth import TokenStore, describe
+
+def report(
+    paths: Paths,
+    *,
+    out: TextIO,
+    api_root: str = GMAIL_API_ROOT,
+    login_command: str = "gmail-mcp auth",
+    needs_client_file: bool = True,
+) -> int:
+    """Print the state of the login; 0 when all is well, 1 otherwise.
+
+    `login_command` creates this login (named in what to do about a missing one); it needs the
+    OAuth client file unless `needs_client_file` is False (a login command that brings its own).
+    """
+    from gmail_mcp.gmail.auth import SETUP_HINT, TokenStore, describe
 
     store = TokenStore(paths.token)
+    store.login_command = login_command
     problems: list[str] = []
     print(f"config folder:   {paths.config_dir}", file=out)
     print(
@@ -25,7 +40,15 @@ def report(paths: Paths, *, out: TextIO, api_root: str = GMAIL_API_ROOT) -> int:
         token = describe(store)
     except (GmailMcpError, OSError) as exc:
         print(f"token:           {paths.token}", file=out)
-        problems.append(getattr(exc, "message", str(exc)))
+        if needs_client_file and not paths.token.exists() and not paths.credentials.exists():
+            # `gmail-mcp auth` would fail for want of the client: the Google Cloud step comes first.
+            problems.append(
+                f"No OAuth client file at {paths.credentials}. "
+                + SETUP_HINT.format(path=paths.credentials)
+                + f" Then run `{login_command}`."
+            )
+        else:
+            problems.append(getattr(exc, "message", str(exc)))
     else:
         print(f"token:           {token['token_path']} (mode {token['mode']})", file=out)
         granted = ", ".join(scopes.short_name(s) for s in token["scopes"]) or "unknown"
@@ -48,10 +71,13 @@ def report(paths: Paths, *, out: TextIO, api_root: str = GMAIL_API_ROOT) -> int:
         if folder_mode & 0o077:
             problems.append(f"{paths.token.parent} is open to other users: chmod 700 it.")
         try:
+            from gmail_mcp.common.retry import Backoff
             from gmail_mcp.gmail.client import GmailClient
             from gmail_mcp.gmail.transport import authorized_http_factory
 
-            profile = GmailClient(authorized_http_factory(store.load()), api_root=api_root).get_profile()
+            http = authorized_http_factory(store.load(), timeout=PROFILE_TIMEOUT)
+            client = GmailClient(http, api_root=api_root, backoff=Backoff(max_attempts=1))
+            profile = client.get_profile()
             print(f"account:         {profile.email_address} ({profile.messages_total:,} messages)", file=out)
         except GmailMcpError as exc:
             problems.append(exc.message)

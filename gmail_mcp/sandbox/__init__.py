@@ -9,7 +9,9 @@ shared the code it checks would prove nothing.
 """
 
 from gmail_mcp.sandbox.cli import main
+from gmail_mcp.sandbox.loader import LoadReport
 from gmail_mcp.sandbox.server import SandboxServer
+from gmail_mcp.sandbox.sources import LoadError
 from gmail_mcp.sandbox.store import Mailbox
 
-__all__ = ["Mailbox", "SandboxServer", "main"]
+__all__ = ["LoadError", "LoadReport", "Mailbox", "SandboxServer", "main"]

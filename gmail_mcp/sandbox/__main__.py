@@ -2,4 +2,4 @@
 
 from gmail_mcp.sandbox.cli import main
 
-raise SystemExit(main())
+raise SystemExit(main(prog="python -m gmail_mcp.sandbox"))

@@ -6,47 +6,76 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from gmail_mcp.sandbox.server import SandboxServer
+from gmail_mcp.sandbox.sources import LoadError
 from gmail_mcp.sandbox.store import DEFAULT_OWNER, Mailbox
 
+DEFAULT_PORT = 8025
+DEFAULT_UNREAD = 10
 
-def _parser() -> argparse.ArgumentParser:
+
+def parser(prog: str = "gmail-mcp sandbox") -> argparse.ArgumentParser:
+    """The sandbox's options, declared once: `gmail-mcp sandbox` hands its arguments to `main`."""
     parser = argparse.ArgumentParser(
-        prog="gmail-mcp sandbox",
+        prog=prog,
         description="A local Gmail API v1 stand-in over HTTP (no Google account needed).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind (default: any free port)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to bind (default {DEFAULT_PORT}; 0: any free port)",
+    )
     parser.add_argument(
         "--load",
         metavar="PATH",
         help="serve this mail instead of the demo mailbox: an .eml file, a folder of them, or an mbox",
     )
-    parser.add_argument("--owner", default=DEFAULT_OWNER, help="the account address when --load is used")
-    parser.add_argument("--latency-ms", type=float, default=0, help="delay every HTTP request by L ms")
     parser.add_argument(
-        "--quota-per-minute", type=int, default=6000, help="per-user quota units per rolling minute (0: none)"
+        "--unread",
+        type=int,
+        metavar="N",
+        help=f"with --load: leave the N newest messages unread (default {DEFAULT_UNREAD}); "
+        "Takeout's own labels decide for the mail that has them",
+    )
+    parser.add_argument(
+        "--owner", default=DEFAULT_OWNER, help=f"the account's address with --load (default {DEFAULT_OWNER})"
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, help="delay every HTTP request by this many ms (default 0)"
+    )
+    parser.add_argument(
+        "--quota-per-minute",
+        type=int,
+        default=6000,
+        help="Gmail quota units each user may spend per rolling minute (default 6000; 0: no limit)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, prog: str = "gmail-mcp sandbox") -> int:
     """Serve until SIGINT or SIGTERM; the URL is printed to stderr. Returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = parser(prog).parse_args(argv)
     if args.latency_ms < 0:
         print("sandbox: --latency-ms must not be negative", file=sys.stderr)
+        return 2
+    if args.unread is not None and (args.unread < 0 or not args.load):
+        print("sandbox: --unread takes a number of 0 or more, and goes with --load", file=sys.stderr)
         return 2
     if args.load:
         mailbox = Mailbox(args.owner)
         try:
-            count = mailbox.load(args.load)
-        except OSError as exc:
-            print(f"sandbox: cannot load {args.load}: {exc}", file=sys.stderr)
+            report = mailbox.load(args.load, unread=DEFAULT_UNREAD if args.unread is None else args.unread)
+        except LoadError as exc:
+            print(f"sandbox: cannot load {exc}", file=sys.stderr)
             return 2
-        print(f"sandbox: loaded {count} messages from {args.load}", file=sys.stderr)
+        for line in report.lines(Path(args.load)):
+            print(f"sandbox: {line}", file=sys.stderr)
     else:
         mailbox = Mailbox.seeded()
     stop = threading.Event()

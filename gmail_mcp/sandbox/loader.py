@@ -2,8 +2,9 @@
 
 Google Takeout's mbox marks each message's labels in ``X-Gmail-Labels``; system ones (Inbox,
 Sent, Starred, Unread, Category Updates, ...) map to Gmail's label ids and the rest become user
-labels, created on the fly. Mail without that header lands in INBOX. Messages are added oldest
-first so replies find the message they answer and join its thread.
+labels, created on the fly. Mail without that header lands in INBOX, read except the newest few
+(so an agent's triage has something to do). Messages are added oldest first so replies find the
+message they answer and join its thread. Reading the source, and what is refused, is `sources`.
 
 A whole account written as files (the demo mailbox, `seed_mailbox/`) is a folder of .eml files and
 a ``manifest.toml`` that says what the bytes cannot: the owner, the user labels and their colours,
@@ -13,7 +14,6 @@ each message's labels and internal date, and which files are drafts. `read_seed`
 from __future__ import annotations
 
 import csv
-import mailbox as mboxlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 from gmail_mcp.sandbox.apierror import ApiError
 from gmail_mcp.sandbox.labels import SYSTEM_LABELS
 from gmail_mcp.sandbox.mimetext import decode_header
-from gmail_mcp.sandbox.outgoing import header, internal_date_ms, read_headers
+from gmail_mcp.sandbox.outgoing import header, internal_date_ms
+from gmail_mcp.sandbox.sources import Skipped, read_source, shown
 
 if TYPE_CHECKING:
     from gmail_mcp.sandbox.store import Mailbox
@@ -67,36 +68,55 @@ def takeout_labels(value: str) -> tuple[list[str], list[str]]:
     return system, user
 
 
-def _is_mbox(path: Path) -> bool:
-    if path.suffix.lower() in (".mbox", ".mbx"):
-        return True
-    with path.open("rb") as handle:
-        return handle.read(5) == b"From "
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load added: messages, how many are unread, the user labels given, and what was skipped."""
+
+    messages: int
+    unread: int
+    labels: tuple[str, ...]
+    skipped: tuple[Skipped, ...]
+    ignored: int
+
+    def lines(self, source: Path, limit: int = 10) -> list[str]:
+        """The report for a person: one summary line, then one line per skipped file (up to `limit`)."""
+        labels = f"; labels: {', '.join(shown(label) for label in self.labels)}" if self.labels else ""
+        lines = [
+            f"loaded {_count(self.messages, 'message')} ({self.unread} unread) from {shown(source)}{labels}"
+        ]
+        if self.skipped:
+            lines.append(f"skipped {_count(len(self.skipped), 'message')} that could not be loaded:")
+            lines += [f"  {item.origin}: {item.why}" for item in self.skipped[:limit]]
+            if len(self.skipped) > limit:
+                lines.append(f"  ... and {len(self.skipped) - limit} more")
+        if self.ignored:
+            lines.append(f"left out {_count(self.ignored, 'file')} not named .eml")
+        return lines
 
 
-def _read_all(path: Path) -> list[bytes]:
-    if path.is_dir():
-        return [p.read_bytes() for p in sorted(path.rglob("*.eml")) if p.is_file()]
-    if not path.exists():
-        raise FileNotFoundError(f"no such file or folder: {path}")
-    if _is_mbox(path):
-        box = mboxlib.mbox(str(path), create=False)
-        try:
-            return [box.get_bytes(key) for key in box.iterkeys()]
-        finally:
-            box.close()
-    return [path.read_bytes()]
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def load_into(mailbox: Mailbox, path: Path) -> int:
-    """Add every message found at `path` (the caller holds the mailbox lock); returns how many."""
-    now = mailbox.now_ms()
-    entries = []
-    for raw in _read_all(path):
-        headers = read_headers(raw)
-        entries.append((internal_date_ms(headers, now), raw, header(headers, "X-Gmail-Labels")))
-    entries.sort(key=lambda entry: entry[0])
-    for when, raw, gmail_labels in entries:
+def load_into(mailbox: Mailbox, path: Path, *, unread: int = 0) -> LoadReport:
+    """Add every message found at `path` (the caller holds the mailbox lock).
+
+    Mail with Takeout labels gets them (its "Unread" label says whether it is unread); other mail
+    lands in INBOX, read, except the `unread` newest of everything loaded.
+
+    Raises:
+        LoadError: nothing at `path` can be loaded.
+    """
+    source = read_source(path)
+    entries = sorted(
+        ((internal_date_ms(found.headers, found.fallback_ms), found) for found in source.found),
+        key=lambda entry: entry[0],
+    )
+    newest = {id(found) for _, found in entries[len(entries) - max(unread, 0) :]}
+    named: dict[str, None] = {}  # the user labels given, in order of first use
+    unread_count = 0
+    for when, found in entries:
+        gmail_labels = header(found.headers, "X-Gmail-Labels")
         if gmail_labels:
             system, user = takeout_labels(gmail_labels)
             label_ids = list(dict.fromkeys(system))
@@ -105,10 +125,12 @@ def load_into(mailbox: Mailbox, path: Path) -> int:
                     label_ids.append(mailbox.labels.ensure(name))
                 except ApiError:  # a name Gmail reserves ("Sent Mail", ...) is not a user label
                     continue
+                named.setdefault(name)
         else:
-            label_ids = ["INBOX"]
-        mailbox.add(raw, label_ids, when)
-    return len(entries)
+            label_ids = ["INBOX", "UNREAD"] if id(found) in newest else ["INBOX"]
+        unread_count += "UNREAD" in label_ids
+        mailbox.add(found.raw, label_ids, when)
+    return LoadReport(len(entries), unread_count, tuple(named), tuple(source.skipped), source.ignored)
 
 
 # ----- a whole account written as files: manifest.toml beside the .eml files ----------------------

@@ -205,6 +205,24 @@ class OAuthServer:
         return frozenset(access.grant.scopes)
 
 
+SANDBOX_CLIENT_ID = "000000000000-gmail-mcp-sandbox.apps.googleusercontent.com"
+
+
+def installed_client(base_url: str) -> dict[str, object]:
+    """GET /__sandbox/oauth-client: a "Desktop app" OAuth client for this sandbox, in the shape of
+    the credentials.json Google Cloud hands out, so a login can be rehearsed with no file written by hand."""
+    return {
+        "installed": {
+            "client_id": SANDBOX_CLIENT_ID,
+            "project_id": "gmail-mcp-sandbox",
+            "auth_uri": base_url + "/o/oauth2/auth",
+            "token_uri": base_url + "/token",
+            "client_secret": "GOCSPX-gmail-mcp-sandbox",
+            "redirect_uris": ["http://localhost"],
+        }
+    }
+
+
 def basic_client_id(authorization: str) -> str | None:
     """The client id of an HTTP Basic Authorization header (how some OAuth libraries send it)."""
     scheme, _, value = authorization.strip().partition(" ")

@@ -25,7 +25,7 @@ from gmail_mcp.sandbox.apierror import ApiError, invalid
 from gmail_mcp.sandbox.batch import handle_batch
 from gmail_mcp.sandbox.faults import FaultBook, FaultSpecError
 from gmail_mcp.sandbox.gateway import API_PREFIX, UPLOAD_PREFIXES, Gateway
-from gmail_mcp.sandbox.oauth import OAuthServer, basic_client_id
+from gmail_mcp.sandbox.oauth import OAuthServer, basic_client_id, installed_client
 from gmail_mcp.sandbox.quota import QuotaWindow, Stats
 from gmail_mcp.sandbox.store import Mailbox
 from gmail_mcp.sandbox.wire import Reply, Request, error_reply, json_reply
@@ -116,6 +116,8 @@ class App:
             self.stats.reset()
             self.quota.reset()
             return json_reply(200, self.stats.snapshot())
+        if route == ("GET", "/__sandbox/oauth-client"):
+            return json_reply(200, installed_client(request.base_url))
         if route == ("GET", "/__sandbox/faults"):
             return json_reply(200, self.faults.pending())
         if route == ("POST", "/__sandbox/faults"):

@@ -24,7 +24,7 @@ from pathlib import Path
 from gmail_mcp.sandbox.apierror import ApiError, bad_id, invalid, not_found
 from gmail_mcp.sandbox.history import HistoryRecord
 from gmail_mcp.sandbox.labels import LabelBook
-from gmail_mcp.sandbox.loader import load_into
+from gmail_mcp.sandbox.loader import LoadReport, load_into
 from gmail_mcp.sandbox.outgoing import (
     Envelope,
     header,
@@ -126,10 +126,11 @@ class Mailbox:
                 ids.append(found)
             return self.add(raw, ids, internal_date_ms).id
 
-    def load(self, path: str | Path) -> int:
-        """Load an .eml file, a folder of them (recursive) or an mbox; returns how many messages."""
+    def load(self, path: str | Path, *, unread: int = 0) -> LoadReport:
+        """Load an .eml file, a folder of them (recursive) or an mbox, the `unread` newest unread
+        (see `loader.load_into`); returns what was loaded and skipped. Raises LoadError."""
         with self.lock:
-            return load_into(self, Path(path))
+            return load_into(self, Path(path), unread=unread)
 
     # ----- reading ----------------------------------------------------------------------------
 

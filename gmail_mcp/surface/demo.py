@@ -10,11 +10,17 @@ import json
 import sys
 import tempfile
 import textwrap
+from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
 
 from gmail_mcp.surface.names import Tool as T
+
+NEXT_STEP = (
+    'Next, for your own Gmail: the Google Cloud setup in the README ("Connect your Gmail", step 1, '
+    "about five minutes), then `gmail-mcp auth`."
+)
 
 
 def run(out: TextIO) -> int:
@@ -30,7 +36,20 @@ def run(out: TextIO) -> int:
 
 
 async def _session(sandbox: Any, home: str, out: TextIO) -> None:
+    # The server's own messages (where its session folders are) would break up the walk-through:
+    # they go to a file, shown only if the session fails.
+    with open(Path(home) / "server-stderr.txt", "w+", encoding="utf-8") as errlog:
+        try:
+            await _walk_through(sandbox, home, out, errlog)
+        except BaseException:
+            errlog.seek(0)
+            sys.stderr.write(errlog.read())
+            raise
+
+
+async def _walk_through(sandbox: Any, home: str, out: TextIO, errlog: TextIO) -> None:
     from mcp import Client, StdioServerParameters
+    from mcp.client.stdio import stdio_client
 
     def say(text: str) -> None:
         print(textwrap.dedent(text).strip() + "\n", file=out)
@@ -66,7 +85,7 @@ async def _session(sandbox: Any, home: str, out: TextIO) -> None:
         gmail-mcp demo: a sandbox Gmail at {sandbox.url} (no Google account involved), and
         `gmail-mcp serve --enhanced` started over stdio, as Claude, Cursor or VS Code start it.
     """)
-    async with Client(params) as client:
+    async with Client(stdio_client(params, errlog=errlog)) as client:
         tools = await client.list_tools()
         say(f"1. tools/list: {len(tools.tools)} tools: {', '.join(t.name for t in tools.tools)}")
 
@@ -83,12 +102,8 @@ async def _session(sandbox: Any, home: str, out: TextIO) -> None:
             read = await client.call_tool(T.READ_EMAIL, {"email_id": emails[0]["id"], "max_chars": 1500})
             email = read.structured_content or {}
             say(f"3. {T.READ_EMAIL} {cost(before)}: HTML becomes Markdown, the email stays unread.")
-            show(
-                {
-                    k: email.get(k)
-                    for k in ("subject", "from", "date", "content_type", "total_chars", "next_offset")
-                }
-            )
+            shown = ("subject", "from", "date", "content_type", "next_offset")
+            show({k: email[k] for k in shown if email.get(k) is not None})
             print(textwrap.indent(str(email.get("content", ""))[:600], "    | ") + "\n", file=out)
 
         before = sandbox.stats()
@@ -120,5 +135,6 @@ async def _session(sandbox: Any, home: str, out: TextIO) -> None:
     stats = sandbox.stats()
     say(f"""
         Session total: {stats["requests"]} HTTP requests and {stats["quota_units"]} quota units.
-        Next: `gmail-mcp auth` to connect your real Gmail (see the README).
     """)
+    # One line, so that it is the last thing on the screen.
+    print(NEXT_STEP, file=out)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import math
+import socket
 import sys
 import threading
 import time
@@ -128,8 +129,32 @@ def http_app(server: Any, *, host: str, port: int, token: str | None) -> ASGIApp
 
 
 def serve_http(server: Any, *, host: str, port: int, token: str | None) -> None:
+    """Serve MCP at http://host:port/mcp until Ctrl-C or SIGTERM.
+
+    The port is bound before anything claims to serve on it (port 0: any free one, then named).
+
+    Raises:
+        InvalidParamsError: a non-loopback address without a token, or an address that cannot be
+            bound (a port in use, an address not of this machine).
+    """
     import uvicorn
 
-    app = http_app(server, host=host, port=port, token=token)
-    print(f"gmail-mcp: serving MCP at http://{host}:{port}/mcp", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        listener = socket.create_server(
+            (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET
+        )
+    except OSError as exc:
+        raise InvalidParamsError(
+            f"Cannot serve MCP on {authority(host, port)}: {exc.strerror or exc}. "
+            "Choose another --port (or --host), or stop what is using it."
+        ) from None
+    with listener:
+        bound = int(listener.getsockname()[1])
+        app = http_app(server, host=host, port=bound, token=token)
+        print(f"gmail-mcp: serving MCP at http://{authority(host, bound)}/mcp", file=sys.stderr)
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listener])
+
+
+def authority(host: str, port: int) -> str:
+    """host:port as a URL writes it (an IPv6 address in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -263,3 +263,18 @@ def test_scopes_are_enforced_per_method(
         except HttpError as exc:
             outcomes[name] = f"{exc.resp.status} {exc.error_details[0]['reason']}"
     assert outcomes == {name: "ok" if name in allowed else "403 insufficientPermissions" for name in ACTIONS}
+
+
+def test_the_oauth_client_endpoint_serves_a_desktop_app_client_of_this_sandbox(
+    sandbox: SandboxServer,
+) -> None:
+    answer = requests.get(sandbox.url + "/__sandbox/oauth-client", timeout=10)
+
+    assert answer.status_code == 200
+    client = answer.json()["installed"]  # what Google Cloud's download of a Desktop app client holds
+    assert (client["auth_uri"], client["token_uri"]) == (
+        sandbox.url + "/o/oauth2/auth",
+        sandbox.url + "/token",
+    )
+    assert client["client_id"] and client["client_secret"]
+    assert client["redirect_uris"] == ["http://localhost"]

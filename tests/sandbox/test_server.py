@@ -199,7 +199,7 @@ def test_the_command_line_serves_until_sigterm(tmp_path: Path) -> None:
     (tmp_path / "a.eml").write_bytes(b"From: a@example.com\r\nSubject: loaded\r\n\r\nhello\r\n")
     process, output = run_cli("--load", str(tmp_path), "--owner", "me@example.org")
     try:
-        assert "loaded 1 messages" in output
+        assert "loaded 1 message (1 unread)" in output
         url = output.rsplit(" at ", 1)[1].strip()
         profile = requests.get(url + "/gmail/v1/users/me/profile", headers=AUTH, timeout=10).json()
         assert (profile["emailAddress"], profile["messagesTotal"]) == ("me@example.org", 1)
