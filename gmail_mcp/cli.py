@@ -23,8 +23,11 @@ logger = logging.getLogger("gmail_mcp")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["sandbox"]:
+        return run_sandbox(arguments[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
         stream=sys.stderr,
@@ -98,13 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--verbose", action="store_true")
     serve.set_defaults(run=run_serve)
 
-    sandbox = commands.add_parser("sandbox", help="run the sandbox Gmail as a standalone HTTP server")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8025)
-    sandbox.add_argument("--load", type=Path)
-    sandbox.add_argument("--latency-ms", type=float, default=0)
-    sandbox.add_argument("--quota-per-minute", type=int, default=6000)
-    sandbox.set_defaults(run=run_sandbox)
+    # Its options are the sandbox's own (`gmail_mcp.sandbox.cli`): main() hands every argument over.
+    sandbox = commands.add_parser(
+        "sandbox", help="run the sandbox Gmail as a standalone HTTP server", add_help=False
+    )
+    sandbox.set_defaults(run=lambda args: run_sandbox([]))
 
     status = commands.add_parser("status", help="show the account, scopes and token file")
     status.set_defaults(run=run_status)
@@ -257,14 +258,14 @@ def open_in_browser(url: str) -> bool:
 # -- sandbox, auth, status, demo ------------------------------------------------------------
 
 
-def run_sandbox(args: argparse.Namespace) -> int:
+SANDBOX_PORT = 8025  # `gmail-mcp sandbox`'s default port, as the README's examples use
+
+
+def run_sandbox(argv: list[str]) -> int:
+    """`gmail-mcp sandbox ...`: the sandbox's own command line (its --help lists every option)."""
     from gmail_mcp.sandbox import main as sandbox_main
 
-    argv = ["--host", args.host, "--port", str(args.port), "--latency-ms", str(args.latency_ms)]
-    argv += ["--quota-per-minute", str(args.quota_per_minute)]
-    if args.load:
-        argv += ["--load", str(args.load)]
-    return sandbox_main(argv)
+    return sandbox_main(argv, default_port=SANDBOX_PORT)
 
 
 def run_auth(args: argparse.Namespace) -> int:

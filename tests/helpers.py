@@ -42,6 +42,20 @@ def inject(sandbox: Any, **fault: Any) -> None:
     control(sandbox, "/__sandbox/faults", fault)
 
 
+def service_on(server: Any, credentials: Any = None) -> Any:
+    """A googleapiclient Gmail service against this sandbox (a token it did not issue: full access)."""
+    import google_auth_httplib2
+    from googleapiclient.discovery import build_from_document
+    from googleapiclient.http import build_http
+
+    from tests.conftest import DISCOVERY
+
+    document = json.loads(DISCOVERY.read_text())
+    document["rootUrl"] = server.url + "/"
+    http = google_auth_httplib2.AuthorizedHttp(credentials or Credentials(token="test"), http=build_http())
+    return build_from_document(document, http=http)
+
+
 def reset_stats(sandbox: Any) -> None:
     control(sandbox, "/__sandbox/reset", {})
 

@@ -8,17 +8,53 @@ import sys
 import threading
 from types import FrameType
 
+from gmail_mcp.sandbox.behaviour import (
+    DEFAULT_ATTACHMENT_ID_TTL,
+    DEFAULT_INDEX_DELAY_MS,
+    DEFAULT_MAX_CONCURRENT,
+    DEFAULT_MAX_JSON_BODY,
+    Behaviour,
+)
 from gmail_mcp.sandbox.server import SandboxServer
 from gmail_mcp.sandbox.store import DEFAULT_OWNER, Mailbox
 
+GMAIL_LIKE = f"""\
+It behaves like real Gmail where Gmail makes a client's life hard (each is switchable):
+  - Gmail replaces the Message-ID of every message it sends (messages.send, drafts.send).
+  - New mail is found by a q= search only after --index-delay-ms (default {DEFAULT_INDEX_DELAY_MS});
+    listing by labelIds without q sees it at once.
+  - Attachment ids change on every fetch of a message and expire after --attachment-id-ttl
+    seconds (default {DEFAULT_ATTACHMENT_ID_TTL:g}; 0: one stable id per part, never expiring).
+  - JSON request bodies over {DEFAULT_MAX_JSON_BODY:,} bytes are refused with 413; /upload/ endpoints
+    take messages up to 35 MB.
+  - At most --max-concurrent calls (default {DEFAULT_MAX_CONCURRENT}; 0: no cap) are worked on at once;
+    batch parts count one each, and calls beyond the cap get 429 "Too many concurrent requests
+    for user".
+  - Snippets are HTML-escaped (&#39; &amp; &quot; &lt; &gt;); modify refuses SENT and DRAFT;
+    label colours must come from Gmail's palette; the fields= parameter trims answers.
 
-def _parser() -> argparse.ArgumentParser:
+Control endpoints beside Gmail's paths: GET /__sandbox/stats, POST /__sandbox/reset,
+POST|GET|DELETE /__sandbox/faults (errors, lost answers, resets, OAuth faults such as
+{{"oauth": "partial_grant", "grant": [scopes]}}), POST /__sandbox/tokens
+{{"refresh_token": ..., "client_id"?: ..., "scopes"?: [...]}} to accept a refresh token minted
+elsewhere. The README describes each.
+"""
+
+
+def _parser(default_port: int = 0) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gmail-mcp sandbox",
         description="A local Gmail API v1 stand-in over HTTP (no Google account needed).",
+        epilog=GMAIL_LIKE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind (default: any free port)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=default_port,
+        help=f"port to bind (default: {default_port or 'any free port'})",
+    )
     parser.add_argument(
         "--load",
         metavar="PATH",
@@ -29,16 +65,44 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quota-per-minute", type=int, default=6000, help="per-user quota units per rolling minute (0: none)"
     )
+    parser.add_argument(
+        "--index-delay-ms",
+        type=int,
+        default=DEFAULT_INDEX_DELAY_MS,
+        metavar="D",
+        help=f"new mail is found by q= searches after D ms (default {DEFAULT_INDEX_DELAY_MS}; 0: at once)",
+    )
+    parser.add_argument(
+        "--attachment-id-ttl",
+        type=float,
+        default=DEFAULT_ATTACHMENT_ID_TTL,
+        metavar="S",
+        help=f"attachment ids change per fetch and expire after S seconds (default {DEFAULT_ATTACHMENT_ID_TTL:g}; "
+        "0: stable, never expiring)",
+    )
+    parser.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=DEFAULT_MAX_CONCURRENT,
+        metavar="K",
+        help=f"calls worked on at once, batch parts included (default {DEFAULT_MAX_CONCURRENT}; 0: no cap)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, default_port: int = 0) -> int:
     """Serve until SIGINT or SIGTERM; the URL is printed to stderr. Returns the exit status."""
-    args = _parser().parse_args(argv)
-    if args.latency_ms < 0:
-        print("sandbox: --latency-ms must not be negative", file=sys.stderr)
-        return 2
+    args = _parser(default_port).parse_args(argv)
+    for name in ("latency_ms", "index_delay_ms", "attachment_id_ttl", "max_concurrent"):
+        if getattr(args, name) < 0:
+            print(f"sandbox: --{name.replace('_', '-')} must not be negative", file=sys.stderr)
+            return 2
+    behaviour = Behaviour(
+        index_delay_ms=args.index_delay_ms,
+        attachment_id_ttl=args.attachment_id_ttl,
+        max_concurrent=args.max_concurrent,
+    )
     if args.load:
         mailbox = Mailbox(args.owner)
         try:
@@ -64,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         latency_ms=args.latency_ms,
         quota_per_minute=args.quota_per_minute,
         verbose=args.verbose,
+        behaviour=behaviour,
     )
     try:
         server.start()

@@ -5,7 +5,7 @@ grammar is Gmail's, where OR binds tighter than the implicit AND (``a OR b c`` i
 
     query   := conj
     conj    := disj ( ['AND'] disj )*
-    disj    := unary ( 'OR' unary )*
+    disj    := unary ( ('OR' | 'AROUND' n) unary )*
     unary   := '-' unary | primary
     primary := '(' conj ')' | '{' unary* '}' | operator value | word | "phrase"
     value   := word | "phrase" | '(' conj ')' | '{' unary* '}'   words inside apply to the operator
@@ -25,10 +25,19 @@ Where Gmail's behaviour is undocumented the sandbox picks, and says so here:
   nothing; a date, size or age that does not parse is searched as words.
 - ``after:``/``newer:``/``newer_than:``/``larger:``/``size:`` include their boundary;
   ``before:``/``older:``/``older_than:``/``smaller:`` exclude it, so each pair splits the mailbox.
+- ``a AROUND n b``: both words (or phrases) in the subject or the body with at most n words
+  between them, in either order; inside quotes (``"a AROUND n b"``) in that order. Without a
+  number AROUND is a word; between anything but words it is AND.
+- ``list:`` reads the List-Id header (``list:info@example.com`` finds ``<info.example.com>``).
+- ``has:drive`` is any Google Drive, Docs, Sheets or Slides link in the body;
+  ``has:document``/``has:spreadsheet``/``has:presentation``/``has:youtube`` one kind of link.
+- ``is:muted``, ``is:snoozed`` and ``in:snoozed`` are understood, and match nothing: the API
+  offers no way to mute or snooze, so no sandbox message ever is.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import getaddresses
@@ -39,6 +48,7 @@ from gmail_mcp.sandbox.search_tokens import (
     Token,
     contains,
     label_key,
+    near,
     normalize,
     parse_age_ms,
     parse_date_seconds,
@@ -65,6 +75,8 @@ class SearchDoc:
     size: int
     message_id: str
     delivered_to: str = ""
+    list_id: str = ""
+    links: frozenset[str] = frozenset()  # kinds of link in the body: drive, document, youtube, ...
 
 
 class QueryError(ValueError):
@@ -87,6 +99,10 @@ class _View:
         return (normalize(self.doc.subject),)
 
     @cached_property
+    def prose(self) -> tuple[str, ...]:
+        return (normalize(self.doc.subject), normalize(self.doc.text))
+
+    @cached_property
     def filenames(self) -> tuple[str, ...]:
         return tuple(normalize(name) for name in self.doc.filenames)
 
@@ -103,6 +119,7 @@ class _Term:
     source: str  # the query text it came from, for repr
     predicate: _Predicate
     spam_trash: bool = False  # whether the term, un-negated, asks for trash or spam
+    words: str = ""  # normalized words of a plain word or phrase term (what AROUND relates)
 
     def matches(self, view: _View) -> bool:
         return self.predicate(view)
@@ -193,6 +210,7 @@ def parse_query(q: str, *, now_ms: int, owner: str) -> Query:
 
 _Builder = Callable[[str], _Node | None]
 _MAX_DEPTH = 100  # deeper groups are read flat: bounded recursion instead of a RecursionError
+_ENDS = (None, Kind.CLOSE, Kind.CLOSE_BRACE, Kind.OR, Kind.AND, Kind.AROUND)  # no term starts here
 
 
 class _Parser:
@@ -215,7 +233,7 @@ class _Parser:
     def _conj(self, closer: Kind | None, field: _Builder) -> _Node | None:
         parts: list[_Node | None] = []
         while (kind := self._peek()) is not None and kind != closer:
-            if kind in (Kind.CLOSE, Kind.CLOSE_BRACE, Kind.AND, Kind.OR):
+            if kind in (Kind.CLOSE, Kind.CLOSE_BRACE, Kind.AND, Kind.OR, Kind.AROUND):
                 self._i += 1  # a stray closer, or a connective with nothing on its left
             else:
                 parts.append(self._disj(field))
@@ -223,19 +241,35 @@ class _Parser:
 
     def _disj(self, field: _Builder) -> _Node | None:
         parts = [self._unary(field)]
-        while self._peek() is Kind.OR:
-            self._i += 1
-            if self._peek() in (None, Kind.CLOSE, Kind.CLOSE_BRACE, Kind.OR, Kind.AND):
+        while self._peek() in (Kind.OR, Kind.AROUND):
+            if self._take().kind is Kind.AROUND:
+                parts[-1] = self._around(parts[-1], field)
+                continue
+            if self._peek() in _ENDS:
                 break
             parts.append(self._unary(field))
         return _any(parts)
+
+    def _around(self, left: _Node | None, field: _Builder) -> _Node | None:
+        """``left AROUND n right``, the AROUND already taken."""
+        distance = None
+        if self._peek() is Kind.WORD and self._tokens[self._i].text.isdigit():
+            distance = min(int(self._take().text[:9]), 10_000)
+        if distance is None:
+            return _all([left, self._builders.text("AROUND")])  # no distance: a plain word
+        if self._peek() in _ENDS:
+            return left
+        right = self._unary(field)
+        if isinstance(left, _Term) and isinstance(right, _Term) and left.words and right.words:
+            return self._builders.near(left.words, right.words, distance, ordered=False)
+        return _all([left, right])
 
     def _unary(self, field: _Builder) -> _Node | None:
         negations = 0
         while self._peek() is Kind.NOT:
             self._i += 1
             negations += 1
-        if self._peek() in (None, Kind.CLOSE, Kind.CLOSE_BRACE, Kind.OR, Kind.AND):
+        if self._peek() in _ENDS:
             return None
         node = self._primary(field)
         return _Not(node) if node is not None and negations % 2 else node
@@ -263,7 +297,7 @@ class _Parser:
         else:
             items: list[_Node | None] = []
             while (kind := self._peek()) is not None and kind is not Kind.CLOSE_BRACE:
-                if kind in (Kind.CLOSE, Kind.OR, Kind.AND):
+                if kind in (Kind.CLOSE, Kind.OR, Kind.AND, Kind.AROUND):
                     self._i += 1
                 else:
                     items.append(self._unary(field))
@@ -317,8 +351,16 @@ _HEADERS: dict[str, Callable[[SearchDoc], str]] = {
 }
 
 
+_DRIVE_KINDS = frozenset({"drive", "document", "spreadsheet", "presentation"})
+_QUOTED_AROUND = re.compile(r"(.+?)\s+AROUND\s+([0-9]+)\s+(.+)")
+
+
 def _never(view: _View) -> bool:
     return False
+
+
+def _has_link(kind: str) -> _Predicate:
+    return lambda view: kind in view.doc.links
 
 
 @lru_cache(maxsize=4096)
@@ -369,13 +411,33 @@ class _Builders:
             "has": self.has,
             "filename": self.filename,
             "rfc822msgid": self.rfc822msgid,
+            "list": self.list_,
         }[name]
 
     def text(self, value: str) -> _Node | None:
+        ordered = _QUOTED_AROUND.fullmatch(value.strip())
+        if ordered:
+            first, distance, second = normalize(ordered[1]), int(ordered[2][:9]), normalize(ordered[3])
+            if first and second:
+                return self.near(first, second, min(distance, 10_000), ordered=True)
         wanted = normalize(value)
         if not wanted:
             return None
-        return _Term(value, lambda v: any(contains(field, wanted) for field in v.everywhere))
+        return _Term(value, lambda v: any(contains(field, wanted) for field in v.everywhere), words=wanted)
+
+    def near(self, first: str, second: str, distance: int, *, ordered: bool) -> _Node:
+        """Two word sequences close together in the subject or the body."""
+        return _Term(
+            f"{first.strip()} AROUND {distance} {second.strip()}",
+            lambda v: any(near(field, first, second, distance, ordered=ordered) for field in v.prose),
+        )
+
+    def list_(self, value: str) -> _Node | None:
+        # A List-Id is the list's address with a dot for the @: <info.example.com>.
+        wanted = normalize(value)
+        if not wanted:
+            return None
+        return _Term(f"list:{value}", lambda v: contains(normalize(v.doc.list_id), wanted))
 
     def subject(self, value: str) -> _Node | None:
         wanted = normalize(value)
@@ -432,6 +494,8 @@ class _Builders:
             "attachment": lambda v: v.doc.has_attachment,
             "userlabels": lambda v: bool(v.doc.label_names),
             "nouserlabels": lambda v: not v.doc.label_names,
+            "drive": lambda v: bool(v.doc.links & _DRIVE_KINDS),
+            **{kind: _has_link(kind) for kind in ("document", "spreadsheet", "presentation", "youtube")},
         }
         return _Term(f"has:{value}", tests.get(what, _never))
 
