@@ -3,19 +3,33 @@
 A fault names a discovery method id (or ``"batch"`` for a batch envelope; no method matches any
 Gmail call but not the envelope) and fails `count` calls with `status`, or closes the connection
 (`reset`). With `applied` the call takes effect first, as when a response is lost on the way back.
+With `rate` (0 to 1) it is a storm: each matching call fails with that probability, drawn from a
+generator seeded with `seed` (the same storm every run), until `count` calls have failed.
 """
 
 from __future__ import annotations
 
+import random
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from gmail_mcp.sandbox.apierror import ApiError
 from gmail_mcp.sandbox.methods import METHOD_IDS
 
 OAUTH_ERRORS = ("invalid_grant",)  # the next token refreshes fail this way
 OAUTH_CONSENTS = ("partial_grant",)  # the next consents grant only the listed scopes
-_FIELDS = {"status", "count", "method", "reason", "message", "retry_after", "applied", "reset"}
+_FIELDS = {
+    "status",
+    "count",
+    "method",
+    "reason",
+    "message",
+    "retry_after",
+    "applied",
+    "reset",
+    "rate",
+    "seed",
+}
 
 
 class FaultSpecError(ValueError):
@@ -34,6 +48,15 @@ class Fault:
     retry_after: float | None = None
     applied: bool = False
     reset: bool = False
+    rate: float | None = None  # a storm: the chance that each matching call fails
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._draws = random.Random(self.seed)
+
+    def strikes(self) -> bool:
+        """Whether this fault fails the call now (always, unless it is a storm)."""
+        return self.rate is None or self._draws.random() < self.rate
 
     def error(self) -> ApiError:
         """The error to answer with."""
@@ -129,6 +152,9 @@ def parse_fault(spec: object) -> Fault | ConsentFault | tuple[str, int]:
     retry_after = _number(spec, "retry_after")
     if retry_after is not None and retry_after < 0:
         raise FaultSpecError("'retry_after' must not be negative")
+    rate = _number(spec, "rate")
+    if rate is not None and not 0 < rate <= 1:
+        raise FaultSpecError("'rate' must be above 0 and at most 1")
     return Fault(
         status=status,
         count=_count(spec),
@@ -138,6 +164,8 @@ def parse_fault(spec: object) -> Fault | ConsentFault | tuple[str, int]:
         retry_after=retry_after,
         applied=_bool(spec, "applied"),
         reset=reset,
+        rate=rate,
+        seed=_int(spec, "seed") or 0,
     )
 
 
@@ -166,7 +194,8 @@ class FaultBook:
         """Consume one use of the first fault matching this call, if any."""
         with self._lock:
             for fault in self._faults:
-                if fault.method == method_id or (fault.method is None and method_id != "batch"):
+                matches = fault.method == method_id or (fault.method is None and method_id != "batch")
+                if matches and fault.strikes():
                     fault.count -= 1
                     if fault.count == 0:
                         self._faults.remove(fault)
@@ -194,7 +223,7 @@ class FaultBook:
         """What is still armed, for the control endpoint's answer."""
         with self._lock:
             return {
-                "faults": [asdict(f) for f in self._faults],
+                "faults": [{f.name: getattr(fault, f.name) for f in fields(fault)} for fault in self._faults],
                 "oauth": list(self._oauth),
                 "consents": [list(grant) for grant in self._consents],
             }

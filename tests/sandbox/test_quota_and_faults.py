@@ -204,3 +204,23 @@ def test_reset_zeroes_the_counters_but_keeps_the_mail(
         0,
     ) | {"faults_injected": 0, "concurrency_limited": 0}
     assert zeroed["by_method"] == {} and len(mailbox.all_messages()) == 5
+
+
+def test_a_storm_fails_calls_at_its_rate_the_same_way_every_run(
+    gmail_service: Any, sandbox: SandboxServer, fake_clock: FakeClock
+) -> None:
+    def storm() -> list[str]:
+        fault(sandbox, {"status": 503, "rate": 0.3, "seed": 7, "count": 1000})
+        calls = [outcome(gmail_service.users().getProfile(userId="me")) for _ in range(60)]
+        requests.delete(sandbox.url + "/__sandbox/faults", timeout=10)
+        fake_clock.advance(60)  # a fresh quota minute for the second run
+        return calls
+
+    first = storm()
+    assert 10 <= first.count("503 backendError") <= 26 and set(first) == {"ok", "503 backendError"}
+    assert storm() == first
+
+
+@pytest.mark.parametrize("rate", [0, 1.5, "often"])
+def test_a_storm_rate_must_be_a_probability(sandbox: SandboxServer, rate: object) -> None:
+    assert fault(sandbox, {"status": 503, "rate": rate}).status_code == 400
