@@ -75,4 +75,5 @@ def make_client(
         api_root=sandbox.url,
         backoff=Backoff(clock=clock, sleep=clock.sleep, rand=rand, **backoff),
         limiter=QuotaLimiter(units_per_minute, clock=clock, sleep=clock.sleep),
+        clock=clock,
     )

@@ -98,7 +98,11 @@ def test_a_second_process_adopts_the_saved_refresh_instead_of_refreshing_again(
     # The saved expiry is whole seconds.
     assert (second.token, second.expiry) == (first.token, first.expiry.replace(microsecond=0))
     assert saved(token)["token"] == first.token
-    assert control(sandbox, "/__sandbox/faults", method="GET") == {"faults": [], "oauth": ["invalid_grant"]}
+    assert control(sandbox, "/__sandbox/faults", method="GET") == {
+        "faults": [],
+        "oauth": ["invalid_grant"],
+        "consents": [],
+    }
 
 
 def test_two_processes_refreshing_at_once_make_one_refresh_between_them(
@@ -244,8 +248,7 @@ async def test_a_read_only_login_reads_but_sending_names_the_missing_scope(
 
     assert len(found["emails"]) == 1
     assert error["error_code"] == "PERMISSION_DENIED"
-    # Also named: the Message-ID of the message that was not sent.
-    assert set(error["error_details"]) == {"required_scope", "rfc822_message_id"}
+    assert set(error["error_details"]) == {"required_scope"}
     assert error["error_details"]["required_scope"] == SEND
     assert "gmail.send" in error["error_message"] and "`gmail-mcp auth`" in error["error_message"]
     assert sandbox.stats()["sent"] == 0

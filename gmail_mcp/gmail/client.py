@@ -8,20 +8,16 @@ Listing with details is one `messages.list` plus one batch of `messages.get(form
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import io
 import json
 import threading
-import uuid
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from functools import cache, partial
 from importlib import resources
 from typing import Any
 
 import httplib2
 from googleapiclient.discovery import build_from_document
-from googleapiclient.http import MediaIoBaseUpload
 
 from gmail_mcp.common.pacing import QuotaLimiter
 from gmail_mcp.common.retry import Backoff
@@ -30,6 +26,7 @@ from gmail_mcp.content import mime
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.transport import HttpFactory
 from gmail_mcp.models import (
     Draft,
@@ -47,8 +44,6 @@ from gmail_mcp.models import (
 )
 
 MAX_PAGE = 500  # Gmail's cap on maxResults
-RESUMABLE_THRESHOLD = 5 * 1024 * 1024  # Google advises a resumable upload above ~5 MB
-UPLOAD_CHUNK = 4 * 1024 * 1024
 JSON = dict[str, Any]
 # Enclosed messages (forwards, bounced headers): fetched and parsed so their headers and text show.
 _ENCLOSED = ("message/rfc822", "message/global", "message/rfc822-headers")
@@ -57,21 +52,6 @@ _ENCLOSED = ("message/rfc822", "message/global", "message/rfc822-headers")
 @cache
 def _discovery_document() -> str:
     return (resources.files("googleapiclient") / "discovery_cache/documents/gmail.v1.json").read_text("utf-8")
-
-
-def _rfc822_message_id(raw: bytes) -> str | None:
-    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
-    value = headers.get("Message-ID")
-    return str(value).strip() if value else None
-
-
-def _with_message_id(raw: bytes) -> tuple[bytes, str]:
-    """The raw message and its Message-ID, adding one if it has none (sends are found by it)."""
-    existing = _rfc822_message_id(raw)
-    if existing:
-        return raw, existing
-    added = f"<{uuid.uuid4().hex}@gmail-mcp.local>"
-    return f"Message-ID: {added}\r\n".encode("ascii") + raw, added
 
 
 class GmailClient:
@@ -86,6 +66,7 @@ class GmailClient:
         limiter: QuotaLimiter | None = None,
         max_in_flight: int = 10,
         user_id: str = "me",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         document = json.loads(_discovery_document())
         document["rootUrl"] = document["mtlsRootUrl"] = api_root.rstrip("/") + "/"
@@ -99,6 +80,7 @@ class GmailClient:
             limiter=limiter or QuotaLimiter(),
             max_in_flight=max_in_flight,
         )
+        self._outbox = Outbox(self._exec, self._service, user_id, wall_clock=clock)
         self._labels: list[Label] | None = None
         self._labels_lock = threading.Lock()
 
@@ -190,41 +172,13 @@ class GmailClient:
         return convert.b64url_decode(answer.get("raw", ""))
 
     def send_message(self, raw: bytes, *, thread_id: str | None = None) -> MessageRef:
-        """Send a raw RFC 822 message, at most once.
+        """Send a raw RFC 822 message, at most once (see `outbox`).
 
-        After an ambiguous failure the message is looked for in the mailbox by its Message-ID
-        before anything is sent again.
+        Raises:
+            UpstreamError: with `outcome: "unknown"` when Gmail's answer was lost and the message
+                could not be found in Sent: it may have been sent.
         """
-        raw, message_id = _with_message_id(raw)
-        metadata = {"threadId": thread_id} if thread_id else {}
-
-        def make() -> Any:
-            if len(raw) > RESUMABLE_THRESHOLD:
-                media = MediaIoBaseUpload(
-                    io.BytesIO(raw), mimetype="message/rfc822", chunksize=UPLOAD_CHUNK, resumable=True
-                )
-                return self._messages().send(userId=self._user, body=metadata or None, media_body=media)
-            return self._messages().send(
-                userId=self._user, body={**metadata, "raw": convert.b64url_encode(raw)}
-            )
-
-        answer = self._exec.call(
-            make,
-            Target.of("Sending", rfc822_message_id=message_id),
-            idempotent=False,
-            reconcile=lambda: self._find_by_message_id(message_id),
-        )
-        return convert.ref_from_json(answer)
-
-    def _find_by_message_id(self, message_id: str) -> JSON | None:
-        listing = self._exec.call(
-            lambda: self._messages().list(
-                userId=self._user, q=f"rfc822msgid:{message_id.strip('<>')}", includeSpamTrash=True
-            ),
-            Target.of("Search", rfc822_message_id=message_id),
-        )
-        found = listing.get("messages", [])
-        return dict(found[0]) if found else None
+        return convert.ref_from_json(self._outbox.send(raw, thread_id))
 
     def modify_message(
         self, message_id: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()
@@ -389,49 +343,21 @@ class GmailClient:
         return Draft(id=answer["id"], message=message)
 
     def create_draft(self, raw: bytes, *, thread_id: str | None = None) -> Draft:
-        raw, message_id = _with_message_id(raw)
-        message: JSON = {"raw": convert.b64url_encode(raw), **({"threadId": thread_id} if thread_id else {})}
-        answer = self._exec.call(
-            lambda: self._drafts().create(userId=self._user, body={"message": message}),
-            Target.of("Draft", rfc822_message_id=message_id),
-            idempotent=False,
-            reconcile=lambda: self._find_draft(message_id),
-        )
-        return convert.draft_from_json(answer)
-
-    def _find_draft(self, message_id: str) -> JSON | None:
-        listing = self._exec.call(
-            lambda: self._drafts().list(userId=self._user, q=f"rfc822msgid:{message_id.strip('<>')}"),
-            Target.of("Drafts", rfc822_message_id=message_id),
-        )
-        found = listing.get("drafts", [])
-        return dict(found[0]) if found else None
+        """Save a new draft, at most once (see `outbox`); large ones through the upload endpoint."""
+        return convert.draft_from_json(self._outbox.create_draft(raw, thread_id))
 
     def update_draft(self, draft_id: str, raw: bytes, *, thread_id: str | None = None) -> Draft:
-        raw, _ = _with_message_id(raw)
-        message: JSON = {"raw": convert.b64url_encode(raw), **({"threadId": thread_id} if thread_id else {})}
-        answer = self._exec.call(
-            lambda: self._drafts().update(
-                userId=self._user, id=draft_id, body={"id": draft_id, "message": message}
-            ),
-            Target.of("Draft", draft_id=draft_id),
-        )
-        return convert.draft_from_json(answer)
+        """Replace a draft's message; large ones through the upload endpoint."""
+        return convert.draft_from_json(self._outbox.update_draft(draft_id, raw, thread_id))
 
     def send_draft(self, draft_id: str) -> MessageRef:
-        """Send a draft at most once (found by its Message-ID after an ambiguous failure)."""
-        draft = self._exec.call(
-            lambda: self._drafts().get(userId=self._user, id=draft_id, format="metadata"),
-            Target.of("Draft", draft_id=draft_id),
-        )
-        message_id = convert.message_from_json(draft["message"]).rfc822_message_id
-        answer = self._exec.call(
-            lambda: self._drafts().send(userId=self._user, body={"id": draft_id}),
-            Target.of("Draft", draft_id=draft_id),
-            idempotent=False,
-            reconcile=(lambda: self._find_by_message_id(message_id)) if message_id else None,
-        )
-        return convert.ref_from_json(answer)
+        """Send a draft at most once: reconciled by whether the draft still exists, confirmed in Sent.
+
+        Raises:
+            NotFoundError: no such draft.
+            UpstreamError: with `outcome: "unknown"` when it may have been sent.
+        """
+        return convert.ref_from_json(self._outbox.send_draft(draft_id))
 
     def delete_draft(self, draft_id: str) -> None:
         self._exec.call(
