@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # annotations only: the models load with the first mail read
     from gmail_mcp.models import (
+        AttachmentInfo,
         Draft,
         DraftPage,
         Label,
@@ -51,6 +52,14 @@ class MailBackend(Protocol):
     def trash_message(self, message_id: str) -> MessageRef: ...
     def untrash_message(self, message_id: str) -> MessageRef: ...
     def get_attachment(self, message_id: str, attachment_id: str) -> bytes: ...
+    def get_attachment_part(self, message_id: str, reference: str) -> tuple[AttachmentInfo, bytes]:
+        """An attachment with its bytes, found by `reference`: the attachment id a tool listed
+        (even one no longer valid), ``part:<part id>`` or a part id, or its filename.
+
+        Raises:
+            NotFoundError: no such attachment; the details list the message's attachments.
+        """
+        ...
 
     # Threads
     def list_threads(

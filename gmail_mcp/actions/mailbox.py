@@ -13,16 +13,10 @@ from typing import TYPE_CHECKING
 from gmail_mcp.actions import jail
 from gmail_mcp.actions.account import Account
 from gmail_mcp.errors import InvalidParamsError, NotFoundError, PermissionDeniedError
-from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
     from gmail_mcp.backend import MailBackend
-    from gmail_mcp.content import mime
-    from gmail_mcp.models import AttachmentInfo, MimePart
-else:
-    mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
-
-PART_REF = "part:"  # attachment id for a part Gmail returned inline, without an attachment id
+    from gmail_mcp.models import AttachmentInfo
 
 
 def trash(account: Account, tool: str, email_id: str) -> None:
@@ -86,40 +80,32 @@ class Downloaded:
     path: Path
     size: int
     mime_type: str
+    filename: str
 
 
 def download(account: Account, tool: str, email_id: str, attachment_id: str, save_path: str) -> Downloaded:
     """Save an attachment inside the download jail; refusals and saves are audited.
 
+    The attachment is found by its part in a fresh copy of the email, so an attachment id that
+    changed or expired since it was listed still finds it, with its own name and type.
+
     Raises:
         PermissionDeniedError, InvalidParamsError: the jail refused `save_path`.
+        NotFoundError: the email has no such attachment.
     """
-    backend = account.backend()
-    message = backend.get_message(email_id)
-    listed = {attachment_ref(a): a for a in mime.list_attachments(message.payload)}
-    info = listed.get(attachment_id)
-    filename = info.filename if info else "attachment"
-    data = inline_part_data(message.payload, attachment_id)
-    if data is None:
-        data = backend.get_attachment(email_id, attachment_id)
+    info, data = account.backend().get_attachment_part(email_id, attachment_id)
     try:
-        target = jail.download_target(save_path, filename, account.settings.download_dirs)
+        target = jail.download_target(save_path, info.filename, account.settings.download_dirs)
         path = jail.write_new(target, data)
     except (InvalidParamsError, PermissionDeniedError) as exc:
         account.audit.record(tool, "refused", email_id=email_id, reason=exc.message)
         raise
     account.audit.record(tool, "ok", email_id=email_id, path=str(path), size=len(data))
-    return Downloaded(path, len(data), info.mime_type if info else "application/octet-stream")
+    return Downloaded(path, len(data), info.mime_type, info.filename)
 
 
 def attachment_ref(info: AttachmentInfo) -> str:
     """The id a tool lists for an attachment: Gmail's attachment id, or a reference to its part."""
-    return info.attachment_id or PART_REF + info.part_id
+    from gmail_mcp.models import PART_REFERENCE  # the models load with the first mail read
 
-
-def inline_part_data(payload: MimePart, attachment_id: str) -> bytes | None:
-    """The bytes of an attachment listed by part reference (Gmail sent them inline), else None."""
-    if not attachment_id.startswith(PART_REF):
-        return None
-    part_id = attachment_id.removeprefix(PART_REF)
-    return next((p.data for p in payload.walk() if p.part_id == part_id and p.data is not None), None)
+    return info.attachment_id or PART_REFERENCE + info.part_id

@@ -24,11 +24,13 @@ from gmail_mcp.common.retry import Backoff
 from gmail_mcp.config import GMAIL_API_ROOT
 from gmail_mcp.content import mime
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
-from gmail_mcp.gmail import convert
+from gmail_mcp.gmail import attachments, convert
 from gmail_mcp.gmail.executor import Executor, Target
 from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.transport import HttpFactory
 from gmail_mcp.models import (
+    PART_REFERENCE,
+    AttachmentInfo,
     Draft,
     DraftPage,
     Label,
@@ -81,6 +83,7 @@ class GmailClient:
             max_in_flight=max_in_flight,
         )
         self._outbox = Outbox(self._exec, self._service, user_id, wall_clock=clock)
+        self._attachment_memory = attachments.AttachmentMemory()
         self._labels: list[Label] | None = None
         self._labels_lock = threading.Lock()
 
@@ -218,6 +221,38 @@ class GmailClient:
         )
         return convert.ref_from_json(answer)
 
+    def get_attachment_part(self, message_id: str, reference: str) -> tuple[AttachmentInfo, bytes]:
+        """An attachment and its bytes, found by its part in a fresh copy of the message.
+
+        `reference` is the attachment id a tool listed (stale or expired ones included: Gmail's
+        change on every fetch), ``part:<id>`` or a part id, or the attachment's filename.
+
+        Raises:
+            NotFoundError: the message has no such attachment; the details list what it has.
+        """
+        message = self.get_message(message_id)
+        listed = mime.list_attachments(message.payload)
+        info = attachments.find(listed, reference, self._attachment_memory.recall(message_id, reference))
+        if info is None:
+            raise NotFoundError(
+                f"Email {message_id} has no attachment {reference!r} (an old attachment id that is no "
+                "longer valid cannot be traced): pass the part_id or filename of one of those in "
+                "error_details.",
+                email_id=message_id,
+                attachment_id=reference,
+                attachments=[{"filename": a.filename, "part_id": a.part_id} for a in listed],
+            )
+        inline = next((p.data for p in message.payload.walk() if p.part_id == info.part_id), None)
+        if inline is not None:
+            return info, inline
+        try:
+            return info, self.get_attachment(message_id, info.attachment_id or "")
+        except (InvalidParamsError, NotFoundError):
+            # The fresh id expired already (a slow link, a short lifetime): one more fresh copy.
+            again = mime.list_attachments(self.get_message(message_id).payload)
+            info = attachments.find(again, f"{PART_REFERENCE}{info.part_id}", None) or info
+            return info, self.get_attachment(message_id, info.attachment_id or "")
+
     def get_attachment(self, message_id: str, attachment_id: str) -> bytes:
         answer = self._exec.call(
             lambda: (
@@ -230,6 +265,8 @@ class GmailClient:
     def _complete(self, messages: list[Message]) -> list[Message]:
         """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference."""
         messages = [m.model_copy(update={"payload": _expand(m.payload)}) for m in messages]
+        for message in messages:  # whatever id a tool lists, its part can be found again
+            self._attachment_memory.remember(message.id, mime.list_attachments(message.payload))
         wanted: list[tuple[int, MimePart]] = []
         for index, message in enumerate(messages):
             parts = mime.body_parts_to_fetch(message.payload)

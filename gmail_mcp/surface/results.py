@@ -38,6 +38,7 @@ class Attachment(Result):
     mime_type: str
     size: int
     attachment_id: str
+    part_id: str = ""  # stable, unlike Gmail's attachment ids: download-attachment also takes it
 
 
 class Email(Result):
@@ -102,6 +103,7 @@ class DownloadResult(Done):
     path: str
     size: int
     mime_type: str
+    filename: str = ""  # the attachment's own name (the saved file's may differ: never overwrites)
 
 
 class LabelsChanged(Done):
