@@ -350,7 +350,13 @@ def _to_error(failure: Failure, target: Target, method: str, attempts: Attempts 
     if status == 403:
         return PermissionDeniedError(f"Gmail refused: {failure.message or failure.reason}.", **details)
     if status == 413:
-        return InvalidParamsError("The message is too large for Gmail (35 MB at most).", **details)
+        # Gmail refuses JSON bodies over about 5 MiB and uploads over 35 MB; this client sends
+        # anything over 4 MiB as an upload, so a 413 here is Gmail's own limit or a change in it.
+        return InvalidParamsError(
+            f"Gmail refused the request as too large (HTTP 413: {failure.message or 'Request Entity Too Large'}). "
+            "Gmail takes messages up to 35 MB with at most 25 MB of attachments; nothing was changed.",
+            **details,
+        )
     if status is not None and status < 500:
         return InvalidParamsError(
             f"Gmail rejected the request: {failure.message or failure.reason}.", **details
