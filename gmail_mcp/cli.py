@@ -119,13 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(
-    args: argparse.Namespace, api_root: str, mail_url: str, paths: Paths | None = None
+    args: argparse.Namespace,
+    api_root: str,
+    mail_url: str,
+    paths: Paths | None = None,
+    granted_scopes: frozenset[str] | None = None,
 ) -> Settings:
     return Settings.create(
         paths=paths,
         enhanced=args.enhanced,
         read_only=args.read_only,
         tools=frozenset(_split(args.tools)) if args.tools else None,
+        granted_scopes=granted_scopes,
         api_root=api_root,
         mail_url_template=mail_url,
         quota_per_minute=args.quota_per_minute,
@@ -158,7 +163,8 @@ def run_serve(args: argparse.Namespace) -> int:
         settings = settings_from(args, root, root + "mail/{id}", paths=sandbox_paths())
         backend = sandbox_backend(settings)
     else:
-        settings = settings_from(args, api_root(), GMAIL_WEB_URL)
+        paths = Paths.resolve()
+        settings = settings_from(args, api_root(), GMAIL_WEB_URL, paths, granted_scopes(paths))
         backend = gmail_backend(settings)
     server = make_server(settings, backend)
     try:
@@ -191,8 +197,32 @@ def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_op
         server = build_enhanced_server(app)
     else:
         server = build_server(app)
-    select_tools(server, settings)
+    hidden = select_tools(server, settings)
+    if hidden:
+        from gmail_mcp.gmail import scopes
+
+        lacking = sorted({scopes.short_name(s) for needed in hidden.values() for s in needed})
+        logger.warning(
+            "The saved login does not grant %s, so these tools are hidden: %s. Run `gmail-mcp auth` "
+            "and grant every permission to use them.",
+            ", ".join(lacking),
+            ", ".join(sorted(hidden)),
+        )
     return server
+
+
+def granted_scopes(paths: Paths) -> frozenset[str] | None:
+    """The scopes the saved login grants (read without loading the Google client), or None when
+    there is no readable login yet (the first tool call then says how to log in)."""
+    from gmail_mcp.common.secretfile import SecretFile
+
+    try:
+        saved = SecretFile(paths.token).read().get("scopes")
+    except GmailMcpError:
+        return None
+    if not isinstance(saved, list) or not all(isinstance(s, str) for s in saved):
+        return None
+    return frozenset(saved)
 
 
 def sandbox_paths() -> Paths:
@@ -282,13 +312,13 @@ def run_auth(args: argparse.Namespace) -> int:
     needed = set().union(*(tool_scopes[t] for t in wanted))
     if args.read_only:
         needed = {scopes.READONLY}
-    granted = scopes.least_covering(needed)
+    requested = scopes.least_covering(needed)
     store = TokenStore(paths.token)
     try:
-        login(
+        credentials = login(
             args.credentials or paths.credentials,
             store,
-            granted,
+            requested,
             open_browser=not args.no_browser,
             timeout_seconds=args.timeout,
         )
@@ -297,15 +327,29 @@ def run_auth(args: argparse.Namespace) -> int:
 
         AuditLog(paths.audit_log).record("auth", "failed", error_code=exc.code, reason=exc.message)
         raise
+    granted = list(credentials.scopes or requested)
     names = ", ".join(scopes.short_name(s) for s in granted)
     print(f"gmail-mcp: signed in ({names}); the login is saved at {store.path}", file=sys.stderr)
+    # Google lets a person untick permissions: name the tools asked for that now cannot work.
+    asked_for = {t: tool_scopes[t] for t in wanted if not scopes.unusable({t: tool_scopes[t]}, requested)}
+    lacking = scopes.unusable(asked_for, granted)
+    if lacking:
+        missing = sorted({scopes.short_name(s) for needed in lacking.values() for s in needed})
+        print(
+            f"gmail-mcp: you did not grant {', '.join(missing)}, so these tools will not work and "
+            f"`gmail-mcp serve` hides them: {', '.join(sorted(lacking))}. To use them, run "
+            "`gmail-mcp auth` again and leave every permission ticked.",
+            file=sys.stderr,
+        )
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     from gmail_mcp.gmail.status import report
+    from gmail_mcp.surface.registry import all_specs
 
-    return report(Paths.resolve(), out=sys.stdout, api_root=api_root())
+    tool_scopes = {str(spec.name): spec.scopes for spec in all_specs()}
+    return report(Paths.resolve(), out=sys.stdout, api_root=api_root(), tool_scopes=tool_scopes)
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Mapping
 from typing import TextIO
 
 from gmail_mcp.config import GMAIL_API_ROOT, Paths
@@ -10,8 +11,15 @@ from gmail_mcp.errors import GmailMcpError
 from gmail_mcp.gmail import scopes
 
 
-def report(paths: Paths, *, out: TextIO, api_root: str = GMAIL_API_ROOT) -> int:
-    """Print the state of the login; 0 when all is well, 1 otherwise."""
+def report(
+    paths: Paths,
+    *,
+    out: TextIO,
+    api_root: str = GMAIL_API_ROOT,
+    tool_scopes: Mapping[str, frozenset[str]] | None = None,
+) -> int:
+    """Print the state of the login, and the tools `serve` hides because the login does not grant
+    what they need; 0 when all is well, 1 otherwise."""
     from gmail_mcp.gmail.auth import TokenStore, describe
 
     store = TokenStore(paths.token)
@@ -30,6 +38,10 @@ def report(paths: Paths, *, out: TextIO, api_root: str = GMAIL_API_ROOT) -> int:
         print(f"token:           {token['token_path']} (mode {token['mode']})", file=out)
         granted = ", ".join(scopes.short_name(s) for s in token["scopes"]) or "unknown"
         print(f"scopes:          {granted}", file=out)
+        hidden = scopes.unusable(tool_scopes or {}, token["scopes"]) if token["scopes"] else {}
+        for tool, lacking in sorted(hidden.items()):
+            needs = ", ".join(sorted(scopes.short_name(s) for s in lacking))
+            print(f"hidden tool:     {tool} (needs {needs}, not granted)", file=out)
         expiry = token["access_token_expiry"]
         if not expiry:
             access = "none saved (fetched on the next call)"
