@@ -282,6 +282,14 @@ def test_status_shows_the_account_scopes_token_file_and_expiry(
         f"oauth client:    {status_home / 'credentials.json'} (missing)",
         f"token:           {token} (mode 0600)",
         "scopes:          gmail.readonly, gmail.send",
+        # What `serve` leaves out for this login, and why (a readonly + send login drafts nothing).
+        "hidden tool:     create-draft (needs gmail.compose, not granted)",
+        "hidden tool:     delete-draft (needs gmail.compose, not granted)",
+        "hidden tool:     manage-labels (needs gmail.modify, not granted)",
+        "hidden tool:     mark-email-as-read (needs gmail.modify, not granted)",
+        "hidden tool:     send-draft (needs gmail.compose, not granted)",
+        "hidden tool:     trash-email (needs gmail.modify, not granted)",
+        "hidden tool:     update-draft (needs gmail.compose, not granted)",
         f"access token:    valid until {saved(token)['expiry']}",
         "status:          ok",
     ]
