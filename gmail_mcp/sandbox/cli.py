@@ -19,7 +19,8 @@ from gmail_mcp.sandbox.server import SandboxServer
 from gmail_mcp.sandbox.store import DEFAULT_OWNER, Mailbox
 
 GMAIL_LIKE = f"""\
-It behaves like real Gmail where Gmail makes a client's life hard (each is switchable):
+It behaves like real Gmail where Gmail makes a client's life hard (each is switchable: by the
+options above, or from Python with gmail_mcp.sandbox.behaviour.Behaviour):
   - Gmail replaces the Message-ID of every message it sends (messages.send, drafts.send).
   - New mail is found by a q= search only after --index-delay-ms (default {DEFAULT_INDEX_DELAY_MS});
     listing by labelIds without q sees it at once.
