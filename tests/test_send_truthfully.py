@@ -155,6 +155,19 @@ def test_a_draft_written_elsewhere_is_confirmed_in_sent_without_a_reference(
     assert [entry["id"] for entry in sent(sandbox, "From my phone")] == [ref.id]
 
 
+def test_a_sent_draft_under_a_new_id_is_confirmed_among_the_newest_sent_mail(
+    sandbox: Any, client: Any
+) -> None:
+    # Should Gmail give the sent message an id of its own, the draft's id finds nothing (404 here).
+    draft = client.create_draft(raw_email("Moved"))
+    inject(sandbox, status=503, method="gmail.users.drafts.send", applied=True)
+    inject(sandbox, status=404, method="gmail.users.messages.get", reason="notFound")
+    reset_stats(sandbox)
+    ref = client.send_draft(draft.id)
+    assert [entry["id"] for entry in sent(sandbox, "Moved")] == [ref.id]
+    assert sandbox.stats()["by_method"]["gmail.users.messages.list"] == 1
+
+
 def test_an_unapplied_503_on_a_draft_send_sends_it_once_and_keeps_the_draft_until_then(
     sandbox: Any, mailbox: Any, client: Any
 ) -> None:
@@ -235,7 +248,7 @@ async def test_send_draft_whose_outcome_is_unknown_says_so_and_never_success(har
             "create-draft", {"recipient": "ana@example.org", "subject": "Unknown", "message": "Hi"}
         )
         inject(harness.sandbox, status=503, method="gmail.users.drafts.send", applied=True)
-        inject(harness.sandbox, status=503, count=60, method="gmail.users.messages.list")
+        inject(harness.sandbox, status=503, count=60, method="gmail.users.messages.get")  # every look fails
         error = await client.error("send-draft", {"draft_id": draft["draft_id"]})
     assert error["error_code"] == "UPSTREAM_ERROR"
     assert error["error_details"]["outcome"] == "unknown"
@@ -283,4 +296,4 @@ async def test_no_false_success_for_send_draft_in_a_30_percent_5xx_storm_of_40(
     if attempts == 7:
         assert tally["success"] >= 36, tally
     else:  # the failure paths really ran
-        assert tally["success"] >= 10 and tally["unknown"] + tally["not_sent"] >= 3, tally
+        assert 10 <= tally["success"] < 40 and tally["unknown"] + tally["not_sent"] >= 1, tally

@@ -277,6 +277,9 @@ class Outbox:
             pass  # gone: sent (or deleted meanwhile); confirm below
         else:
             return None  # still a draft, so not sent: sending it again is safe
+        same = self._sent_in_place(sent.message_id)
+        if same is not None:
+            return same
         listing = self._exec.call(
             lambda: self._messages().list(
                 userId=self._user, labelIds=["SENT"], maxResults=LOOK_BACK, fields="messages(id,threadId)"
@@ -287,6 +290,22 @@ class Outbox:
             if sent.is_this(head):
                 return _ref(head)
         raise UpstreamError("The draft is gone but its message is not among the newest sent mail.")
+
+    def _sent_in_place(self, message_id: str) -> JSON | None:
+        """The draft's own message, if it is now a sent message (one cheap read before a listing)."""
+        if not message_id:
+            return None
+        try:
+            found = self._exec.call(
+                lambda: self._messages().get(
+                    userId=self._user, id=message_id, format="minimal", fields="id,threadId,labelIds"
+                ),
+                Target.of("Lookup", email_id=message_id),
+            )
+        except NotFoundError:
+            return None  # sent under another id: the listing finds it
+        labels = found.get("labelIds", [])
+        return _ref(found) if "SENT" in labels and "DRAFT" not in labels else None
 
     def _heads(self, ids: Sequence[str]) -> list[JSON]:
         """The reference, subject and recipients of each message (ones that vanished skipped).
