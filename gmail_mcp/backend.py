@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # annotations only: the models load with the first mail read
     from gmail_mcp.models import (
+        AttachmentInfo,
         Draft,
         DraftPage,
         Label,
@@ -52,8 +53,25 @@ class MailBackend(Protocol):
     def trash_message(self, message_id: str) -> MessageRef: ...
     def untrash_message(self, message_id: str) -> MessageRef: ...
     def get_attachment(self, message_id: str, attachment_id: str) -> bytes: ...
-    def save_attachment(self, message_id: str, attachment_id: str, write: Callable[[bytes], object]) -> int:
-        """Hand the attachment to `write` piece by piece, never holding the decoded file whole; its size."""
+    def find_attachment(self, message_id: str, reference: str) -> tuple[AttachmentInfo, bytes | None]:
+        """An attachment found by `reference`: the attachment id a tool listed (even one no longer
+        valid), ``part:<part id>`` or a part id, or its filename; with its bytes when the backend
+        already holds them (else None: fetch them with `save_attachment_part`).
+
+        Raises:
+            NotFoundError: no such attachment; the details list the message's attachments.
+        """
+        ...
+
+    def save_attachment_part(
+        self, message_id: str, attachment: AttachmentInfo, write: Callable[[bytes], object]
+    ) -> int:
+        """Hand an attachment found by `find_attachment` to `write` piece by piece (never holding the
+        decoded file whole, writing nothing before the fetch succeeded); returns its size."""
+        ...
+
+    def get_attachment_part(self, message_id: str, reference: str) -> tuple[AttachmentInfo, bytes]:
+        """`find_attachment` with the bytes fetched: for callers that need them in memory."""
         ...
 
     # Threads

@@ -214,13 +214,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(
-    args: argparse.Namespace, api_root: str, mail_url: str, paths: Paths | None = None
+    args: argparse.Namespace,
+    api_root: str,
+    mail_url: str,
+    paths: Paths | None = None,
+    granted_scopes: frozenset[str] | None = None,
 ) -> Settings:
     return Settings.create(
         paths=paths,
         enhanced=args.enhanced,
         read_only=args.read_only,
         tools=frozenset(_split(args.tools)) if args.tools else None,
+        granted_scopes=granted_scopes,
         api_root=api_root,
         mail_url_template=mail_url,
         quota_per_minute=args.quota_per_minute,
@@ -247,20 +252,22 @@ def run_serve(args: argparse.Namespace) -> int:
         print(TTY_HINT, file=sys.stderr, flush=True)
     with contextlib.ExitStack() as stack:
         sandbox_url: str | None = args.sandbox_url
-        login = None
+        login, granted = None, None
         if in_process:
             sandbox_url = stack.enter_context(builtin_sandbox(args.load, args.unread, args.quota_per_minute))
         elif sandbox_url:
             sandbox_url = sandbox_root(sandbox_url)
-            login = Paths.resolve().sandbox_profile(sandbox_url).token
+            profile = Paths.resolve().sandbox_profile(sandbox_url)
+            login, granted = profile.token, granted_scopes(profile)
         if sandbox_url:
             root = sandbox_url + "/"
             paths = stack.enter_context(sandbox_session(keep=args.keep))
-            settings = settings_from(args, root, root + "mail/{id}", paths=paths)
+            settings = settings_from(args, root, root + "mail/{id}", paths, granted)
             say_where(settings)
             backend = sandbox_backend(settings, login)
         else:
-            settings = settings_from(args, api_root(), GMAIL_WEB_URL)
+            real = Paths.resolve()
+            settings = settings_from(args, api_root(), GMAIL_WEB_URL, real, granted_scopes(real))
             backend = gmail_backend(settings)
         server = make_server(settings, backend)
         if args.transport == "http":
@@ -299,8 +306,32 @@ def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_op
         server = build_enhanced_server(app)
     else:
         server = build_server(app)
-    select_tools(server, settings)
+    hidden = select_tools(server, settings)
+    if hidden:
+        from gmail_mcp.gmail import scopes
+
+        lacking = sorted({scopes.short_name(s) for needed in hidden.values() for s in needed})
+        logger.warning(
+            "The saved login does not grant %s, so these tools are hidden: %s. Run `gmail-mcp auth` "
+            "and grant every permission to use them.",
+            ", ".join(lacking),
+            ", ".join(sorted(hidden)),
+        )
     return server
+
+
+def granted_scopes(paths: Paths) -> frozenset[str] | None:
+    """The scopes the saved login grants (read without loading the Google client), or None when
+    there is no readable login yet (the first tool call then says how to log in)."""
+    from gmail_mcp.common.secretfile import SecretFile
+
+    try:
+        saved = SecretFile(paths.token).read().get("scopes")
+    except GmailMcpError:
+        return None
+    if not isinstance(saved, list) or not all(isinstance(s, str) for s in saved):
+        return None
+    return frozenset(saved)
 
 
 def gmail_backend(settings: Settings) -> Callable[[], Any]:
@@ -368,6 +399,7 @@ def open_in_browser(url: str) -> bool:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
+    """`gmail-mcp sandbox ...`: the sandbox's own command line (its --help lists every option)."""
     from gmail_mcp.sandbox import main as sandbox_main
 
     return sandbox_main(list(args.extra))
@@ -394,13 +426,13 @@ def run_auth(args: argparse.Namespace) -> int:
     needed = set().union(*(tool_scopes[t] for t in wanted))
     if args.read_only:
         needed = {scopes.READONLY}
-    granted = scopes.least_covering(needed)
+    requested = scopes.least_covering(needed)
     store = TokenStore(paths.token)
     try:
-        login(
+        signed_in = login(
             credentials,
             store,
-            granted,
+            requested,
             open_browser=not args.no_browser,
             timeout_seconds=args.timeout,
         )
@@ -409,14 +441,28 @@ def run_auth(args: argparse.Namespace) -> int:
 
         AuditLog(paths.audit_log).record("auth", "failed", error_code=exc.code, reason=exc.message)
         raise
+    granted = list(signed_in.scopes or requested)
     names = ", ".join(scopes.short_name(s) for s in granted)
     print(f"gmail-mcp: signed in ({names}); the login is saved at {store.path}", file=sys.stderr)
+    # Google lets a person untick permissions: name the tools asked for that now cannot work.
+    asked_for = {t: tool_scopes[t] for t in wanted if not scopes.unusable({t: tool_scopes[t]}, requested)}
+    lacking = scopes.unusable(asked_for, granted)
+    if lacking:
+        missing = sorted({scopes.short_name(s) for needed in lacking.values() for s in needed})
+        print(
+            f"gmail-mcp: you did not grant {', '.join(missing)}, so these tools will not work and "
+            f"`gmail-mcp serve` hides them: {', '.join(sorted(lacking))}. To use them, run "
+            "`gmail-mcp auth` again and leave every permission ticked.",
+            file=sys.stderr,
+        )
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     from gmail_mcp.gmail.status import report
+    from gmail_mcp.surface.registry import all_specs
 
+    tool_scopes = {str(spec.name): spec.scopes for spec in all_specs()}
     if args.sandbox_url:
         root = sandbox_root(args.sandbox_url)
         paths = Paths.resolve().sandbox_profile(root)
@@ -426,8 +472,9 @@ def run_status(args: argparse.Namespace) -> int:
             api_root=root + "/",
             login_command=f"gmail-mcp auth --sandbox-url {root}",
             needs_client_file=False,  # the sandbox hands out its own
+            tool_scopes=tool_scopes,
         )
-    return report(Paths.resolve(), out=sys.stdout, api_root=api_root())
+    return report(Paths.resolve(), out=sys.stdout, api_root=api_root(), tool_scopes=tool_scopes)
 
 
 def run_demo(args: argparse.Namespace) -> int:

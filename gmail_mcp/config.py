@@ -88,6 +88,7 @@ class Settings:
     enhanced: bool = False
     read_only: bool = False
     tools: frozenset[str] | None = None  # None: every tool of the mode
+    granted_scopes: frozenset[str] | None = None  # what the saved login grants; None: not known
     api_root: str = GMAIL_API_ROOT
     mail_url_template: str = GMAIL_WEB_URL  # where opening an email sends the browser
     quota_per_minute: int = DEFAULT_UNITS_PER_MINUTE

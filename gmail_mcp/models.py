@@ -50,6 +50,11 @@ class MimePart(_Frozen):
         return found
 
 
+# How a tool names an attachment by its part ("part:1.2") when there is no attachment id, or to
+# find it again when the id it had is no longer valid.
+PART_REFERENCE = "part:"
+
+
 class AttachmentInfo(_Frozen):
     """An attachment (or inline image, or forwarded message) found in a MIME tree."""
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from gmail_mcp import __version__
 from gmail_mcp.config import Settings
 from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.gmail import scopes
 from gmail_mcp.surface.app import App
 from gmail_mcp.surface.prompts import register_prompts
 from gmail_mcp.surface.registry import ToolSpec, all_specs, bind
@@ -47,8 +48,9 @@ def build_server(app: App) -> GmailServer:
     return server
 
 
-def select_tools(server: GmailMCPServer, settings: Settings) -> None:
-    """Keep only the tools the settings allow: read-only mode, and an explicit --tools list.
+def select_tools(server: GmailMCPServer, settings: Settings) -> dict[str, frozenset[str]]:
+    """Keep only the tools the settings allow: read-only mode, an explicit --tools list, and the
+    scopes the saved login grants. Returns the tools hidden for scopes, with what each lacks.
 
     Raises:
         InvalidParamsError: --tools names a tool this mode does not have.
@@ -60,8 +62,15 @@ def select_tools(server: GmailMCPServer, settings: Settings) -> None:
                 f"Unknown tools: {', '.join(unknown)}. Available: {', '.join(sorted(server.hints))}.",
                 unknown=unknown,
             )
+    lacking = {}
+    if settings.granted_scopes is not None:
+        needs = {str(s.name): s.scopes for s in all_specs() if s.name in server.hints}
+        lacking = scopes.unusable(needs, settings.granted_scopes)
     server.keep_only(
         lambda name, hints: (
-            (hints.read_only or not settings.read_only) and (settings.tools is None or name in settings.tools)
+            (hints.read_only or not settings.read_only)
+            and (settings.tools is None or name in settings.tools)
+            and name not in lacking
         )
     )
+    return lacking

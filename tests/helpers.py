@@ -45,6 +45,20 @@ def inject(sandbox: Any, **fault: Any) -> None:
     control(sandbox, "/__sandbox/faults", fault)
 
 
+def service_on(server: Any, credentials: Any = None) -> Any:
+    """A googleapiclient Gmail service against this sandbox (a token it did not issue: full access)."""
+    import google_auth_httplib2
+    from googleapiclient.discovery import build_from_document
+    from googleapiclient.http import build_http
+
+    from tests.conftest import DISCOVERY
+
+    document = json.loads(DISCOVERY.read_text())
+    document["rootUrl"] = server.url + "/"
+    http = google_auth_httplib2.AuthorizedHttp(credentials or Credentials(token="test"), http=build_http())
+    return build_from_document(document, http=http)
+
+
 def reset_stats(sandbox: Any) -> None:
     control(sandbox, "/__sandbox/reset", {})
 
@@ -64,4 +78,5 @@ def make_client(
         api_root=sandbox.url,
         backoff=Backoff(clock=clock, sleep=clock.sleep, rand=rand, **backoff),
         limiter=QuotaLimiter(units_per_minute, clock=clock, sleep=clock.sleep),
+        clock=clock,
     )

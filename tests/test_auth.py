@@ -34,6 +34,7 @@ from gmail_mcp.config import Paths
 from gmail_mcp.errors import AuthError
 from gmail_mcp.gmail.auth import TokenStore, login
 from gmail_mcp.gmail.scopes import MODIFY, READONLY, SEND
+from tests.helpers import inject
 from tests.test_auth_grants import CLIENT_ID, WAIT, client_config, mode, query_of, s256, saved, stored_login
 from tests.test_e2e import child_env, spawn, stdio_client
 
@@ -447,12 +448,19 @@ async def test_serve_with_a_sandbox_url_uses_the_login_rehearsed_against_it(sand
     with anyio.fail_after(60):
         async with stdio_client("--sandbox-url", sandbox.url, home=home) as client:
             found = await client.ok("search-emails", {"query": "in:inbox", "max_results": 1})
+            listed = set(client.schemas)
+        # The file now claims more than Google granted (as a login saved by an older version could):
+        # nothing is hidden, and Gmail itself refuses what the real grant does not cover.
+        saved = json.loads(token.read_text())
+        token.write_text(json.dumps({**saved, "scopes": [MODIFY]}))
+        async with stdio_client("--sandbox-url", sandbox.url, home=home) as client:
             refused = await client.error(
                 "send-email", {"recipient_id": "ann@example.com", "subject": "Hi", "message": "Hello."}
             )
 
     assert len(found["emails"]) == 1
-    assert refused["error_code"] == "PERMISSION_DENIED"  # the read-only login, not the sandbox's full access
+    assert "send-email" not in listed and "search-emails" in listed  # the read-only login's tools
+    assert refused["error_code"] == "PERMISSION_DENIED"  # its token, not the sandbox's full access
 
 
 class _ClientFor(BaseHTTPRequestHandler):
@@ -502,3 +510,86 @@ def test_auth_against_a_sandbox_url_where_none_runs_says_to_start_one(
         line.startswith(f"gmail-mcp: no gmail-mcp sandbox answered at {url}")
         and "`gmail-mcp sandbox`" in line
     )
+
+
+# -- granular consent: a person may untick some of the permissions asked for ------------------------
+
+
+def test_a_partial_grant_is_saved_as_granted_not_as_asked(
+    sandbox: Any, client_file: Path, browser: FakeBrowser, tmp_path: Path
+) -> None:
+    token = tmp_path / "config" / "token.json"
+    inject(sandbox, oauth="partial_grant", grant=[READONLY])
+    credentials = sign_in(client_file, token, [READONLY, SEND])
+    assert saved(token)["scopes"] == [READONLY] == credentials.scopes
+    for name in ("OAUTHLIB_RELAX_TOKEN_SCOPE", "OAUTHLIB_INSECURE_TRANSPORT"):
+        assert name not in os.environ  # relaxed only while signing in
+
+
+def test_auth_with_a_partial_grant_names_the_tools_that_will_not_work_and_succeeds(
+    sandbox: Any, home: Path, client_file: Path, browser: FakeBrowser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11's done-when: `gmail-mcp auth --tools search-emails,send-email`, the person unticks send."""
+    inject(sandbox, oauth="partial_grant", grant=[READONLY])
+    status = cli.main(
+        [
+            "auth",
+            "--credentials",
+            str(client_file),
+            "--timeout",
+            str(WAIT),
+            "--tools",
+            "search-emails,send-email",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status == 0
+    assert query_of(browser.opened[0])["scope"].split() == [READONLY, SEND]  # both were asked for
+    assert saved(home / "token.json")["scopes"] == [READONLY]
+    assert "you did not grant gmail.send" in err
+    assert "these tools will not work and `gmail-mcp serve` hides them: send-email." in err
+    assert "search-emails" not in err.split("hides them:")[1]
+
+
+def test_auth_with_everything_granted_names_no_missing_tool(
+    home: Path, client_file: Path, browser: FakeBrowser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.main(["auth", "--credentials", str(client_file), "--timeout", str(WAIT), "--read-only"])
+    assert status == 0 and "will not work" not in capsys.readouterr().err
+
+
+def test_serve_hides_the_tools_the_saved_login_does_not_cover_and_status_says_why(
+    sandbox: Any, home: Path, client_file: Path, browser: FakeBrowser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gmail_mcp.config import Paths
+
+    inject(sandbox, oauth="partial_grant", grant=[READONLY])
+    tools = "search-emails,send-email,create-draft"  # asks for gmail.compose and gmail.readonly
+    assert (
+        cli.main(["auth", "--credentials", str(client_file), "--timeout", str(WAIT), "--tools", tools]) == 0
+    )
+    paths = Paths.resolve()
+    assert cli.granted_scopes(paths) == {READONLY}
+    server = cli.make_server(
+        cli.settings_from(_serve_args(), sandbox.url + "/", "", paths, {READONLY}), object
+    )
+    assert set(server.hints) == {
+        "get-unread-emails",
+        "read-email",
+        "search-emails",
+        "open-email",
+        "list-drafts",
+    }
+    listed = {tool.name for tool in anyio.run(server.list_tools)}
+    assert listed == set(server.hints)  # absent from tools/list, not merely refused
+    capsys.readouterr()
+    cli.main(["status"])
+    out = capsys.readouterr().out
+    assert "hidden tool:     send-email (needs gmail.send, not granted)" in out
+    assert "hidden tool:     create-draft (needs gmail.compose, not granted)" in out
+    assert "hidden tool:     trash-email (needs gmail.modify, not granted)" in out
+    assert "search-emails (needs" not in out
+
+
+def _serve_args() -> Any:
+    return cli.build_parser().parse_args(["serve"])

@@ -290,7 +290,8 @@ async def test_downloads_stop_at_the_session_limit_leaving_no_partial_file(
 async def test_a_download_whose_fetch_fails_leaves_nothing_behind(harness: Harness, save_dir: Path) -> None:
     async with harness.client(enhanced=True, download_dirs=(save_dir,)) as client:
         email_id, attachment = await first_attachment(client)
-        inject(harness.sandbox, status=404, count=1, method="gmail.users.messages.attachments.get")
+        # One 404 is taken for an expired id and retried with a fresh one: both fail here.
+        inject(harness.sandbox, status=404, count=2, method="gmail.users.messages.attachments.get")
         error = await client.error(
             "download-attachment",
             {"email_id": email_id, "attachment_id": attachment["attachment_id"], "save_path": "sub/x.pdf"},

@@ -145,3 +145,11 @@ def test_non_retryable_failures_never_sleep() -> None:
     attempts = Backoff(clock=time.clock, sleep=time.sleep).start()
     assert attempts.wait_before_retry(classify_http(404, "notFound", "")) is False
     assert time.slept == []
+
+
+def test_a_concurrency_429_is_marked_apart_from_quota_refusals() -> None:
+    concurrency = classify_http(429, "rateLimitExceeded", "Too many concurrent requests for user")
+    quota = classify_http(429, "rateLimitExceeded", "Quota exceeded for quota metric 'Queries'")
+    user_rate = classify_http(403, "userRateLimitExceeded", "User Rate Limit Exceeded")
+    assert (concurrency.retryable, concurrency.ambiguous, concurrency.concurrency) == (True, False, True)
+    assert not quota.concurrency and not user_rate.concurrency

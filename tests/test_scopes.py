@@ -47,3 +47,17 @@ def test_modify_grants_reading_but_not_full_access() -> None:
     granted = scopes.expand([scopes.MODIFY])
     assert scopes.READONLY in granted and scopes.SEND in granted
     assert scopes.FULL not in granted
+
+
+def test_tools_a_grant_does_not_cover_are_named_with_what_they_lack() -> None:
+    from gmail_mcp.gmail.scopes import COMPOSE, LABELS, MODIFY, READONLY, SEND, unusable
+
+    needs = {"read": {READONLY}, "send": {SEND, READONLY}, "draft": {COMPOSE, READONLY}, "label": {LABELS}}
+    assert unusable(needs, [READONLY]) == {"send": {SEND}, "draft": {COMPOSE}, "label": {LABELS}}
+    assert unusable(needs, [COMPOSE]) == {
+        "read": {READONLY},
+        "send": {READONLY},
+        "draft": {READONLY},
+        "label": {LABELS},
+    }
+    assert unusable(needs, [MODIFY]) == {}

@@ -59,7 +59,9 @@ class Account:
         try:
             result = action()
         except GmailMcpError as exc:
-            self.audit.record(tool, "error", error_code=exc.code, **fields)
+            # A send whose answer was lost may have happened: the record says so, not "error".
+            outcome = "unknown" if exc.details.get("outcome") == "unknown" else "error"
+            self.audit.record(tool, outcome, error_code=exc.code, **fields)
             raise
         self.audit.record(tool, "ok", **{**fields, **(result_fields(result) if result_fields else {})})
         return result

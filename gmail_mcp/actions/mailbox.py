@@ -13,16 +13,10 @@ from typing import TYPE_CHECKING
 from gmail_mcp.actions import downloads
 from gmail_mcp.actions.account import Account
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError, PermissionDeniedError
-from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
     from gmail_mcp.backend import MailBackend
-    from gmail_mcp.content import mime
-    from gmail_mcp.models import AttachmentInfo, MimePart
-else:
-    mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
-
-PART_REF = "part:"  # attachment id for a part Gmail returned inline, without an attachment id
+    from gmail_mcp.models import AttachmentInfo
 
 
 def trash(account: Account, tool: str, email_id: str) -> None:
@@ -86,34 +80,33 @@ class Downloaded:
     path: Path
     size: int
     mime_type: str
+    filename: str
 
 
 def download(account: Account, tool: str, email_id: str, attachment_id: str, save_path: str) -> Downloaded:
     """Save an attachment inside the download jail; refusals and saves are audited.
 
-    The file is created before the attachment is fetched and written as it is decoded (memory
-    holds the base64 once, not the file besides); if anything fails, it is removed again.
+    The attachment is found by its part in a fresh copy of the email, so an attachment id that
+    changed or expired since it was listed still finds it, with its own name and type. The file is
+    created before the bytes are fetched and written as they are decoded (memory holds the base64
+    once, not the file besides); if anything fails, it is removed again.
 
     Raises:
         PermissionDeniedError, InvalidParamsError: the jail or a download limit refused it.
+        NotFoundError: the email has no such attachment.
         GmailMcpError: Gmail failed (nothing is left on disk).
     """
     backend = account.backend()
-    message = backend.get_message(email_id)
-    listed = {attachment_ref(a): a for a in mime.list_attachments(message.payload)}
-    info = listed.get(attachment_id)
-    filename = info.filename if info else "attachment"
+    info, inline = backend.find_attachment(email_id, attachment_id)
     try:
-        if info is not None:
-            account.downloads.check_file(info.size, filename)
+        account.downloads.check_file(info.size, info.filename)
         with downloads.new_download(
-            save_path, filename, account.settings.download_dirs, account.downloads
+            save_path, info.filename, account.settings.download_dirs, account.downloads
         ) as out:
-            data = inline_part_data(message.payload, attachment_id)
-            if data is None:
-                backend.save_attachment(email_id, attachment_id, out.write)
+            if inline is None:
+                backend.save_attachment_part(email_id, info, out.write)
             else:
-                out.write(data)
+                out.write(inline)
     except (InvalidParamsError, PermissionDeniedError) as exc:
         account.audit.record(tool, "refused", error_code=exc.code, email_id=email_id, reason=exc.message)
         raise
@@ -121,17 +114,11 @@ def download(account: Account, tool: str, email_id: str, attachment_id: str, sav
         account.audit.record(tool, "error", error_code=exc.code, email_id=email_id, reason=exc.message)
         raise
     account.audit.record(tool, "ok", email_id=email_id, path=str(out.path), size=out.size)
-    return Downloaded(out.path, out.size, info.mime_type if info else "application/octet-stream")
+    return Downloaded(out.path, out.size, info.mime_type, info.filename)
 
 
 def attachment_ref(info: AttachmentInfo) -> str:
     """The id a tool lists for an attachment: Gmail's attachment id, or a reference to its part."""
-    return info.attachment_id or PART_REF + info.part_id
+    from gmail_mcp.models import PART_REFERENCE  # the models load with the first mail read
 
-
-def inline_part_data(payload: MimePart, attachment_id: str) -> bytes | None:
-    """The bytes of an attachment listed by part reference (Gmail sent them inline), else None."""
-    if not attachment_id.startswith(PART_REF):
-        return None
-    part_id = attachment_id.removeprefix(PART_REF)
-    return next((p.data for p in payload.walk() if p.part_id == part_id and p.data is not None), None)
+    return info.attachment_id or PART_REFERENCE + info.part_id

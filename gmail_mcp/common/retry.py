@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+# Gmail's per-user concurrency cap (every client of the user counts): a 429 that says nothing about
+# quota, only that fewer calls should be in flight at once.
+_CONCURRENCY = "too many concurrent requests for user"
 # Gmail's daily sending cap: "User-rate limit exceeded.  Retry after <time> (Mail sending)".
 _SENDING_CAP = re.compile(r"retry after (?P<when>\S+)\s*\(mail sending\)", re.IGNORECASE)
 
@@ -33,6 +36,9 @@ class Failure:
     message: str = ""
     retry_after: float | None = None
     sending_cap_until: str | None = None
+    # Refused for the per-user concurrency cap, not for quota: send fewer calls at once (smaller
+    # batches); a rate limiter must not read it as a sign of spending too fast.
+    concurrency: bool = False
 
 
 class ResponseLostError(Exception):
@@ -59,6 +65,7 @@ def classify_http(status: int, reason: str, message: str, retry_after: str | Non
         reason=reason,
         message=message,
         retry_after=parse_retry_after(retry_after),
+        concurrency=status == 429 and _CONCURRENCY in message.lower(),
     )
 
 

@@ -125,6 +125,8 @@ def login(
 ) -> Credentials:
     """Google's installed-app flow: loopback redirect on 127.0.0.1 (free port), PKCE, offline access.
 
+    Google lets a person untick some of the scopes asked for; what is saved (and returned) is
+    what was granted, which the caller compares with what it asked for.
     Messages go to `out` (stderr by default), never to stdout, which may carry a protocol.
 
     Raises:
@@ -142,7 +144,7 @@ def login(
         "If no browser opens, open this URL on this computer:\n\n{url}\n"
     )
     try:
-        with _loopback_http_allowed(token_uri), contextlib.redirect_stdout(out):
+        with _oauthlib_relaxed(token_uri), contextlib.redirect_stdout(out):
             credentials = flow.run_local_server(
                 host="127.0.0.1",
                 port=0,
@@ -167,8 +169,18 @@ def login(
             "Google returned no refresh token, so the login could not last. Remove gmail-mcp's access at "
             "https://myaccount.google.com/permissions and run `gmail-mcp auth` again."
         )
-    store.write(credentials)
-    return credentials
+    granted = credentials.granted_scopes or list(scopes)  # no scope in the answer: all were granted
+    saved = Credentials(
+        token=credentials.token,
+        refresh_token=credentials.refresh_token,
+        token_uri=credentials.token_uri,
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        scopes=list(granted),
+        expiry=credentials.expiry,
+    )
+    store.write(saved)
+    return saved
 
 
 def _is_loopback_http(url: str) -> bool:
@@ -186,20 +198,26 @@ def _trusted_token_uri(saved: Any, *, default: str) -> str:
 
 
 @contextlib.contextmanager
-def _loopback_http_allowed(token_uri: str) -> Iterator[None]:
-    """oauthlib insists on HTTPS; a token endpoint on this machine (the sandbox) is exempt."""
-    if not _is_loopback_http(token_uri):
-        yield
-        return
-    previous = os.environ.get("OAUTHLIB_INSECURE_TRANSPORT")
-    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+def _oauthlib_relaxed(token_uri: str) -> Iterator[None]:
+    """oauthlib's environment switches for the sign-in only.
+
+    It raises a bare `Warning` when the scopes granted differ from those asked for, which Google's
+    granular consent makes ordinary: relaxed, and the grant is compared by the caller instead.
+    It insists on HTTPS; a token endpoint on this machine (the sandbox) is exempt.
+    """
+    wanted = {"OAUTHLIB_RELAX_TOKEN_SCOPE": "1"}
+    if _is_loopback_http(token_uri):
+        wanted["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    previous = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("OAUTHLIB_INSECURE_TRANSPORT", None)
-        else:
-            os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def describe(store: TokenStore) -> dict[str, Any]:

@@ -8,12 +8,9 @@ Listing with details is one `messages.list` plus one batch of `messages.get(form
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import io
 import json
 import threading
-import uuid
+import time
 from collections.abc import Callable, Sequence
 from functools import cache, partial
 from importlib import resources
@@ -21,17 +18,19 @@ from typing import Any
 
 import httplib2
 from googleapiclient.discovery import build_from_document
-from googleapiclient.http import MediaIoBaseUpload
 
 from gmail_mcp.common.pacing import QuotaLimiter
 from gmail_mcp.common.retry import Backoff
 from gmail_mcp.config import GMAIL_API_ROOT
 from gmail_mcp.content import mime
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
-from gmail_mcp.gmail import convert
+from gmail_mcp.gmail import attachments, convert
 from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.transport import HttpFactory
 from gmail_mcp.models import (
+    PART_REFERENCE,
+    AttachmentInfo,
     Draft,
     DraftPage,
     Label,
@@ -48,8 +47,6 @@ from gmail_mcp.models import (
 )
 
 MAX_PAGE = 500  # Gmail's cap on maxResults
-RESUMABLE_THRESHOLD = 5 * 1024 * 1024  # Google advises a resumable upload above ~5 MB
-UPLOAD_CHUNK = 4 * 1024 * 1024
 JSON = dict[str, Any]
 # Enclosed messages (forwards, bounced headers): fetched and parsed so their headers and text show.
 _ENCLOSED = ("message/rfc822", "message/global", "message/rfc822-headers")
@@ -60,12 +57,6 @@ def _discovery_document() -> str:
     return (resources.files("googleapiclient") / "discovery_cache/documents/gmail.v1.json").read_text("utf-8")
 
 
-def _rfc822_message_id(raw: bytes) -> str | None:
-    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
-    value = headers.get("Message-ID")
-    return str(value).strip() if value else None
-
-
 def _raw_answer(request: Any) -> Any:
     """`request`, answering its raw body bytes instead of parsed JSON, and never compressed.
 
@@ -74,15 +65,6 @@ def _raw_answer(request: Any) -> Any:
     request.postproc = lambda response, body: body
     request.headers["accept-encoding"] = "identity"
     return request
-
-
-def _with_message_id(raw: bytes) -> tuple[bytes, str]:
-    """The raw message and its Message-ID, adding one if it has none (sends are found by it)."""
-    existing = _rfc822_message_id(raw)
-    if existing:
-        return raw, existing
-    added = f"<{uuid.uuid4().hex}@gmail-mcp.local>"
-    return f"Message-ID: {added}\r\n".encode("ascii") + raw, added
 
 
 class GmailClient:
@@ -97,6 +79,7 @@ class GmailClient:
         limiter: QuotaLimiter | None = None,
         max_in_flight: int = 10,
         user_id: str = "me",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         document = json.loads(_discovery_document())
         document["rootUrl"] = document["mtlsRootUrl"] = api_root.rstrip("/") + "/"
@@ -110,6 +93,8 @@ class GmailClient:
             limiter=limiter or QuotaLimiter(),
             max_in_flight=max_in_flight,
         )
+        self._outbox = Outbox(self._exec, self._service, user_id, wall_clock=clock)
+        self._attachment_memory = attachments.AttachmentMemory()
         self._labels: list[Label] | None = None
         self._labels_lock = threading.Lock()
 
@@ -201,41 +186,13 @@ class GmailClient:
         return convert.b64url_decode(answer.get("raw", ""))
 
     def send_message(self, raw: bytes, *, thread_id: str | None = None) -> MessageRef:
-        """Send a raw RFC 822 message, at most once.
+        """Send a raw RFC 822 message, at most once (see `outbox`).
 
-        After an ambiguous failure the message is looked for in the mailbox by its Message-ID
-        before anything is sent again.
+        Raises:
+            UpstreamError: with `outcome: "unknown"` when Gmail's answer was lost and the message
+                could not be found in Sent: it may have been sent.
         """
-        raw, message_id = _with_message_id(raw)
-        metadata = {"threadId": thread_id} if thread_id else {}
-
-        def make() -> Any:
-            if len(raw) > RESUMABLE_THRESHOLD:
-                media = MediaIoBaseUpload(
-                    io.BytesIO(raw), mimetype="message/rfc822", chunksize=UPLOAD_CHUNK, resumable=True
-                )
-                return self._messages().send(userId=self._user, body=metadata or None, media_body=media)
-            return self._messages().send(
-                userId=self._user, body={**metadata, "raw": convert.b64url_encode(raw)}
-            )
-
-        answer = self._exec.call(
-            make,
-            Target.of("Sending", rfc822_message_id=message_id),
-            idempotent=False,
-            reconcile=lambda: self._find_by_message_id(message_id),
-        )
-        return convert.ref_from_json(answer)
-
-    def _find_by_message_id(self, message_id: str) -> JSON | None:
-        listing = self._exec.call(
-            lambda: self._messages().list(
-                userId=self._user, q=f"rfc822msgid:{message_id.strip('<>')}", includeSpamTrash=True
-            ),
-            Target.of("Search", rfc822_message_id=message_id),
-        )
-        found = listing.get("messages", [])
-        return dict(found[0]) if found else None
+        return convert.ref_from_json(self._outbox.send(raw, thread_id))
 
     def modify_message(
         self, message_id: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()
@@ -275,6 +232,56 @@ class GmailClient:
         )
         return convert.ref_from_json(answer)
 
+    def find_attachment(self, message_id: str, reference: str) -> tuple[AttachmentInfo, bytes | None]:
+        """An attachment found by its part in a fresh copy of the message, with its bytes when Gmail
+        sent them inline (else None, and the info carries a fresh attachment id).
+
+        `reference` is the attachment id a tool listed (stale or expired ones included: Gmail's
+        change on every fetch), ``part:<id>`` or a part id, or the attachment's filename.
+
+        Raises:
+            NotFoundError: the message has no such attachment; the details list what it has.
+        """
+        message = self.get_message(message_id)
+        listed = mime.list_attachments(message.payload)
+        info = attachments.find(listed, reference, self._attachment_memory.recall(message_id, reference))
+        if info is None:
+            raise NotFoundError(
+                f"Email {message_id} has no attachment {reference!r} (an old attachment id that is no "
+                "longer valid cannot be traced): pass the part_id or filename of one of those in "
+                "error_details.",
+                email_id=message_id,
+                attachment_id=reference,
+                attachments=[{"filename": a.filename, "part_id": a.part_id} for a in listed],
+            )
+        inline = next((p.data for p in message.payload.walk() if p.part_id == info.part_id), None)
+        return info, inline
+
+    def save_attachment_part(
+        self, message_id: str, attachment: AttachmentInfo, write: Callable[[bytes], object]
+    ) -> int:
+        """Hand an attachment `find_attachment` found to `write` a piece at a time; returns its size.
+
+        If its fresh id expired already (a slow link, a short lifetime), one more fresh copy of the
+        message gives another; `save_attachment` writes nothing before Gmail's answer is complete,
+        so the retry cannot duplicate bytes.
+        """
+        try:
+            return self.save_attachment(message_id, attachment.attachment_id or "", write)
+        except (InvalidParamsError, NotFoundError):
+            again = mime.list_attachments(self.get_message(message_id).payload)
+            fresh = attachments.find(again, f"{PART_REFERENCE}{attachment.part_id}", None) or attachment
+            return self.save_attachment(message_id, fresh.attachment_id or "", write)
+
+    def get_attachment_part(self, message_id: str, reference: str) -> tuple[AttachmentInfo, bytes]:
+        """`find_attachment` with the bytes fetched, for callers that need them in memory."""
+        info, inline = self.find_attachment(message_id, reference)
+        if inline is not None:
+            return info, inline
+        data = bytearray()
+        self.save_attachment_part(message_id, info, data.extend)
+        return info, bytes(data)
+
     def get_attachment(self, message_id: str, attachment_id: str) -> bytes:
         data = bytearray()
         self.save_attachment(message_id, attachment_id, data.extend)
@@ -301,6 +308,8 @@ class GmailClient:
     def _complete(self, messages: list[Message]) -> list[Message]:
         """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference."""
         messages = [m.model_copy(update={"payload": _expand(m.payload)}) for m in messages]
+        for message in messages:  # whatever id a tool lists, its part can be found again
+            self._attachment_memory.remember(message.id, mime.list_attachments(message.payload))
         wanted: list[tuple[int, MimePart]] = []
         for index, message in enumerate(messages):
             parts = mime.body_parts_to_fetch(message.payload)
@@ -428,73 +437,27 @@ class GmailClient:
         )
 
     def create_draft(self, raw: bytes, *, thread_id: str | None = None) -> Draft:
-        raw, message_id = _with_message_id(raw)
-        message: JSON = {"raw": convert.b64url_encode(raw), **({"threadId": thread_id} if thread_id else {})}
-        answer = self._exec.call(
-            lambda: self._drafts().create(userId=self._user, body={"message": message}),
-            Target.of("Draft", rfc822_message_id=message_id),
-            idempotent=False,
-            reconcile=lambda: self._find_draft(message_id),
-        )
-        return convert.draft_from_json(answer)
-
-    def _find_draft(self, message_id: str) -> JSON | None:
-        listing = self._exec.call(
-            lambda: self._drafts().list(userId=self._user, q=f"rfc822msgid:{message_id.strip('<>')}"),
-            Target.of("Drafts", rfc822_message_id=message_id),
-        )
-        found = listing.get("drafts", [])
-        return dict(found[0]) if found else None
+        """Save a new draft, at most once (see `outbox`); large ones through the upload endpoint."""
+        return convert.draft_from_json(self._outbox.create_draft(raw, thread_id))
 
     def update_draft(self, draft_id: str, raw: bytes, *, thread_id: str | None = None) -> Draft:
-        raw, _ = _with_message_id(raw)
-        message: JSON = {"raw": convert.b64url_encode(raw), **({"threadId": thread_id} if thread_id else {})}
-        answer = self._exec.call(
-            lambda: self._drafts().update(
-                userId=self._user, id=draft_id, body={"id": draft_id, "message": message}
-            ),
-            Target.of("Draft", draft_id=draft_id),
-        )
-        return convert.draft_from_json(answer)
+        """Replace a draft's message; large ones through the upload endpoint."""
+        return convert.draft_from_json(self._outbox.update_draft(draft_id, raw, thread_id))
 
     def send_draft(
         self, draft_id: str, *, raw: bytes | None = None, thread_id: str | None = None
     ) -> MessageRef:
-        """Send a draft at most once (found by its Message-ID after an ambiguous failure).
+        """Send a draft at most once: reconciled by whether the draft still exists, confirmed in Sent.
 
         With `raw`, Gmail replaces the draft's message by exactly these bytes and sends them in
         the same call (drafts.send with a message), so what was checked and approved is what
         leaves even if another client changes the draft meanwhile.
+
+        Raises:
+            NotFoundError: no such draft.
+            UpstreamError: with `outcome: "unknown"` when it may have been sent.
         """
-        if raw is None:
-            draft = self._exec.call(
-                lambda: self._drafts().get(userId=self._user, id=draft_id, format="metadata"),
-                Target.of("Draft", draft_id=draft_id),
-            )
-            message_id = convert.message_from_json(draft["message"]).rfc822_message_id
-        else:
-            message_id = _rfc822_message_id(raw) or ""
-        metadata: JSON = {"threadId": thread_id} if thread_id else {}
-
-        def make() -> Any:
-            if raw is None:
-                return self._drafts().send(userId=self._user, body={"id": draft_id})
-            if len(raw) > RESUMABLE_THRESHOLD:
-                media = MediaIoBaseUpload(
-                    io.BytesIO(raw), mimetype="message/rfc822", chunksize=UPLOAD_CHUNK, resumable=True
-                )
-                body = {"id": draft_id, "message": metadata}
-                return self._drafts().send(userId=self._user, body=body, media_body=media)
-            message = {**metadata, "raw": convert.b64url_encode(raw)}
-            return self._drafts().send(userId=self._user, body={"id": draft_id, "message": message})
-
-        answer = self._exec.call(
-            make,
-            Target.of("Draft", draft_id=draft_id),
-            idempotent=False,
-            reconcile=(lambda: self._find_by_message_id(message_id)) if message_id else None,
-        )
-        return convert.ref_from_json(answer)
+        return convert.ref_from_json(self._outbox.send_draft(draft_id, raw=raw, thread_id=thread_id))
 
     def delete_draft(self, draft_id: str) -> None:
         self._exec.call(

@@ -29,11 +29,14 @@ from gmail_mcp.errors import (
     UpstreamError,
 )
 from gmail_mcp.gmail import scopes
+from gmail_mcp.gmail.batching import BatchSizer
 from gmail_mcp.gmail.quota import units_for
 from gmail_mcp.gmail.transport import HttpFactory
 
 JSON = dict[str, Any]
-MAX_BATCH = 50  # Google accepts 100 calls per batch but advises at most 50.
+# Builds the error for a non-idempotent call whose effect is unknown (given a short description
+# of the last failure): it may have happened, so never "failed", never "try again".
+UnknownOutcome = Callable[[str], GmailMcpError]
 
 INVALID_GRANT_HELP = (
     "Google refused to renew the saved Gmail login (invalid_grant: the refresh token has expired "
@@ -72,11 +75,13 @@ class Executor:
         backoff: Backoff,
         limiter: QuotaLimiter,
         max_in_flight: int = 10,
+        sizer: BatchSizer | None = None,
     ) -> None:
         self._factory = http_factory
         self._new_batch = new_batch
         self._backoff = backoff
         self._limiter = limiter
+        self._sizer = sizer or BatchSizer()
         self._local = threading.local()
         self._in_flight = threading.BoundedSemaphore(max_in_flight)
 
@@ -96,14 +101,17 @@ class Executor:
         *,
         idempotent: bool = True,
         reconcile: Callable[[], JSON | None] | None = None,
+        unknown: UnknownOutcome | None = None,
         missing_ok: bool = False,
     ) -> Any:
         """Execute the request `make()` builds, retrying what may be retried.
 
         A non-idempotent call that fails ambiguously (5xx, timeout, lost answer) is never
         repeated blindly: `reconcile()` looks for its effect first and its result is returned
-        when found. `missing_ok` makes a 404 after an ambiguous attempt a success (a delete
-        whose answer was lost).
+        when found; when it is not found the call is made again. Once an attempt was ambiguous,
+        the call ends confirmed (found by `reconcile`) or with `unknown`'s error ("may have
+        happened"), never with a plain failure. `missing_ok` makes a 404 after an ambiguous
+        attempt a success (a delete whose answer was lost).
 
         Raises:
             GmailMcpError: the translated failure, once retries are spent.
@@ -121,54 +129,70 @@ class Executor:
                 failure = _classify(exc, target)
                 if missing_ok and failure.status == 404 and ambiguous_before:
                     return None
-                if failure.ambiguous and not idempotent:
-                    can_retry = attempts.wait_before_retry(failure)
-                    found = reconcile() if reconcile else None
-                    if found is not None:
-                        return found
-                    if reconcile is None:
-                        raise UpstreamError(
-                            f"Gmail did not confirm the change to {target.describe()} ({_brief(failure)}); "
-                            "it may or may not have happened. Check before trying again.",
-                            **target.details,
-                        ) from exc
-                    if not can_retry:
-                        raise _to_error(failure, target, method, attempts) from exc
+                if not idempotent and (failure.ambiguous or ambiguous_before):
+                    # Look for the effect after an ambiguous failure, and before giving up once one
+                    # happened; a rate-limit refusal after a look that found nothing just waits.
+                    refused_only = failure.retryable and not failure.ambiguous
+                    can_retry = failure.retryable and attempts.wait_before_retry(failure)
+                    if not (refused_only and can_retry):
+                        found = _look_for(reconcile, failure, target, unknown)
+                        if found is not None:
+                            return found
+                        if not can_retry:
+                            raise _unknown(failure, target, unknown) from exc
+                    ambiguous_before = True
                     continue
                 ambiguous_before = ambiguous_before or failure.ambiguous
                 if not attempts.wait_before_retry(failure):
                     raise _to_error(failure, target, method, attempts) from exc
 
     def batch(self, makers: Sequence[Callable[[], Any]], targets: Sequence[Target]) -> list[Any]:
-        """Execute idempotent requests in HTTP batches of at most 50; retry only failed parts.
+        """Execute idempotent requests in HTTP batches sized to Gmail's concurrency cap.
 
-        Returns one entry per request, in order: the JSON answer or the `GmailMcpError` for it.
+        Parts refused for concurrency are sent again at once in smaller batches (the batch that
+        tripped the cap is over, so its slots are free); other retryable failures are retried,
+        only those parts, after the backoff. Returns one entry per request, in order: the JSON
+        answer or the `GmailMcpError` for it.
         """
         results: list[Any] = [None] * len(makers)
-        pending = list(range(len(makers)))
+        methods: dict[int, str] = {}
+        queue = list(range(len(makers)))  # not yet sent in this round, in order
+        retry: dict[int, Failure] = {}  # failed this round, to send again after the backoff
         attempts = self._backoff.start()
-        while pending:
+        while queue or retry:
+            if not queue:
+                # Wait as the slowest-to-recover failure asks; then retry just those parts.
+                worst = max(retry.values(), key=lambda f: f.retry_after or 0.0)
+                if not attempts.wait_before_retry(worst):
+                    for i, failure in retry.items():
+                        results[i] = _to_error(failure, targets[i], methods[i], attempts)
+                    break
+                queue, retry = sorted(retry), {}
+            requests = self._next_chunk(queue, makers)
+            methods.update((i, request.methodId) for i, request in requests.items())
+            queue = queue[len(requests) :]
             failures: dict[int, Failure] = {}
-            requests = {i: makers[i]() for i in pending}
-            size = self._chunk_size(requests)
-            for start in range(0, len(pending), size):
-                chunk = pending[start : start + size]
-                self._run_chunk({i: requests[i] for i in chunk}, targets, results, failures)
-            if not failures:
-                break
-            # Wait as the slowest-to-recover failure asks; then retry just those parts.
-            worst = max(failures.values(), key=lambda f: f.retry_after or 0.0)
-            if not attempts.wait_before_retry(worst):
-                for i, failure in failures.items():
-                    results[i] = _to_error(failure, targets[i], requests[i].methodId, attempts)
-                break
-            pending = sorted(failures)
+            self._run_chunk(requests, targets, results, failures)
+            refused = [i for i, failure in failures.items() if failure.concurrency]
+            self._sizer.record(len(requests), len(refused))
+            if refused and len(refused) < len(requests):
+                queue = refused + queue  # progress was made: the cap fits fewer, send them now
+                for i in refused:
+                    del failures[i]
+            retry.update(failures)
         return results
 
-    def _chunk_size(self, requests: Mapping[int, Any]) -> int:
-        dearest = max(units_for(r.methodId) for r in requests.values())
-        # A batch's units must fit in one quota window, or the limiter could never grant it.
-        return max(1, min(MAX_BATCH, self._limiter.units_per_minute // dearest))
+    def _next_chunk(self, queue: Sequence[int], makers: Sequence[Callable[[], Any]]) -> dict[int, Any]:
+        """The requests of the next batch: the sizer's size, and never more units than a minute allows."""
+        requests = {i: makers[i]() for i in queue[: self._sizer.size]}
+        budget = self._limiter.units_per_minute  # a batch must fit in one quota window, or never be granted
+        chunk: dict[int, Any] = {}
+        for i, request in requests.items():
+            budget -= units_for(request.methodId)
+            if chunk and budget < 0:
+                break
+            chunk[i] = request
+        return chunk
 
     def _run_chunk(
         self,
@@ -209,6 +233,36 @@ class Executor:
                 failures[i] = failure
             else:
                 results[i] = _to_error(failure, targets[i], request.methodId, None)
+
+
+def _look_for(
+    reconcile: Callable[[], JSON | None] | None,
+    failure: Failure,
+    target: Target,
+    unknown: UnknownOutcome | None,
+) -> JSON | None:
+    """The effect of an ambiguous call found by `reconcile`, or None when it is not there.
+
+    Raises:
+        GmailMcpError: the outcome is unknown: nothing can look (no `reconcile`) or looking failed.
+    """
+    if reconcile is None:
+        raise _unknown(failure, target, unknown)
+    try:
+        return reconcile()
+    except GmailMcpError as exc:
+        raise _unknown(failure, target, unknown) from exc
+
+
+def _unknown(failure: Failure, target: Target, unknown: UnknownOutcome | None) -> GmailMcpError:
+    if unknown is not None:
+        return unknown(_brief(failure))
+    return UpstreamError(
+        f"Gmail did not confirm the change to {target.describe()} ({_brief(failure)}); "
+        "it may or may not have happened. Check before trying again.",
+        outcome="unknown",
+        **target.details,
+    )
 
 
 def _classify(exc: Exception, target: Target) -> Failure:
@@ -296,7 +350,13 @@ def _to_error(failure: Failure, target: Target, method: str, attempts: Attempts 
     if status == 403:
         return PermissionDeniedError(f"Gmail refused: {failure.message or failure.reason}.", **details)
     if status == 413:
-        return InvalidParamsError("The message is too large for Gmail (35 MB at most).", **details)
+        # Gmail refuses JSON bodies over about 5 MiB and uploads over 35 MB; this client sends
+        # anything over 4 MiB as an upload, so a 413 here is Gmail's own limit or a change in it.
+        return InvalidParamsError(
+            f"Gmail refused the request as too large (HTTP 413: {failure.message or 'Request Entity Too Large'}). "
+            "Gmail takes messages up to 35 MB with at most 25 MB of attachments; nothing was changed.",
+            **details,
+        )
     if status is not None and status < 500:
         return InvalidParamsError(
             f"Gmail rejected the request: {failure.message or failure.reason}.", **details

@@ -6,7 +6,7 @@ login can ask for the least that covers the enabled tools, and a 403 can name wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 _BASE = "https://www.googleapis.com/auth/"
 READONLY = _BASE + "gmail.readonly"
@@ -74,6 +74,14 @@ def least_covering(scopes: Iterable[str]) -> list[str]:
         if broad in needed:
             needed -= _IMPLIES[broad]
     return sorted(needed)
+
+
+def unusable(tool_scopes: Mapping[str, Iterable[str]], granted: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Each tool the granted scopes do not cover, with the scopes it lacks (a person may untick
+    scopes on Google's consent screen)."""
+    have = expand(granted)
+    missing = {tool: frozenset(needed) - have for tool, needed in tool_scopes.items()}
+    return {tool: lacking for tool, lacking in missing.items() if lacking}
 
 
 def short_name(scope: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Mapping
 from typing import TextIO
 
 from gmail_mcp.config import GMAIL_API_ROOT, Paths
@@ -20,8 +21,10 @@ def report(
     api_root: str = GMAIL_API_ROOT,
     login_command: str = "gmail-mcp auth",
     needs_client_file: bool = True,
+    tool_scopes: Mapping[str, frozenset[str]] | None = None,
 ) -> int:
-    """Print the state of the login; 0 when all is well, 1 otherwise.
+    """Print the state of the login, and the tools `serve` hides because the login does not grant
+    what they need; 0 when all is well, 1 otherwise.
 
     `login_command` creates this login (named in what to do about a missing one); it needs the
     OAuth client file unless `needs_client_file` is False (a login command that brings its own).
@@ -53,6 +56,10 @@ def report(
         print(f"token:           {token['token_path']} (mode {token['mode']})", file=out)
         granted = ", ".join(scopes.short_name(s) for s in token["scopes"]) or "unknown"
         print(f"scopes:          {granted}", file=out)
+        hidden = scopes.unusable(tool_scopes or {}, token["scopes"]) if token["scopes"] else {}
+        for tool, lacking in sorted(hidden.items()):
+            needs = ", ".join(sorted(scopes.short_name(s) for s in lacking))
+            print(f"hidden tool:     {tool} (needs {needs}, not granted)", file=out)
         expiry = token["access_token_expiry"]
         if not expiry:
             access = "none saved (fetched on the next call)"

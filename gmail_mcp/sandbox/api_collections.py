@@ -40,7 +40,8 @@ def threads_list(call: Call) -> Result:
         for thread_id in page:
             messages = mailbox.thread(thread_id)
             history_id = max(m.history_id for m in messages)
-            items.append({"id": thread_id, "snippet": messages[-1].snippet, "historyId": str(history_id)})
+            snippet = call.behaviour.snippet(messages[-1].snippet)
+            items.append({"id": thread_id, "snippet": snippet, "historyId": str(history_id)})
         out["threads"] = items
     if token:
         out["nextPageToken"] = token
@@ -52,7 +53,7 @@ def threads_get(call: Call) -> Result:
     """users.threads.get: every message, oldest first, trash and spam included."""
     messages = call.mailbox.thread(call.params["id"])
     fmt = parse_format(call.arg("format"), THREAD_FORMATS)
-    return thread_resource(call.mailbox, messages, fmt, call.args("metadataHeaders"))
+    return thread_resource(call, messages, fmt, call.args("metadataHeaders"))
 
 
 def threads_modify(call: Call) -> Result:
@@ -115,14 +116,16 @@ def drafts_get(call: Call) -> Result:
     """users.drafts.get: {id, message} with the message in the asked format."""
     message = call.mailbox.draft(call.params["id"])
     fmt = parse_format(call.arg("format"))
-    return {"id": call.params["id"], "message": message_resource(call.mailbox, message, fmt, [])}
+    return {"id": call.params["id"], "message": message_resource(call, message, fmt, [])}
 
 
 def drafts_create(call: Call) -> Result:
     """users.drafts.create."""
     body = object_field(call.body, "message")
     raw = call.raw_message(body, "draft.message.raw")
-    draft_id, message = call.mailbox.create_draft(raw, call.thread_id(body))
+    draft_id, message = call.mailbox.create_draft(
+        raw, call.thread_id(body), searchable_at_ms=call.searchable_at_ms()
+    )
     return _draft_summary(draft_id, message)
 
 
@@ -132,7 +135,9 @@ def drafts_update(call: Call) -> Result:
     call.mailbox.draft(draft_id)  # 400/404 before looking at the body
     body = object_field(call.body, "message")
     raw = call.raw_message(body, "draft.message.raw")
-    message = call.mailbox.update_draft(draft_id, raw, call.thread_id(body))
+    message = call.mailbox.update_draft(
+        draft_id, raw, call.thread_id(body), searchable_at_ms=call.searchable_at_ms()
+    )
     return _draft_summary(draft_id, message)
 
 
@@ -146,7 +151,11 @@ def drafts_send(call: Call) -> Result:
     if call.media is not None or "raw" in body:
         raw = call.raw_message(body, "draft.message.raw")
         call.mailbox.update_draft(draft_id, raw, call.thread_id(body))
-    message, envelope = call.mailbox.send_draft(draft_id)
+    message, envelope = call.mailbox.send_draft(
+        draft_id,
+        rewrite_message_id=call.behaviour.rewrite_message_id,
+        searchable_at_ms=call.searchable_at_ms(),
+    )
     call.on_sent(message, envelope)
     return message_labels(message)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from gmail_mcp.sandbox.apierror import invalid
 from gmail_mcp.sandbox.call import Call
 from gmail_mcp.sandbox.history import HISTORY_TYPES, select
-from gmail_mcp.sandbox.payload import b64url, find_attachment
+from gmail_mcp.sandbox.payload import b64url
 from gmail_mcp.sandbox.resources import message_labels, message_ref, message_resource, paginate, parse_format
 from gmail_mcp.sandbox.store import StoredMessage
 
@@ -47,13 +47,13 @@ def messages_get(call: Call) -> Result:
     """users.messages.get in any format."""
     message = call.mailbox.message(call.params["id"])
     fmt = parse_format(call.arg("format"))
-    return message_resource(call.mailbox, message, fmt, call.args("metadataHeaders"))
+    return message_resource(call, message, fmt, call.args("metadataHeaders"))
 
 
 def attachments_get(call: Call) -> Result:
-    """users.messages.attachments.get."""
+    """users.messages.attachments.get: 400 for an id that is unknown, expired or of another message."""
     message = call.mailbox.message(call.params["messageId"])
-    part = find_attachment(call.mailbox.parsed(message).root, message.id, call.params["id"])
+    part = call.ids().part_for(message.id, call.params["id"], call.mailbox.parsed(message).root)
     if part is None:
         raise invalid("Invalid attachment token")
     return {"attachmentId": call.params["id"], "size": len(part.data), "data": b64url(part.data)}
@@ -62,7 +62,12 @@ def attachments_get(call: Call) -> Result:
 def messages_send(call: Call) -> Result:
     """users.messages.send."""
     raw = call.raw_message(call.body, "raw")
-    message, envelope = call.mailbox.send(raw, call.thread_id(call.body))
+    message, envelope = call.mailbox.send(
+        raw,
+        call.thread_id(call.body),
+        rewrite_message_id=call.behaviour.rewrite_message_id,
+        searchable_at_ms=call.searchable_at_ms(),
+    )
     call.on_sent(message, envelope)
     return message_labels(message)
 
@@ -80,7 +85,9 @@ def _store_incoming(call: Call, default_source: str) -> Result:
     for ignored in ("deleted", "neverMarkSpam", "processForCalendar"):
         call.flag(ignored)  # validated, but they change nothing in a sandbox
     when = call.mailbox.now_ms() if _date_source(call, default_source) == "receivedTime" else None
-    message = call.mailbox.add(raw, labels, when, thread_id=call.thread_id(call.body))
+    message = call.mailbox.add(
+        raw, labels, when, thread_id=call.thread_id(call.body), searchable_at_ms=call.searchable_at_ms()
+    )
     return message_labels(message)
 
 
@@ -95,13 +102,15 @@ def messages_import(call: Call) -> Result:
 
 
 def label_changes(call: Call) -> tuple[list[str], list[str]]:
-    """The addLabelIds and removeLabelIds of a modify body, validated (DRAFT cannot be changed)."""
+    """The addLabelIds and removeLabelIds of a modify body, validated: SENT and DRAFT follow what
+    happened to a message (it was sent, it is a draft) and cannot be added or removed."""
     add = call.label_list(call.body, "addLabelIds")
     remove = call.label_list(call.body, "removeLabelIds")
     if set(add) & set(remove):
         raise invalid("A label cannot be both added and removed")
-    if "DRAFT" in add or "DRAFT" in remove:
-        raise invalid("Invalid label: DRAFT")
+    for fixed in ("SENT", "DRAFT"):
+        if fixed in add or fixed in remove:
+            raise invalid(f"Invalid label: {fixed}")
     return add, remove
 
 

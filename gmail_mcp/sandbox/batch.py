@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -65,17 +66,23 @@ def _response_part(content_id: str, reply: Reply) -> bytes:
     return "\r\n".join(lines).encode("utf-8") + reply.body
 
 
-def handle_batch(
-    request: Request, call: Callable[[Request], Reply], count_parts: Callable[[int], None]
-) -> Reply:
-    """Answer a whole batch; a malformed envelope, no parts or over 100 parts is one 400."""
+PartCall = Callable[[Request, bool], Reply]  # (part, whether it is beyond the concurrency cap)
+Slots = Callable[[int], AbstractContextManager[int]]  # slots wanted -> slots granted while held
+
+
+def handle_batch(request: Request, call: PartCall, count_parts: Callable[[int], None], slots: Slots) -> Reply:
+    """Answer a whole batch; a malformed envelope, no parts or over 100 parts is one 400.
+
+    The parts are worked on concurrently, as Gmail does: each takes a concurrency slot, and those
+    beyond the free slots (the last ones) are answered 429 by `call`.
+    """
     try:
-        return _handle(request, call, count_parts)
+        return _handle(request, call, count_parts, slots)
     except ApiError as exc:
         return error_reply(exc)
 
 
-def _handle(request: Request, call: Callable[[Request], Reply], count_parts: Callable[[int], None]) -> Reply:
+def _handle(request: Request, call: PartCall, count_parts: Callable[[int], None], slots: Slots) -> Reply:
     content_type = request.header("content-type")
     boundary = boundary_of(content_type)
     if mime_type_of(content_type) != "multipart/mixed" or not boundary:
@@ -90,16 +97,17 @@ def _handle(request: Request, call: Callable[[Request], Reply], count_parts: Cal
         raise invalid(f"Too many requests in batch: {len(parts)} (at most {MAX_PARTS})")
     count_parts(len(parts))
     answers = []
-    for part in parts:
-        lines, content = split_head(part)
-        content_id = parse_headers(lines).get("content-id", "")
-        try:
-            reply = call(parse_part(content, request))
-        except ApiError as exc:
-            reply = error_reply(exc)
-        if reply.reset:  # a connection reset takes the whole batch response with it
-            return reply
-        answers.append(_response_part(content_id, reply))
+    with slots(len(parts)) as granted:
+        for index, part in enumerate(parts):
+            lines, content = split_head(part)
+            content_id = parse_headers(lines).get("content-id", "")
+            try:
+                reply = call(parse_part(content, request), index >= granted)
+            except ApiError as exc:
+                reply = error_reply(exc)
+            if reply.reset:  # a connection reset takes the whole batch response with it
+                return reply
+            answers.append(_response_part(content_id, reply))
     boundary_out = "batch_" + secrets.token_hex(12)
     body = b"".join(f"--{boundary_out}\r\n".encode() + answer + b"\r\n" for answer in answers)
     body += f"--{boundary_out}--\r\n".encode()

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gmail_mcp.sandbox.apierror import invalid
+from gmail_mcp.sandbox.attachment_ids import AttachmentIds
+from gmail_mcp.sandbox.behaviour import Behaviour
 from gmail_mcp.sandbox.methods import Method
 from gmail_mcp.sandbox.outgoing import Envelope
 from gmail_mcp.sandbox.store import Mailbox, StoredMessage
@@ -55,6 +57,18 @@ class Call:
     body: dict[str, object] = field(default_factory=dict)
     media: bytes | None = None  # the message bytes of an upload
     on_sent: SentHook = lambda message, envelope: None
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    attachment_ids: AttachmentIds | None = None  # None: stable ids (see `attachment_ids`)
+
+    def ids(self) -> AttachmentIds:
+        """Who issues and resolves this sandbox's attachment ids."""
+        if self.attachment_ids is None:
+            self.attachment_ids = AttachmentIds(None, self.mailbox.clock)
+        return self.attachment_ids
+
+    def searchable_at_ms(self) -> int:
+        """When mail this call adds becomes findable by a `q` search (Gmail indexes it later)."""
+        return self.mailbox.now_ms() + self.behaviour.index_delay_ms
 
     def arg(self, name: str) -> str | None:
         """A single query parameter (the last one when repeated)."""

@@ -9,6 +9,13 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from gmail_mcp.sandbox.behaviour import (
+    DEFAULT_ATTACHMENT_ID_TTL,
+    DEFAULT_INDEX_DELAY_MS,
+    DEFAULT_MAX_CONCURRENT,
+    DEFAULT_MAX_JSON_BODY,
+    Behaviour,
+)
 from gmail_mcp.sandbox.server import SandboxServer
 from gmail_mcp.sandbox.sources import LoadError
 from gmail_mcp.sandbox.store import DEFAULT_OWNER, Mailbox
@@ -16,12 +23,37 @@ from gmail_mcp.sandbox.store import DEFAULT_OWNER, Mailbox
 DEFAULT_PORT = 8025
 DEFAULT_UNREAD = 10
 
+GMAIL_LIKE = f"""\
+It behaves like real Gmail where Gmail makes a client's life hard (each is switchable: by the
+options above, or from Python with gmail_mcp.sandbox.behaviour.Behaviour):
+  - Gmail replaces the Message-ID of every message it sends (messages.send, drafts.send).
+  - New mail is found by a q= search only after --index-delay-ms (default {DEFAULT_INDEX_DELAY_MS});
+    listing by labelIds without q sees it at once.
+  - Attachment ids change on every fetch of a message and expire after --attachment-id-ttl
+    seconds (default {DEFAULT_ATTACHMENT_ID_TTL:g}; 0: one stable id per part, never expiring).
+  - JSON request bodies over {DEFAULT_MAX_JSON_BODY:,} bytes are refused with 413; /upload/ endpoints
+    take messages up to 35 MB.
+  - At most --max-concurrent calls (default {DEFAULT_MAX_CONCURRENT}; 0: no cap) are worked on at once;
+    batch parts count one each, and calls beyond the cap get 429 "Too many concurrent requests
+    for user".
+  - Snippets are HTML-escaped (&#39; &amp; &quot; &lt; &gt;); modify refuses SENT and DRAFT;
+    label colours must come from Gmail's palette; the fields= parameter trims answers.
+
+Control endpoints beside Gmail's paths: GET /__sandbox/stats, POST /__sandbox/reset,
+POST|GET|DELETE /__sandbox/faults (errors, lost answers, resets, OAuth faults such as
+{{"oauth": "partial_grant", "grant": [scopes]}}), POST /__sandbox/tokens
+{{"refresh_token": ..., "client_id"?: ..., "scopes"?: [...]}} to accept a refresh token minted
+elsewhere. The README describes each.
+"""
+
 
 def parser(prog: str = "gmail-mcp sandbox") -> argparse.ArgumentParser:
     """The sandbox's options, declared once: `gmail-mcp sandbox` hands its arguments to `main`."""
     parser = argparse.ArgumentParser(
         prog=prog,
         description="A local Gmail API v1 stand-in over HTTP (no Google account needed).",
+        epilog=GMAIL_LIKE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -54,6 +86,28 @@ def parser(prog: str = "gmail-mcp sandbox") -> argparse.ArgumentParser:
         default=6000,
         help="Gmail quota units each user may spend per rolling minute (default 6000; 0: no limit)",
     )
+    parser.add_argument(
+        "--index-delay-ms",
+        type=int,
+        default=DEFAULT_INDEX_DELAY_MS,
+        metavar="D",
+        help=f"new mail is found by q= searches after D ms (default {DEFAULT_INDEX_DELAY_MS}; 0: at once)",
+    )
+    parser.add_argument(
+        "--attachment-id-ttl",
+        type=float,
+        default=DEFAULT_ATTACHMENT_ID_TTL,
+        metavar="S",
+        help=f"attachment ids change per fetch and expire after S seconds (default {DEFAULT_ATTACHMENT_ID_TTL:g}; "
+        "0: stable, never expiring)",
+    )
+    parser.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=DEFAULT_MAX_CONCURRENT,
+        metavar="K",
+        help=f"calls worked on at once, batch parts included (default {DEFAULT_MAX_CONCURRENT}; 0: no cap)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -61,9 +115,15 @@ def parser(prog: str = "gmail-mcp sandbox") -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, *, prog: str = "gmail-mcp sandbox") -> int:
     """Serve until SIGINT or SIGTERM; the URL is printed to stderr. Returns the exit status."""
     args = parser(prog).parse_args(argv)
-    if args.latency_ms < 0:
-        print("sandbox: --latency-ms must not be negative", file=sys.stderr)
-        return 2
+    for name in ("latency_ms", "index_delay_ms", "attachment_id_ttl", "max_concurrent"):
+        if getattr(args, name) < 0:
+            print(f"sandbox: --{name.replace('_', '-')} must not be negative", file=sys.stderr)
+            return 2
+    behaviour = Behaviour(
+        index_delay_ms=args.index_delay_ms,
+        attachment_id_ttl=args.attachment_id_ttl,
+        max_concurrent=args.max_concurrent,
+    )
     if args.unread is not None and (args.unread < 0 or not args.load):
         print("sandbox: --unread takes a number of 0 or more, and goes with --load", file=sys.stderr)
         return 2
@@ -93,6 +153,7 @@ def main(argv: list[str] | None = None, *, prog: str = "gmail-mcp sandbox") -> i
         latency_ms=args.latency_ms,
         quota_per_minute=args.quota_per_minute,
         verbose=args.verbose,
+        behaviour=behaviour,
     )
     try:
         server.start()

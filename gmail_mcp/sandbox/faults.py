@@ -3,18 +3,33 @@
 A fault names a discovery method id (or ``"batch"`` for a batch envelope; no method matches any
 Gmail call but not the envelope) and fails `count` calls with `status`, or closes the connection
 (`reset`). With `applied` the call takes effect first, as when a response is lost on the way back.
+With `rate` (0 to 1) it is a storm: each matching call fails with that probability, drawn from a
+generator seeded with `seed` (the same storm every run), until `count` calls have failed.
 """
 
 from __future__ import annotations
 
+import random
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from gmail_mcp.sandbox.apierror import ApiError
 from gmail_mcp.sandbox.methods import METHOD_IDS
 
-OAUTH_ERRORS = ("invalid_grant",)
-_FIELDS = {"status", "count", "method", "reason", "message", "retry_after", "applied", "reset"}
+OAUTH_ERRORS = ("invalid_grant",)  # the next token refreshes fail this way
+OAUTH_CONSENTS = ("partial_grant",)  # the next consents grant only the listed scopes
+_FIELDS = {
+    "status",
+    "count",
+    "method",
+    "reason",
+    "message",
+    "retry_after",
+    "applied",
+    "reset",
+    "rate",
+    "seed",
+}
 
 
 class FaultSpecError(ValueError):
@@ -33,6 +48,15 @@ class Fault:
     retry_after: float | None = None
     applied: bool = False
     reset: bool = False
+    rate: float | None = None  # a storm: the chance that each matching call fails
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._draws = random.Random(self.seed)
+
+    def strikes(self) -> bool:
+        """Whether this fault fails the call now (always, unless it is a storm)."""
+        return self.rate is None or self._draws.random() < self.rate
 
     def error(self) -> ApiError:
         """The error to answer with."""
@@ -82,17 +106,37 @@ def _count(spec: dict[str, object]) -> int:
     return 1 if count is None else count
 
 
-def parse_fault(spec: object) -> Fault | tuple[str, int]:
-    """A Fault, or ("invalid_grant", count) for an OAuth fault. Raises FaultSpecError."""
+@dataclass(frozen=True)
+class ConsentFault:
+    """The next consents grant only these scopes (of those asked for), as when a person unticks
+    some of them on Google's consent screen."""
+
+    grant: tuple[str, ...]
+    count: int
+
+
+def _grant(spec: dict[str, object]) -> tuple[str, ...]:
+    grant = spec.get("grant")
+    if not isinstance(grant, list) or not grant or not all(isinstance(s, str) and s for s in grant):
+        raise FaultSpecError("'grant' must be a non-empty list of scopes")
+    return tuple(str(s) for s in grant)
+
+
+def parse_fault(spec: object) -> Fault | ConsentFault | tuple[str, int]:
+    """A Fault, a ConsentFault, or ("invalid_grant", count) for a refresh fault. Raises FaultSpecError."""
     if not isinstance(spec, dict):
         raise FaultSpecError("the body must be a JSON object")
     if "oauth" in spec:
-        if spec["oauth"] not in OAUTH_ERRORS:
-            raise FaultSpecError(f"'oauth' must be one of {list(OAUTH_ERRORS)}")
-        extra = set(spec) - {"oauth", "count"}
+        kind = spec["oauth"]
+        if kind not in OAUTH_ERRORS + OAUTH_CONSENTS:
+            raise FaultSpecError(f"'oauth' must be one of {list(OAUTH_ERRORS + OAUTH_CONSENTS)}")
+        allowed = {"oauth", "count", "grant"} if kind in OAUTH_CONSENTS else {"oauth", "count"}
+        extra = set(spec) - allowed
         if extra:
             raise FaultSpecError(f"unknown fields for an OAuth fault: {sorted(extra)}")
-        return str(spec["oauth"]), _count(spec)
+        if kind in OAUTH_CONSENTS:
+            return ConsentFault(_grant(spec), _count(spec))
+        return str(kind), _count(spec)
     unknown = set(spec) - _FIELDS
     if unknown:
         raise FaultSpecError(f"unknown fields: {sorted(unknown)}")
@@ -108,6 +152,9 @@ def parse_fault(spec: object) -> Fault | tuple[str, int]:
     retry_after = _number(spec, "retry_after")
     if retry_after is not None and retry_after < 0:
         raise FaultSpecError("'retry_after' must not be negative")
+    rate = _number(spec, "rate")
+    if rate is not None and not 0 < rate <= 1:
+        raise FaultSpecError("'rate' must be above 0 and at most 1")
     return Fault(
         status=status,
         count=_count(spec),
@@ -117,6 +164,8 @@ def parse_fault(spec: object) -> Fault | tuple[str, int]:
         retry_after=retry_after,
         applied=_bool(spec, "applied"),
         reset=reset,
+        rate=rate,
+        seed=_int(spec, "seed") or 0,
     )
 
 
@@ -127,6 +176,7 @@ class FaultBook:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._oauth: list[str] = []
+        self._consents: list[tuple[str, ...]] = []
 
     def add(self, spec: object) -> None:
         """Register a fault from its JSON description. Raises FaultSpecError."""
@@ -134,6 +184,8 @@ class FaultBook:
         with self._lock:
             if isinstance(parsed, Fault):
                 self._faults.append(parsed)
+            elif isinstance(parsed, ConsentFault):
+                self._consents.extend([parsed.grant] * parsed.count)
             else:
                 error, count = parsed
                 self._oauth.extend([error] * count)
@@ -142,7 +194,8 @@ class FaultBook:
         """Consume one use of the first fault matching this call, if any."""
         with self._lock:
             for fault in self._faults:
-                if fault.method == method_id or (fault.method is None and method_id != "batch"):
+                matches = fault.method == method_id or (fault.method is None and method_id != "batch")
+                if matches and fault.strikes():
                     fault.count -= 1
                     if fault.count == 0:
                         self._faults.remove(fault)
@@ -154,13 +207,23 @@ class FaultBook:
         with self._lock:
             return self._oauth.pop(0) if self._oauth else None
 
+    def take_consent(self) -> tuple[str, ...] | None:
+        """Consume one pending partial grant (the scopes a person left ticked), if any."""
+        with self._lock:
+            return self._consents.pop(0) if self._consents else None
+
     def clear(self) -> None:
         """Drop every pending fault."""
         with self._lock:
             self._faults.clear()
             self._oauth.clear()
+            self._consents.clear()
 
     def pending(self) -> dict[str, object]:
         """What is still armed, for the control endpoint's answer."""
         with self._lock:
-            return {"faults": [asdict(f) for f in self._faults], "oauth": list(self._oauth)}
+            return {
+                "faults": [{f.name: getattr(fault, f.name) for f in fields(fault)} for fault in self._faults],
+                "oauth": list(self._oauth),
+                "consents": [list(grant) for grant in self._consents],
+            }

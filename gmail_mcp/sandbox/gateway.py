@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from gmail_mcp.sandbox.api_collections import HANDLERS as COLLECTION_HANDLERS
 from gmail_mcp.sandbox.api_messages import HANDLERS as MESSAGE_HANDLERS
 from gmail_mcp.sandbox.apierror import ApiError, invalid, rate_limited
+from gmail_mcp.sandbox.attachment_ids import AttachmentIds
+from gmail_mcp.sandbox.behaviour import Behaviour
 from gmail_mcp.sandbox.call import IMPORT_LIMIT, SEND_LIMIT, Call, parse_json
+from gmail_mcp.sandbox.concurrency import ConcurrencyGate, too_many_concurrent
 from gmail_mcp.sandbox.faults import Fault, FaultBook
+from gmail_mcp.sandbox.fields import parse_fields, select
 from gmail_mcp.sandbox.methods import Method, match
 from gmail_mcp.sandbox.oauth import OAuthServer, api_error_for_scopes
 from gmail_mcp.sandbox.outgoing import Envelope
@@ -48,25 +53,30 @@ class Gateway:
         stats: Stats,
         quota: QuotaWindow,
         faults: FaultBook,
+        behaviour: Behaviour,
+        clock: Callable[[], float],
     ) -> None:
         self.mailbox = mailbox
         self.oauth = oauth
         self.stats = stats
         self.quota = quota
         self.faults = faults
+        self.behaviour = behaviour
         self.uploads = UploadSessions()
+        self.attachment_ids = AttachmentIds(behaviour.attachment_id_ttl, clock)
+        self.concurrency = ConcurrencyGate(behaviour.max_concurrent)
 
-    def call(self, request: Request) -> Reply:
-        """Answer one call; never raises."""
+    def call(self, request: Request, *, over_capacity: bool = False) -> Reply:
+        """Answer one call; never raises. `over_capacity`: no concurrency slot was free for it."""
         try:
-            return self._call(request)
+            return self._call(request, over_capacity)
         except ApiError as exc:
             return error_reply(exc)
         except Exception:
             traceback.print_exc(file=sys.stderr)
             return error_reply(ApiError(500, "backendError", "Backend Error"))
 
-    def _call(self, request: Request) -> Reply:
+    def _call(self, request: Request, over_capacity: bool) -> Reply:
         request = _with_method_override(request)
         if (
             request.path.startswith(UPLOAD_PREFIXES)
@@ -77,7 +87,11 @@ class Gateway:
             return received if isinstance(received, Reply) else self._finish_upload(received)
         route = self._route(request)
         method = route.method
-        self._admit(method, route.params["userId"], request)
+        limit_json = self.behaviour.max_json_body
+        if not route.upload and limit_json is not None and len(request.body) > limit_json:
+            # Google's front end refuses it before Gmail sees the call.
+            raise ApiError(413, "badRequest", f"Request payload size exceeds the limit: {limit_json} bytes.")
+        self._admit(method, route.params["userId"], request, over_capacity)
         fault = self.faults.take(method.id)
         if fault is not None and not fault.applied:
             return self.fail(fault)
@@ -100,8 +114,9 @@ class Gateway:
         reply = self.execute(method, params, request.query, body, media)
         return reply if fault is None else self.fail(fault)
 
-    def _admit(self, method: Method, user: str, request: Request) -> None:
-        """Count the call, then check the user, the token, its scopes and the quota, in Google's order."""
+    def _admit(self, method: Method, user: str, request: Request, over_capacity: bool) -> None:
+        """Count the call, then check the user, the token, its scopes, the concurrency cap and the
+        quota, in Google's order (a call refused for concurrency spends no quota)."""
         self.stats.call(method.id)
         user = unquote(user)
         if user != "me" and user.lower() != self.mailbox.owner.lower():
@@ -110,6 +125,9 @@ class Gateway:
         scope_error = api_error_for_scopes(granted, method.scopes)
         if scope_error is not None:
             raise scope_error
+        if over_capacity:
+            self.stats.add("concurrency_limited")
+            raise too_many_concurrent()
         if not self.quota.try_spend(method.units):
             self.stats.add("throttled")
             raise rate_limited()
@@ -132,11 +150,22 @@ class Gateway:
         body: dict[str, object],
         media: bytes | None,
     ) -> Reply:
-        """Run a method's handler under the mailbox lock."""
-        call = Call(self.mailbox, method, params, query, body, media, self._on_sent)
+        """Run a method's handler under the mailbox lock; `fields` trims the answer."""
+        selection = parse_fields(query["fields"][-1]) if query.get("fields") else None
+        call = Call(
+            self.mailbox,
+            method,
+            params,
+            query,
+            body,
+            media,
+            self._on_sent,
+            behaviour=self.behaviour,
+            attachment_ids=self.attachment_ids,
+        )
         with self.mailbox.lock:
             result = HANDLERS[method.id](call)
-        return Reply(204) if result is None else json_reply(200, result)
+        return Reply(204) if result is None else json_reply(200, select(result, selection))
 
     def _finish_upload(self, session: Session) -> Reply:
         media = bytes(session.received)

@@ -4,6 +4,12 @@
 the code (checking client, redirect URI and the PKCE verifier) and refreshes; `/revoke` revokes.
 Tokens issued here expire by the sandbox clock and carry their scopes. A bearer token the sandbox
 never issued gets full access, so the sandbox also works with no OAuth at all.
+
+Two ways to test a client's handling of what Google does:
+- a partial grant (`FaultBook.take_consent`): the next consent grants only some of the scopes
+  asked for, as when a person unticks some on Google's granular consent screen;
+- `accept_refresh_token` (also ``POST /__sandbox/tokens``): refresh a token minted elsewhere, so
+  any program holding a refresh token can be pointed at the sandbox.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlencode
 
-from gmail_mcp.sandbox.apierror import AUTH_MISSING, ApiError, insufficient_scope, unauthenticated
+from gmail_mcp.sandbox.apierror import AUTH_MISSING, ApiError, insufficient_scope, invalid, unauthenticated
 from gmail_mcp.sandbox.wire import Reply, json_reply
 
 ACCESS_LIFETIME = 3599
@@ -26,11 +32,15 @@ CODE_LIFETIME = 600
 _LOOPBACK = re.compile(r"http://(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(/[^#\s]*)?")
 
 
+DEFAULT_ACCEPTED_SCOPES = ("https://mail.google.com/",)
+
+
 @dataclass
 class Grant:
-    """One consent: a client, its scopes, and its refresh token when offline access was asked."""
+    """One consent: a client (None: any client), its scopes, and its refresh token when offline
+    access was asked."""
 
-    client_id: str
+    client_id: str | None
     scopes: tuple[str, ...]
     refresh_token: str | None
     revoked: bool = False
@@ -76,9 +86,15 @@ def _s256(verifier: str) -> str:
 class OAuthServer:
     """Codes, tokens and grants, all in memory, timed by the sandbox clock."""
 
-    def __init__(self, clock: Callable[[], float], take_refresh_fault: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        take_refresh_fault: Callable[[], str | None],
+        take_consent: Callable[[], tuple[str, ...] | None] = lambda: None,
+    ) -> None:
         self._clock = clock
         self._take_refresh_fault = take_refresh_fault
+        self._take_consent = take_consent
         self._lock = threading.Lock()
         self._codes: dict[str, _Code] = {}
         self._access: dict[str, _Access] = {}
@@ -106,6 +122,17 @@ class OAuthServer:
         if challenge and method not in ("S256", "plain"):
             return _page(400, "Error 400: invalid_request", "code_challenge_method must be S256 or plain")
         offline = _first(params, "access_type") == "offline"
+        partial = self._take_consent()
+        if partial is not None:
+            # Google's granular consent: the person left only these ticked (the order asked is kept).
+            scopes = tuple(scope for scope in scopes if scope in partial)
+            if not scopes:
+                query = {
+                    "error": "access_denied",
+                    **({"state": _first(params, "state")} if "state" in params else {}),
+                }
+                separator = "&" if "?" in redirect_uri else "?"
+                return Reply(302, b"", [("Location", redirect_uri + separator + urlencode(query))])
         code = "4/sandbox-" + secrets.token_urlsafe(24)
         grant = Grant(client_id, scopes, "1//sandbox-" + secrets.token_urlsafe(32) if offline else None)
         with self._lock:
@@ -163,9 +190,39 @@ class OAuthServer:
             grant = self._refresh.get(token)
         if grant is None or grant.revoked:
             return _oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
-        if client_id != grant.client_id:
+        if grant.client_id is not None and client_id != grant.client_id:
             return _oauth_error(401, "invalid_client", "Unauthorized")
         return json_reply(200, self._issue(grant))
+
+    def accept_refresh_token(
+        self,
+        refresh_token: str,
+        *,
+        client_id: str | None = None,
+        scopes: tuple[str, ...] = DEFAULT_ACCEPTED_SCOPES,
+    ) -> None:
+        """Refresh `refresh_token` from now on, as if it had been issued here: for `client_id` only,
+        or for any client when None, with access tokens carrying `scopes`."""
+        if not refresh_token:
+            raise ValueError("refresh_token must not be empty")
+        with self._lock:
+            self._refresh[refresh_token] = Grant(client_id, tuple(scopes), refresh_token)
+
+    def accept_refresh_token_spec(self, spec: object) -> dict[str, object]:
+        """POST /__sandbox/tokens: {"refresh_token", "client_id"?, "scopes"?}; 400 when malformed."""
+        if not isinstance(spec, dict) or set(spec) - {"refresh_token", "client_id", "scopes"}:
+            raise invalid('The body must be {"refresh_token": ..., "client_id"?: ..., "scopes"?: [...]}')
+        token, client, scopes = spec.get("refresh_token"), spec.get("client_id"), spec.get("scopes")
+        if not isinstance(token, str) or not token:
+            raise invalid("'refresh_token' must be a non-empty string")
+        if client is not None and not isinstance(client, str):
+            raise invalid("'client_id' must be a string")
+        if scopes is None:
+            scopes = list(DEFAULT_ACCEPTED_SCOPES)
+        if not isinstance(scopes, list) or not scopes or not all(isinstance(x, str) and x for x in scopes):
+            raise invalid("'scopes' must be a non-empty list of scopes")
+        self.accept_refresh_token(token, client_id=client, scopes=tuple(scopes))
+        return {"refresh_token": token, "client_id": client, "scopes": scopes}
 
     def _issue(self, grant: Grant) -> dict[str, object]:
         token = "ya29.sandbox-" + secrets.token_urlsafe(32)

@@ -145,9 +145,10 @@ def rewrite_headers(raw: bytes, add: list[tuple[str, str]], drop: frozenset[str]
 
 
 def prepare_for_sending(
-    raw: bytes, *, owner: str, owner_name: str, now_s: float, message_id: str
+    raw: bytes, *, owner: str, owner_name: str, now_s: float, message_id: str, replace_message_id: bool
 ) -> tuple[bytes, Envelope]:
-    """Gmail's send-time rewrite: From if absent, Date, Message-ID if absent, Bcc removed."""
+    """Gmail's send-time rewrite: From if absent, Date, Bcc removed, and its own Message-ID in
+    place of the client's (only when absent with `replace_message_id` off)."""
     headers = read_headers(raw)
     sender = formataddr((owner_name, owner)) if owner_name else owner
     result = envelope(headers, sender)
@@ -157,7 +158,7 @@ def prepare_for_sending(
     if not headers.get_all("Date"):
         add.append(("Date", format_datetime(datetime.fromtimestamp(now_s, UTC))))
     drop = {"bcc"}
-    if not message_id_of(headers):
+    if replace_message_id or not message_id_of(headers):
         add.append(("Message-ID", message_id))
-        drop.add("message-id")  # an empty one would otherwise stay beside ours
+        drop.add("message-id")  # the client's (or an empty one) would otherwise stay beside ours
     return rewrite_headers(raw, add, frozenset(drop)), result

@@ -14,6 +14,7 @@ import base64
 import email
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -251,9 +252,23 @@ def metadata_json(root: Part, wanted: list[str]) -> dict[str, object]:
     }
 
 
-def find_attachment(root: Part, message_id: str, wanted: str) -> Part | None:
-    """The part an attachment id names, if any."""
+# Links Gmail's has:drive, has:document, ... look for (Drive files and folders, Docs, Sheets,
+# Slides, YouTube videos).
+_LINK_KINDS = (
+    ("document", re.compile(rb"docs\.google\.com/document/", re.IGNORECASE)),
+    ("spreadsheet", re.compile(rb"docs\.google\.com/spreadsheets/", re.IGNORECASE)),
+    ("presentation", re.compile(rb"docs\.google\.com/presentation/", re.IGNORECASE)),
+    ("drive", re.compile(rb"drive\.google\.com/", re.IGNORECASE)),
+    ("youtube", re.compile(rb"(?:www\.|m\.)?(?:youtube\.com/watch|youtu\.be/)", re.IGNORECASE)),
+)
+
+
+def link_kinds(root: Part) -> frozenset[str]:
+    """The kinds of Google link (drive, document, spreadsheet, presentation, youtube) in the
+    message's text and HTML bodies."""
+    found = set()
     for part in root.walk():
-        if part.attachment and attachment_id(message_id, part.part_id) == wanted:
-            return part
-    return None
+        if part.attachment or part.parts or not part.mime_type.startswith("text/"):
+            continue
+        found |= {kind for kind, pattern in _LINK_KINDS if pattern.search(part.data)}
+    return frozenset(found)

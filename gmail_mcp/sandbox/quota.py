@@ -90,7 +90,7 @@ class Stats:
             names = ("requests", "batch_requests", "batch_parts", "quota_units", "throttled")
             out: dict[str, Any] = {name: self._counts[name] for name in names}
             out["by_method"] = dict(sorted(self._by_method.items()))
-            for extra in ("sent", "upload_requests", "faults_injected"):
+            for extra in ("sent", "upload_requests", "faults_injected", "concurrency_limited"):
                 out[extra] = self._counts[extra]
             out["outbox"] = list(self._outbox)
             return out

@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from gmail_mcp.sandbox.apierror import invalid
-from gmail_mcp.sandbox.payload import attachment_id, b64url, metadata_json, part_json
-from gmail_mcp.sandbox.store import Mailbox, StoredMessage
+from gmail_mcp.sandbox.call import Call
+from gmail_mcp.sandbox.payload import b64url, metadata_json, part_json
+from gmail_mcp.sandbox.store import StoredMessage
 
 MESSAGE_FORMATS = ("full", "metadata", "minimal", "raw")
 THREAD_FORMATS = ("full", "metadata", "minimal")
@@ -42,15 +43,16 @@ def message_labels(message: StoredMessage) -> dict[str, object]:
 
 
 def message_resource(
-    mailbox: Mailbox, message: StoredMessage, fmt: str, metadata_headers: list[str]
+    call: Call, message: StoredMessage, fmt: str, metadata_headers: list[str]
 ) -> dict[str, object]:
-    """A Message in one of Gmail's formats, keys in Gmail's order."""
+    """A Message in one of Gmail's formats, keys in Gmail's order (attachment ids issued afresh)."""
     out = message_labels(message)
-    out["snippet"] = message.snippet
+    out["snippet"] = call.behaviour.snippet(message.snippet)
     if fmt in ("full", "metadata"):
-        root = mailbox.parsed(message).root
+        root = call.mailbox.parsed(message).root
         if fmt == "full":
-            out["payload"] = part_json(root, lambda part_id: attachment_id(message.id, part_id))
+            ids = call.ids()
+            out["payload"] = part_json(root, lambda part_id: ids.issue(message.id, part_id))
         else:
             out["payload"] = metadata_json(root, metadata_headers)
     out["sizeEstimate"] = len(message.raw)
@@ -62,13 +64,13 @@ def message_resource(
 
 
 def thread_resource(
-    mailbox: Mailbox, messages: list[StoredMessage], fmt: str, metadata_headers: list[str]
+    call: Call, messages: list[StoredMessage], fmt: str, metadata_headers: list[str]
 ) -> dict[str, object]:
     """A Thread with its messages oldest first."""
     return {
         "id": messages[0].thread_id,
         "historyId": str(max(m.history_id for m in messages)),
-        "messages": [message_resource(mailbox, m, fmt, metadata_headers) for m in messages],
+        "messages": [message_resource(call, m, fmt, metadata_headers) for m in messages],
     }
 
 

@@ -6,8 +6,9 @@ in a field of the message.
 
 Query tokens: whitespace separates; ``( ) { }`` are tokens of their own; ``"..."`` is a phrase
 (an unclosed quote runs to the end, as Gmail tolerates); ``-`` at the start of a term negates;
-``OR``/``AND`` (upper-case only) are connectives; ``name:`` with a known operator name starts an
-operator whose value is the next token. Anything else, ``foo:bar`` included, is a word.
+``OR``/``AND`` (upper-case only) are connectives, and so is ``AROUND`` (followed by a distance);
+``name:`` with a known operator name starts an operator whose value is the next token. Anything
+else, ``foo:bar`` included, is a word.
 
 Words: NFKC, case-folded, Latin accents removed (``perez`` finds ``Pérez``), split on anything
 that is not a letter or digit. Scripts written without spaces (Han, kana, Thai, Lao, Khmer,
@@ -34,6 +35,7 @@ class Kind(Enum):
     NOT = "-"
     OR = "OR"
     AND = "AND"
+    AROUND = "AROUND"
     OPEN = "("
     CLOSE = ")"
     OPEN_BRACE = "{"
@@ -72,6 +74,7 @@ OPERATORS = frozenset(
         "smaller",
         "size",
         "rfc822msgid",
+        "list",
     }
 )
 
@@ -111,7 +114,7 @@ def tokenize(query: str) -> list[Token]:
 
 
 def _classify(run: str) -> list[Token]:
-    if run in ("OR", "AND"):
+    if run in ("OR", "AND", "AROUND"):
         return [Token(Kind[run], run)]
     name, colon, value = run.partition(":")
     if colon and name.casefold() in OPERATORS:
@@ -148,6 +151,24 @@ def normalize(text: str) -> str:
     folded = _UNSPACED_RUN.sub(lambda m: f" {m.group()} ", folded)
     words = _WORD.findall(folded)
     return f" {' '.join(words)} " if words else ""
+
+
+def near(haystack: str, first: str, second: str, distance: int, *, ordered: bool) -> bool:
+    """Whether the normalized words `first` and `second` occur in normalized `haystack` with at
+    most `distance` words between them (`first` before `second` when `ordered`)."""
+    words = haystack.split()
+    a, b = first.split(), second.split()
+    if not words or not a or not b:
+        return False
+    starts_a = [i for i in range(len(words) - len(a) + 1) if words[i : i + len(a)] == a]
+    starts_b = [i for i in range(len(words) - len(b) + 1) if words[i : i + len(b)] == b]
+    for i in starts_a:
+        for j in starts_b:
+            if j >= i + len(a) and j - (i + len(a)) <= distance:
+                return True
+            if not ordered and i >= j + len(b) and i - (j + len(b)) <= distance:
+                return True
+    return False
 
 
 def contains(haystack: str, needle: str) -> bool:

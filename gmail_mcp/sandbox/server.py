@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from gmail_mcp.sandbox import page
 from gmail_mcp.sandbox.apierror import ApiError, invalid
 from gmail_mcp.sandbox.batch import handle_batch
+from gmail_mcp.sandbox.behaviour import Behaviour
 from gmail_mcp.sandbox.faults import FaultBook, FaultSpecError
 from gmail_mcp.sandbox.gateway import API_PREFIX, UPLOAD_PREFIXES, Gateway
 from gmail_mcp.sandbox.oauth import OAuthServer, basic_client_id, installed_client
@@ -45,17 +46,25 @@ class App:
         quota_per_minute: int = 6000,
         clock: Callable[[], float] | None = None,
         verbose: bool = False,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.mailbox = mailbox
         self.clock = clock or mailbox.clock
         self.latency_ms = latency_ms
         self.verbose = verbose
+        self.behaviour = behaviour or Behaviour()
         self.stats = Stats()
         self.faults = FaultBook()
         self.quota = QuotaWindow(quota_per_minute, self.clock)
-        self.oauth = OAuthServer(self.clock, self.faults.take_oauth)
+        self.oauth = OAuthServer(self.clock, self.faults.take_oauth, self.faults.take_consent)
         self.gateway = Gateway(
-            mailbox, oauth=self.oauth, stats=self.stats, quota=self.quota, faults=self.faults
+            mailbox,
+            oauth=self.oauth,
+            stats=self.stats,
+            quota=self.quota,
+            faults=self.faults,
+            behaviour=self.behaviour,
+            clock=self.clock,
         )
 
     def handle(self, request: Request) -> Reply:
@@ -82,7 +91,8 @@ class App:
         if is_batch:
             return self._batch(request)
         if path.startswith((API_PREFIX, *UPLOAD_PREFIXES)):
-            return self.gateway.call(request)
+            with self.gateway.concurrency.slots(1) as granted:
+                return self.gateway.call(request, over_capacity=not granted)
         if path == "/o/oauth2/auth" and request.method == "GET":
             return self.oauth.authorize(request.query)
         if path == "/token" and request.method == "POST":
@@ -105,7 +115,12 @@ class App:
         fault = self.faults.take("batch")
         if fault is not None and not fault.applied:
             return self.gateway.fail(fault)
-        reply = handle_batch(request, self.gateway.call, lambda n: self.stats.add("batch_parts", n))
+        reply = handle_batch(
+            request,
+            lambda part, over: self.gateway.call(part, over_capacity=over),
+            lambda n: self.stats.add("batch_parts", n),
+            self.gateway.concurrency.slots,
+        )
         return reply if fault is None else self.gateway.fail(fault)
 
     def _control(self, request: Request) -> Reply:
@@ -132,7 +147,16 @@ class App:
         if route == ("DELETE", "/__sandbox/faults"):
             self.faults.clear()
             return json_reply(200, self.faults.pending())
+        if route == ("POST", "/__sandbox/tokens"):
+            return json_reply(200, self.oauth.accept_refresh_token_spec(_json_object(request)))
         raise ApiError(404, "notFound", f"No control endpoint {request.method} {request.path}")
+
+
+def _json_object(request: Request) -> object:
+    try:
+        return json.loads(request.body.decode("utf-8") or "null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise invalid(f"The body must be a JSON object: {exc}") from exc
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -232,6 +256,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # listen()'s backlog: with the default of 5, a burst of simultaneous connections overflows it and
+    # the kernel drops SYNs, which clients retransmit only after a second. The kernel caps it at
+    # net.core.somaxconn.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], app: App) -> None:
         if ":" in address[0]:
@@ -288,10 +316,16 @@ class SandboxServer:
         clock: Callable[[], float] | None = None,
         *,
         verbose: bool = False,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.mailbox = mailbox
         self.app = App(
-            mailbox, latency_ms=latency_ms, quota_per_minute=quota_per_minute, clock=clock, verbose=verbose
+            mailbox,
+            latency_ms=latency_ms,
+            quota_per_minute=quota_per_minute,
+            clock=clock,
+            verbose=verbose,
+            behaviour=behaviour,
         )
         self._address = (host, port)
         self._httpd: _HttpServer | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -36,7 +37,7 @@ from gmail_mcp.sandbox.outgoing import (
     referenced_ids,
     thread_subject,
 )
-from gmail_mcp.sandbox.payload import ParsedMail, parse_mail
+from gmail_mcp.sandbox.payload import ParsedMail, link_kinds, parse_mail
 from gmail_mcp.sandbox.search import QueryError, SearchDoc, parse_query
 
 DEFAULT_OWNER = "you@example.com"
@@ -62,6 +63,7 @@ class StoredMessage:
     subject: str
     snippet: str
     doc: SearchDoc
+    searchable_at_ms: int = 0  # a `q` search finds it from then on (Gmail indexes new mail late)
 
     def sort_key(self) -> tuple[int, str]:
         """Gmail lists newest first by internal date."""
@@ -186,7 +188,8 @@ class Mailbox:
 
     def search(self, q: str | None, label_ids: list[str], include_spam_trash: bool) -> list[StoredMessage]:
         """Messages matching `q` and carrying every label in `label_ids`, newest first. Trash and
-        spam are left out unless asked for (by flag, by the query, or by naming those labels)."""
+        spam are left out unless asked for (by flag, by the query, or by naming those labels).
+        A `q` search does not see mail its index has not caught up with yet; labels alone do."""
         wanted = set(self.labels.require(label_ids))
         query = None
         if q and q.strip():
@@ -197,12 +200,13 @@ class Mailbox:
         show_hidden = (
             include_spam_trash or bool(wanted & HIDDEN) or (query is not None and query.includes_spam_trash)
         )
+        now = self.now_ms()
         found = [
             m
             for m in self._messages.values()
             if wanted <= m.label_ids
             and (show_hidden or not m.label_ids & HIDDEN)
-            and (query is None or query.matches(m.doc))
+            and (query is None or (m.searchable_at_ms <= now and query.matches(m.doc)))
         ]
         found.sort(key=StoredMessage.sort_key, reverse=True)
         return found
@@ -232,10 +236,12 @@ class Mailbox:
         *,
         thread_id: str | None = None,
         strict_threading: bool = False,
+        searchable_at_ms: int = 0,
     ) -> StoredMessage:
         """Store a message. It joins `thread_id` only under Gmail's rule (the thread exists, the
         message references one of its messages, the subject matches); without a thread id it
-        joins the thread of a message it references, unless `strict_threading` (send, drafts)."""
+        joins the thread of a message it references, unless `strict_threading` (send, drafts).
+        A `q` search finds it from `searchable_at_ms` on (0: at once, as for mail already there)."""
         headers = read_headers(raw)
         when = internal_date if internal_date is not None else internal_date_ms(headers, self.now_ms())
         thread = self._thread_for(headers, thread_id, strict_threading)
@@ -252,6 +258,7 @@ class Mailbox:
             subject=header(headers, "Subject"),
             snippet=parsed.snippet,
             doc=self._search_doc(headers, parsed, raw, when),
+            searchable_at_ms=searchable_at_ms,
         )
         self._messages[message_id] = stored
         members = self._threads.setdefault(stored.thread_id, [])
@@ -264,11 +271,25 @@ class Mailbox:
         self._record("messageAdded", stored)
         return stored
 
-    def send(self, raw: bytes, thread_id: str | None) -> tuple[StoredMessage, Envelope]:
+    def send(
+        self,
+        raw: bytes,
+        thread_id: str | None,
+        *,
+        rewrite_message_id: bool = True,
+        searchable_at_ms: int = 0,
+    ) -> tuple[StoredMessage, Envelope]:
         """messages.send: Gmail's header rewrite, SENT (and INBOX, UNREAD when sent to oneself)."""
-        prepared, envelope = self._prepare(raw)
+        prepared, envelope = self._prepare(raw, rewrite_message_id)
         labels = self._sent_labels(envelope)
-        stored = self.add(prepared, labels, self.now_ms(), thread_id=thread_id, strict_threading=True)
+        stored = self.add(
+            prepared,
+            labels,
+            self.now_ms(),
+            thread_id=thread_id,
+            strict_threading=True,
+            searchable_at_ms=searchable_at_ms,
+        )
         self._remember_bcc(stored, envelope)
         return stored, envelope
 
@@ -335,31 +356,53 @@ class Mailbox:
             return {d: self._messages[m] for d, m in self._drafts.items()}
 
     def create_draft(
-        self, raw: bytes, thread_id: str | None, *, strict_threading: bool = True
+        self,
+        raw: bytes,
+        thread_id: str | None,
+        *,
+        strict_threading: bool = True,
+        searchable_at_ms: int = 0,
     ) -> tuple[str, StoredMessage]:
         """drafts.create: the raw is kept as written (Bcc included) with the DRAFT label."""
         stored = self.add(
-            raw, ["DRAFT"], self.now_ms(), thread_id=thread_id, strict_threading=strict_threading
+            raw,
+            ["DRAFT"],
+            self.now_ms(),
+            thread_id=thread_id,
+            strict_threading=strict_threading,
+            searchable_at_ms=searchable_at_ms,
         )
         self._draft_counter += 1
         draft_id = f"r{7_000_000_000_000_000_000 + self._draft_counter}"
         self._drafts[draft_id] = stored.id
         return draft_id, stored
 
-    def update_draft(self, draft_id: str, raw: bytes, thread_id: str | None) -> StoredMessage:
+    def update_draft(
+        self, draft_id: str, raw: bytes, thread_id: str | None, *, searchable_at_ms: int = 0
+    ) -> StoredMessage:
         """drafts.update: a new message (new id, as Gmail does) replaces the old one."""
         old = self.draft(draft_id)
-        stored = self.add(raw, ["DRAFT"], self.now_ms(), thread_id=thread_id, strict_threading=True)
+        stored = self.add(
+            raw,
+            ["DRAFT"],
+            self.now_ms(),
+            thread_id=thread_id,
+            strict_threading=True,
+            searchable_at_ms=searchable_at_ms,
+        )
         self.delete(old)
         self._drafts[draft_id] = stored.id
         return stored
 
-    def send_draft(self, draft_id: str) -> tuple[StoredMessage, Envelope]:
+    def send_draft(
+        self, draft_id: str, *, rewrite_message_id: bool = True, searchable_at_ms: int = 0
+    ) -> tuple[StoredMessage, Envelope]:
         """drafts.send: the draft's message is sent in place (same id) and the draft is gone."""
         message = self.draft(draft_id)
-        prepared, envelope = self._prepare(message.raw)
+        prepared, envelope = self._prepare(message.raw, rewrite_message_id)
         del self._drafts[draft_id]
         self._replace_raw(message, prepared)
+        message.searchable_at_ms = searchable_at_ms
         self._remember_bcc(message, envelope)
         message.internal_date_ms = self.now_ms()
         self.modify(message, self._sent_labels(envelope), ["DRAFT"])
@@ -371,11 +414,16 @@ class Mailbox:
 
     # ----- internals ------------------------------------------------------------------------------
 
-    def _prepare(self, raw: bytes) -> tuple[bytes, Envelope]:
+    def _prepare(self, raw: bytes, rewrite_message_id: bool) -> tuple[bytes, Envelope]:
         self._sent_counter += 1
-        message_id = f"<sandbox.{self.now_ms()}.{self._sent_counter}@mail.gmail.com>"
+        message_id = f"<CA{secrets.token_urlsafe(24)}.{self._sent_counter}@mail.gmail.com>"
         return prepare_for_sending(
-            raw, owner=self.owner, owner_name=self.owner_name, now_s=self.clock(), message_id=message_id
+            raw,
+            owner=self.owner,
+            owner_name=self.owner_name,
+            now_s=self.clock(),
+            message_id=message_id,
+            replace_message_id=rewrite_message_id,
         )
 
     @staticmethod
@@ -441,6 +489,8 @@ class Mailbox:
             size=len(raw),
             message_id=message_id_of(headers),
             delivered_to=header(headers, "Delivered-To"),
+            list_id=header(headers, "List-Id"),
+            links=link_kinds(parsed.root),
         )
 
     def _refresh_doc(self, message: StoredMessage) -> None:

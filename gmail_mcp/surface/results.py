@@ -90,6 +90,8 @@ class Attachment(Result):
     mime_type: Annotated[str, BARE]
     size: Annotated[int, Token()]
     attachment_id: Annotated[str, Token("id")]
+    # Stable, unlike Gmail's attachment ids: download-attachment also takes it.
+    part_id: Annotated[str, Token("part")] = ""
 
 
 class Email(Result):
@@ -159,6 +161,7 @@ class DownloadResult(Done):
     path: str  # ends in the attachment's own (sanitised) file name: text from the email
     size: Annotated[int, Token()]
     mime_type: Annotated[str, Token()]
+    filename: str = ""  # the attachment's own name (the saved file's may differ: never overwrites)
 
 
 class LabelsChanged(Done):

@@ -81,6 +81,7 @@ def attachment(info: AttachmentInfo) -> Attachment:
         mime_type=info.mime_type,
         size=info.size,
         attachment_id=attachment_ref(info),
+        part_id=info.part_id,
     )
 
 

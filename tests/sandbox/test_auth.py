@@ -278,3 +278,111 @@ def test_the_oauth_client_endpoint_serves_a_desktop_app_client_of_this_sandbox(
     )
     assert client["client_id"] and client["client_secret"]
     assert client["redirect_uris"] == ["http://localhost"]
+
+
+# -- granular consent and refresh tokens minted elsewhere ----------------------------------------
+
+
+def test_a_partial_grant_gives_only_the_scopes_the_person_left_ticked(sandbox: SandboxServer) -> None:
+    asked = f"{GMAIL}readonly {GMAIL}send {GMAIL}labels"
+    spec = {"oauth": "partial_grant", "grant": [GMAIL + "readonly", GMAIL + "labels"]}
+    assert requests.post(sandbox.url + "/__sandbox/faults", json=spec, timeout=10).status_code == 200
+    verifier, challenge = pkce()
+    redirect = parse_qs(urlsplit(authorize(sandbox, asked, challenge).headers["Location"]).query)
+    assert redirect["scope"] == [f"{GMAIL}readonly {GMAIL}labels"]
+    tokens = login(sandbox, asked)  # the fault was used up: the next consent grants everything
+    assert tokens["scope"] == asked
+    form = {
+        "grant_type": "authorization_code",
+        "code": redirect["code"][0],
+        "client_id": CLIENT,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
+    partial = requests.post(sandbox.url + "/token", data=form, timeout=10).json()
+    assert partial["scope"] == f"{GMAIL}readonly {GMAIL}labels"
+    send = requests.post(
+        sandbox.url + "/gmail/v1/users/me/messages/send",
+        json={"raw": "VG86IGJvQGV4YW1wbGUuY29tDQoNCmhp"},
+        headers={"Authorization": f"Bearer {partial['access_token']}"},
+        timeout=10,
+    )
+    assert (send.status_code, send.json()["error"]["errors"][0]["reason"]) == (403, "insufficientPermissions")
+
+
+def test_a_partial_grant_of_nothing_asked_for_is_access_denied(sandbox: SandboxServer) -> None:
+    spec = {"oauth": "partial_grant", "grant": [GMAIL + "labels"]}
+    requests.post(sandbox.url + "/__sandbox/faults", json=spec, timeout=10)
+    location = authorize(sandbox, GMAIL + "readonly", pkce()[1]).headers["Location"]
+    assert parse_qs(urlsplit(location).query) == {"error": ["access_denied"], "state": ["xyz"]}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"oauth": "partial_grant"},
+        {"oauth": "partial_grant", "grant": []},
+        {"oauth": "partial_grant", "grant": "gmail.readonly"},
+        {"oauth": "invalid_grant", "grant": [GMAIL + "readonly"]},
+    ],
+)
+def test_malformed_partial_grants_are_refused(sandbox: SandboxServer, spec: dict[str, Any]) -> None:
+    reply = requests.post(sandbox.url + "/__sandbox/faults", json=spec, timeout=10)
+    assert reply.status_code == 400
+
+
+def refreshed_scope(sandbox: SandboxServer, refresh_token: str, client_id: str) -> str:
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id}
+    reply = requests.post(sandbox.url + "/token", data=form, timeout=10)
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["scope"])
+
+
+def test_a_refresh_token_registered_through_the_control_endpoint_is_refreshed(sandbox: SandboxServer) -> None:
+    minted_elsewhere = "1//another-program-" + secrets.token_urlsafe(16)
+    creds = Credentials(
+        token=None,
+        refresh_token=minted_elsewhere,
+        token_uri=sandbox.url + "/token",
+        client_id="other-client",
+        client_secret="x",
+    )
+    with pytest.raises(RefreshError):
+        creds.refresh(AuthRequest())  # not issued here: refused, as Google would
+    spec = {"refresh_token": minted_elsewhere, "client_id": "other-client", "scopes": [GMAIL + "readonly"]}
+    reply = requests.post(sandbox.url + "/__sandbox/tokens", json=spec, timeout=10)
+    assert reply.json() == spec
+    creds.refresh(AuthRequest())
+    assert refreshed_scope(sandbox, minted_elsewhere, "other-client") == GMAIL + "readonly"
+    profile = requests.get(
+        sandbox.url + "/gmail/v1/users/me/profile",
+        headers={"Authorization": f"Bearer {creds.token}"},
+        timeout=10,
+    )
+    assert profile.status_code == 200
+    other_client = Credentials(
+        token=None,
+        refresh_token=minted_elsewhere,
+        token_uri=sandbox.url + "/token",
+        client_id="x",
+        client_secret="x",
+    )
+    with pytest.raises(RefreshError):
+        other_client.refresh(AuthRequest())
+
+
+def test_a_refresh_token_accepted_for_any_client_defaults_to_full_access(sandbox: SandboxServer) -> None:
+    sandbox.app.oauth.accept_refresh_token("1//any")
+    creds = Credentials(
+        token=None, refresh_token="1//any", token_uri=sandbox.url + "/token", client_id="c", client_secret="x"
+    )
+    creds.refresh(AuthRequest())
+    assert refreshed_scope(sandbox, "1//any", "yet-another-client") == "https://mail.google.com/"
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{}, {"refresh_token": ""}, {"refresh_token": "x", "scopes": []}, {"refresh_token": "x", "extra": 1}, []],
+)
+def test_malformed_token_registrations_are_400(sandbox: SandboxServer, spec: Any) -> None:
+    assert requests.post(sandbox.url + "/__sandbox/tokens", json=spec, timeout=10).status_code == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -9,7 +10,9 @@ import requests
 from googleapiclient.errors import HttpError
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
+from gmail_mcp.sandbox.behaviour import Behaviour
 from tests.conftest import FakeClock
+from tests.helpers import service_on
 
 
 @pytest.fixture
@@ -31,13 +34,21 @@ def run_batch(service: Any, requests_: list[Any]) -> dict[str, tuple[Any, HttpEr
     return results
 
 
+@pytest.fixture
+def roomy_sandbox(mailbox: Mailbox, fake_clock: FakeClock) -> Iterator[SandboxServer]:
+    """A sandbox whose per-user concurrency cap lets a whole 50-part batch through at once."""
+    with SandboxServer(mailbox, clock=fake_clock, behaviour=Behaviour(max_concurrent=50)) as server:
+        yield server
+
+
 def test_a_batch_of_50_gets_is_one_request_of_50_parts_costing_250_units(
-    gmail_service: Any, mailbox: Mailbox, sandbox: SandboxServer
+    mailbox: Mailbox, roomy_sandbox: SandboxServer
 ) -> None:
+    service = service_on(roomy_sandbox)
     ids = [m.id for m in mailbox.all_messages()[:50]]
-    results = run_batch(gmail_service, [gmail_service.users().messages().get(userId="me", id=i) for i in ids])
+    results = run_batch(service, [service.users().messages().get(userId="me", id=i) for i in ids])
     assert [results[str(n + 1)][0]["id"] for n in range(50)] == ids
-    stats = sandbox.stats()
+    stats = roomy_sandbox.stats()
     assert {
         k: stats[k] for k in ("requests", "batch_requests", "batch_parts", "quota_units", "by_method")
     } == {
@@ -121,3 +132,50 @@ def test_malformed_batches_are_400(sandbox: SandboxServer, content_type: str, bo
         sandbox.url + "/batch", data=body, headers={"Content-Type": content_type}, timeout=10
     )
     assert (reply.status_code, reply.json()["error"]["status"]) == (400, "INVALID_ARGUMENT")
+
+
+# -- the per-user concurrency cap ---------------------------------------------------------------
+
+
+def test_a_batch_of_50_against_the_default_cap_of_10_gets_40_per_part_429s(
+    gmail_service: Any, mailbox: Mailbox, sandbox: SandboxServer
+) -> None:
+    ids = [m.id for m in mailbox.all_messages()[:50]]
+    results = run_batch(gmail_service, [gmail_service.users().messages().get(userId="me", id=i) for i in ids])
+    answered = [n for n in range(50) if results[str(n + 1)][1] is None]
+    refused = {
+        (exc.resp.status, exc.reason, exc.error_details[0]["reason"])
+        for _, exc in results.values()
+        if exc is not None
+    }
+    assert answered == list(range(10))  # the first ten parts got the ten slots, deterministically
+    assert refused == {(429, "Too many concurrent requests for user", "rateLimitExceeded")}
+    stats = sandbox.stats()
+    # The refused parts reached Gmail (counted) but spent no quota.
+    assert (stats["by_method"], stats["quota_units"], stats["concurrency_limited"]) == (
+        {"gmail.users.messages.get": 50},
+        50,
+        40,
+    )
+
+
+def test_the_slots_of_a_batch_are_free_again_once_it_is_answered(
+    gmail_service: Any, mailbox: Mailbox
+) -> None:
+    ids = [m.id for m in mailbox.all_messages()[:10]]
+    for _ in range(3):
+        results = run_batch(
+            gmail_service, [gmail_service.users().messages().get(userId="me", id=i) for i in ids]
+        )
+        assert all(exc is None for _, exc in results.values())
+
+
+def test_a_call_arriving_while_the_slots_are_taken_is_refused_with_429(
+    gmail_service: Any, sandbox: SandboxServer
+) -> None:
+    with sandbox.app.gateway.concurrency.slots(10) as granted:  # ten calls of other clients in flight
+        assert granted == 10
+        with pytest.raises(HttpError) as refused:
+            gmail_service.users().labels().list(userId="me").execute()
+    assert (refused.value.resp.status, refused.value.reason) == (429, "Too many concurrent requests for user")
+    assert gmail_service.users().labels().list(userId="me").execute()["labels"]

@@ -94,6 +94,17 @@ def test_user_label_create_get_patch_update_delete(gmail_service: Any, mailbox: 
         ({"name": "  "}, 400, "invalidArgument"),
         ({"name": "Fine", "labelListVisibility": "sometimes"}, 400, "invalidArgument"),
         ({"name": "Fine", "color": {"textColor": "red"}}, 400, "invalidArgument"),
+        # Only Gmail's palette: #123456 is a fine colour, but not one of Gmail's.
+        (
+            {"name": "Fine", "color": {"textColor": "#ffffff", "backgroundColor": "#123456"}},
+            400,
+            "invalidArgument",
+        ),
+        (
+            {"name": "Fine", "color": {"textColor": "#fffffe", "backgroundColor": "#4a86e8"}},
+            400,
+            "invalidArgument",
+        ),
     ],
 )
 def test_label_creation_is_refused_like_gmail(
@@ -236,3 +247,15 @@ def test_history_filters_by_type_and_label_and_pages(gmail_service: Any, mailbox
 def test_history_needs_a_numeric_start(gmail_service: Any, start: str) -> None:
     error = http_error(gmail_service.users().history().list(userId="me", startHistoryId=start))
     assert (error.resp.status, error.error_details[0]["reason"]) == (400, "invalidArgument")
+
+
+def test_label_colours_from_gmails_palette_are_accepted_in_any_case(gmail_service: Any) -> None:
+    created = (
+        gmail_service.users()
+        .labels()
+        .create(
+            userId="me", body={"name": "Red", "color": {"textColor": "#FFFFFF", "backgroundColor": "#FB4C2F"}}
+        )
+        .execute()
+    )
+    assert created["color"] == {"textColor": "#ffffff", "backgroundColor": "#fb4c2f"}

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from googleapiclient.errors import HttpError
 
-from gmail_mcp.sandbox import Mailbox
+from gmail_mcp.sandbox import Mailbox, SandboxServer
+from gmail_mcp.sandbox.behaviour import Behaviour
 from tests.conftest import FakeClock
+from tests.helpers import service_on
 
 DAY_MS = 86_400_000
 
@@ -217,6 +219,9 @@ def test_modify_trash_untrash_and_delete(gmail_service: Any, mailbox: Mailbox) -
             {"addLabelIds": ["STARRED"], "removeLabelIds": ["STARRED"]},
             "A label cannot be both added and removed",
         ),
+        ({"addLabelIds": ["SENT"]}, "Invalid label: SENT"),
+        ({"removeLabelIds": ["SENT"]}, "Invalid label: SENT"),
+        ({"addLabelIds": ["DRAFT"]}, "Invalid label: DRAFT"),
     ],
 )
 def test_invalid_label_changes_are_400(
@@ -265,29 +270,81 @@ def test_insert_and_import_take_the_date_gmail_takes(
     assert got["internalDate"] == str(header_ms if dated_by_header else now_ms(fake_clock))
 
 
+ATTACHED = (
+    b"From: a@example.com\r\nTo: you@example.com\r\nSubject: file\r\n"
+    b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    b"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+    b'--b\r\nContent-Type: application/octet-stream; name="data.bin"\r\n'
+    b"Content-Transfer-Encoding: base64\r\n\r\nAAECAwQ=\r\n--b--\r\n"
+)
+
+
+def attachment_id_of(service: Any, message_id: str) -> str:
+    payload = service.users().messages().get(userId="me", id=message_id).execute()["payload"]
+    return str(payload["parts"][1]["body"]["attachmentId"])
+
+
 def test_attachments_are_fetched_by_their_id(gmail_service: Any, mailbox: Mailbox) -> None:
-    raw = (
-        b"From: a@example.com\r\nTo: you@example.com\r\nSubject: file\r\n"
-        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
-        b"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
-        b'--b\r\nContent-Type: application/octet-stream; name="data.bin"\r\n'
-        b"Content-Transfer-Encoding: base64\r\n\r\nAAECAwQ=\r\n--b--\r\n"
+    message_id = mailbox.insert_raw(ATTACHED)
+    attachment_id = attachment_id_of(gmail_service, message_id)
+    got = (
+        gmail_service.users()
+        .messages()
+        .attachments()
+        .get(userId="me", messageId=message_id, id=attachment_id)
+        .execute()
     )
-    message_id = mailbox.insert_raw(raw)
-    messages = gmail_service.users().messages()
-    part = messages.get(userId="me", id=message_id).execute()["payload"]["parts"][1]
-    attachment_id = part["body"]["attachmentId"]
-    assert messages.get(userId="me", id=message_id).execute()["payload"]["parts"][1]["body"][
-        "attachmentId"
-    ] == (attachment_id)  # stable across reads
-    got = messages.attachments().get(userId="me", messageId=message_id, id=attachment_id).execute()
     assert got == {
         "attachmentId": attachment_id,
         "size": 5,
         "data": base64.urlsafe_b64encode(b"\0\1\2\3\4").decode(),
     }
-    error = http_error(messages.attachments().get(userId="me", messageId=message_id, id="ANGjdJbogus"))
+    error = http_error(
+        gmail_service.users()
+        .messages()
+        .attachments()
+        .get(userId="me", messageId=message_id, id="ANGjdJbogus")
+    )
     assert reason(error) == (400, "invalidArgument", "Invalid attachment token")
+
+
+def test_attachment_ids_differ_on_every_fetch_and_each_works_until_it_expires(
+    gmail_service: Any, mailbox: Mailbox, fake_clock: FakeClock
+) -> None:
+    message_id = mailbox.insert_raw(ATTACHED)
+    attachments = gmail_service.users().messages().attachments()
+    first = attachment_id_of(gmail_service, message_id)
+    fake_clock.advance(300)
+    second = attachment_id_of(gmail_service, message_id)
+    assert first != second
+    for attachment_id in (first, second):
+        assert attachments.get(userId="me", messageId=message_id, id=attachment_id).execute()["size"] == 5
+    fake_clock.advance(300)  # the first is now 600 s old: the default lifetime
+    expired = http_error(attachments.get(userId="me", messageId=message_id, id=first))
+    assert reason(expired) == (400, "invalidArgument", "Invalid attachment token")
+    assert attachments.get(userId="me", messageId=message_id, id=second).execute()["size"] == 5
+
+
+def test_an_attachment_id_works_only_for_its_own_message(gmail_service: Any, mailbox: Mailbox) -> None:
+    first, second = mailbox.insert_raw(ATTACHED), mailbox.insert_raw(ATTACHED)
+    stolen = attachment_id_of(gmail_service, first)
+    error = http_error(
+        gmail_service.users().messages().attachments().get(userId="me", messageId=second, id=stolen)
+    )
+    assert reason(error) == (400, "invalidArgument", "Invalid attachment token")
+
+
+def test_with_rotation_off_an_attachment_keeps_one_id(mailbox: Mailbox, fake_clock: FakeClock) -> None:
+    with SandboxServer(mailbox, clock=fake_clock, behaviour=Behaviour(attachment_id_ttl=0)) as server:
+        service = service_on(server)
+        message_id = mailbox.insert_raw(ATTACHED)
+        attachment_id = attachment_id_of(service, message_id)
+        fake_clock.advance(86_400)
+        assert attachment_id_of(service, message_id) == attachment_id
+        got = (
+            service.users().messages().attachments().get(userId="me", messageId=message_id, id=attachment_id)
+        )
+        assert got.execute()["size"] == 5
 
 
 def test_search_goes_through_q(gmail_service: Any, mailbox: Mailbox) -> None:
@@ -320,3 +377,62 @@ def test_profile_counts_messages_threads_and_history(gmail_service: Any, mailbox
         "threadsTotal": 2,
         "historyId": str(mailbox.history_id),
     }
+
+
+def test_snippets_carry_html_entities_as_gmails_do(gmail_service: Any, mailbox: Mailbox) -> None:
+    message_id = mailbox.insert_raw(mail("Q&A", body='It\'s <b>"5 > 3"</b> & more'))
+    messages = gmail_service.users().messages()
+    expected = "It&#39;s &lt;b&gt;&quot;5 &gt; 3&quot;&lt;/b&gt; &amp; more"
+    assert messages.get(userId="me", id=message_id, format="minimal").execute()["snippet"] == expected
+    assert gmail_service.users().threads().list(userId="me").execute()["threads"][0]["snippet"] == expected
+
+
+def test_with_escaping_off_snippets_are_plain_text(mailbox: Mailbox, fake_clock: FakeClock) -> None:
+    with SandboxServer(mailbox, clock=fake_clock, behaviour=Behaviour(escape_snippets=False)) as server:
+        message_id = mailbox.insert_raw(mail("x", body="It's fine & dandy"))
+        got = service_on(server).users().messages().get(userId="me", id=message_id, format="minimal")
+        assert got.execute()["snippet"] == "It's fine & dandy"
+
+
+def test_list_and_link_searches_read_the_stored_mail(gmail_service: Any, mailbox: Mailbox) -> None:
+    listed = mailbox.insert_raw(mail("digest", extra="List-Id: Weekly <weekly.lists.example.org>\r\n"))
+    shared = mailbox.insert_raw(
+        mail("doc", body="See https://docs.google.com/spreadsheets/d/1abc/edit and https://youtu.be/xyz")
+    )
+    mailbox.insert_raw(mail("plain", body="nothing linked"))
+    messages = gmail_service.users().messages()
+
+    def found(query: str) -> list[str]:
+        return [m["id"] for m in messages.list(userId="me", q=query).execute().get("messages", [])]
+
+    assert found("list:weekly@lists.example.org") == [listed]
+    assert found("has:drive") == found("has:spreadsheet") == found("has:youtube") == [shared]
+    assert found("has:document") == []
+
+
+def test_fields_trims_the_answer_to_what_was_asked(gmail_service: Any, mailbox: Mailbox) -> None:
+    ids = [
+        mailbox.insert_raw(mail(f"m{i}", extra="X-Entity-Ref-ID: ref-" + str(i) + "\r\n")) for i in range(3)
+    ]
+    messages = gmail_service.users().messages()
+    listed = messages.list(userId="me", maxResults=2, fields="messages/id,nextPageToken").execute()
+    assert listed == {"messages": [{"id": ids[2]}, {"id": ids[1]}], "nextPageToken": listed["nextPageToken"]}
+    got = messages.get(
+        userId="me",
+        id=ids[0],
+        format="metadata",
+        metadataHeaders=["X-Entity-Ref-ID"],
+        fields="id,labelIds,payload(headers)",
+    ).execute()
+    assert got == {
+        "id": ids[0],
+        "labelIds": ["INBOX", "UNREAD"],
+        "payload": {"headers": [{"name": "X-Entity-Ref-ID", "value": "ref-0"}]},
+    }
+    assert messages.get(userId="me", id=ids[0], fields="*").execute()["id"] == ids[0]
+
+
+@pytest.mark.parametrize("fields", ["messages(", "messages)id", ",", "a//b", "messages(id,)"])
+def test_a_malformed_field_selection_is_400(gmail_service: Any, fields: str) -> None:
+    error = http_error(gmail_service.users().messages().list(userId="me", fields=fields))
+    assert reason(error) == (400, "invalidParameter", f"Invalid field selection {fields}")

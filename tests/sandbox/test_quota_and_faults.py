@@ -12,6 +12,7 @@ import requests
 from googleapiclient.errors import HttpError
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
+from gmail_mcp.sandbox.behaviour import Behaviour
 from tests.conftest import FakeClock
 
 
@@ -25,7 +26,9 @@ def mailbox(fake_clock: FakeClock) -> Mailbox:
 
 @pytest.fixture
 def sandbox(mailbox: Mailbox, fake_clock: FakeClock) -> Iterator[SandboxServer]:
-    with SandboxServer(mailbox, quota_per_minute=100, clock=fake_clock) as server:
+    # These tests are about the quota alone: no concurrency cap, so a 21-part batch is one unit of work.
+    behaviour = Behaviour(max_concurrent=0)
+    with SandboxServer(mailbox, quota_per_minute=100, clock=fake_clock, behaviour=behaviour) as server:
         yield server
 
 
@@ -186,6 +189,7 @@ def test_faults_can_be_listed_and_cleared(gmail_service: Any, sandbox: SandboxSe
     assert requests.delete(sandbox.url + "/__sandbox/faults", timeout=10).json() == {
         "faults": [],
         "oauth": [],
+        "consents": [],
     }
     assert outcome(gmail_service.users().labels().list(userId="me")) == "ok"
 
@@ -198,5 +202,25 @@ def test_reset_zeroes_the_counters_but_keeps_the_mail(
     assert {k: v for k, v in zeroed.items() if k != "by_method" and k != "outbox"} == dict.fromkeys(
         ("requests", "batch_requests", "batch_parts", "quota_units", "throttled", "sent", "upload_requests"),
         0,
-    ) | {"faults_injected": 0}
+    ) | {"faults_injected": 0, "concurrency_limited": 0}
     assert zeroed["by_method"] == {} and len(mailbox.all_messages()) == 5
+
+
+def test_a_storm_fails_calls_at_its_rate_the_same_way_every_run(
+    gmail_service: Any, sandbox: SandboxServer, fake_clock: FakeClock
+) -> None:
+    def storm() -> list[str]:
+        fault(sandbox, {"status": 503, "rate": 0.3, "seed": 7, "count": 1000})
+        calls = [outcome(gmail_service.users().getProfile(userId="me")) for _ in range(60)]
+        requests.delete(sandbox.url + "/__sandbox/faults", timeout=10)
+        fake_clock.advance(60)  # a fresh quota minute for the second run
+        return calls
+
+    first = storm()
+    assert 10 <= first.count("503 backendError") <= 26 and set(first) == {"ok", "503 backendError"}
+    assert storm() == first
+
+
+@pytest.mark.parametrize("rate", [0, 1.5, "often"])
+def test_a_storm_rate_must_be_a_probability(sandbox: SandboxServer, rate: object) -> None:
+    assert fault(sandbox, {"status": 503, "rate": rate}).status_code == 400

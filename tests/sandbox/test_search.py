@@ -185,6 +185,53 @@ def test_label_state_category_attachment_and_id_operators(
 def test_states_the_sandbox_never_has_match_nothing(query: str) -> None:
     everything = doc(label_ids=("INBOX", "UNREAD", "STARRED"), has_attachment=True, label_names=("x",))
     assert not matches(query, everything)
+    assert matches("-" + query, everything)  # understood as a condition, not searched as words
+
+
+@pytest.mark.parametrize(
+    ("query", "hit", "miss"),
+    [
+        (
+            "list:info@example.com",
+            doc(list_id="Info list <info.example.com>"),
+            doc(list_id="<news.example.com>"),
+        ),
+        ("list:example.com", doc(list_id="<info.example.com>"), doc(list_id="")),
+        ("has:drive", doc(links=frozenset({"drive"})), doc()),
+        ("has:drive", doc(links=frozenset({"spreadsheet"})), doc(links=frozenset({"youtube"}))),
+        ("has:document", doc(links=frozenset({"document"})), doc(links=frozenset({"spreadsheet"}))),
+        ("has:spreadsheet", doc(links=frozenset({"spreadsheet"})), doc(links=frozenset({"drive"}))),
+        ("has:presentation", doc(links=frozenset({"presentation"})), doc(links=frozenset({"document"}))),
+        ("has:youtube", doc(links=frozenset({"youtube"})), doc(links=frozenset({"drive"}))),
+    ],
+)
+def test_list_and_link_operators(query: str, hit: SearchDoc, miss: SearchDoc) -> None:
+    check(query, hit, miss)
+
+
+@pytest.mark.parametrize(
+    ("query", "hit", "miss"),
+    [
+        (
+            "holiday AROUND 3 vacation",
+            doc(text="holiday plans and a vacation"),
+            doc(text="holiday a b c d vacation"),
+        ),
+        ("holiday AROUND 3 vacation", doc(text="vacation then holiday"), doc(text="holiday only")),
+        ("holiday AROUND 0 vacation", doc(text="holiday vacation"), doc(text="holiday, the vacation")),
+        ('"team lunch" AROUND 2 friday', doc(subject="Team lunch on Friday"), doc(text="team friday lunch")),
+        ('"secret AROUND 5 birthday"', doc(text="a secret for the birthday"), doc(text="birthday secret")),
+        (
+            "holiday AROUND 2 vacation from:ana",
+            doc(text="holiday vacation"),
+            doc(sender="bo@x.org", text="holiday vacation"),
+        ),
+        ("from:ana AROUND 2 vacation", doc(text="vacation"), doc(text="holiday")),  # not words: AND
+        ("holiday AROUND vacation", doc(text="holiday around vacation"), doc(text="holiday vacation")),
+    ],
+)
+def test_around_finds_words_near_each_other(query: str, hit: SearchDoc, miss: SearchDoc) -> None:
+    check(query, hit, miss)
 
 
 def test_in_anywhere_matches_every_message_and_its_negation_none() -> None:

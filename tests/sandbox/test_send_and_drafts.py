@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -10,7 +11,11 @@ import requests
 from googleapiclient.errors import HttpError
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
+from gmail_mcp.sandbox.behaviour import Behaviour
 from tests.conftest import FakeClock
+from tests.helpers import service_on
+
+GMAIL_MESSAGE_ID = re.compile(rb"<CA[A-Za-z0-9_-]+\.\d+@mail\.gmail\.com>")
 
 
 def encode(raw: bytes) -> str:
@@ -40,7 +45,7 @@ def stored_raw(service: Any, message_id: str) -> bytes:
     return decode(service.users().messages().get(userId="me", id=message_id, format="raw").execute()["raw"])
 
 
-def test_send_adds_from_and_date_keeps_message_id_and_drops_bcc(
+def test_send_adds_from_and_date_replaces_the_message_id_and_drops_bcc(
     gmail_service: Any, sandbox: SandboxServer
 ) -> None:
     raw = outgoing(
@@ -54,10 +59,13 @@ Message-ID: <mine@client.example>
     sent = gmail_service.users().messages().send(userId="me", body={"raw": encode(raw)}).execute()
     assert sent == {"id": sent["id"], "threadId": sent["id"], "labelIds": ["SENT"]}
     stored = stored_raw(gmail_service, sent["id"])
+    gmail_id = GMAIL_MESSAGE_ID.search(stored)
+    assert gmail_id is not None  # Gmail's own Message-ID, not the client's
     assert stored == (
         b"From: Alex Morgan <you@example.com>\r\n"
         b"Date: Wed, 18 Nov 2026 09:00:00 +0000\r\n"
-        b"To: Bo <bo@example.com>\r\nSubject: Hello\r\nMessage-ID: <mine@client.example>\r\n\r\nHi.\r\n"
+        b"Message-ID: " + gmail_id.group() + b"\r\n"
+        b"To: Bo <bo@example.com>\r\nSubject: Hello\r\n\r\nHi.\r\n"
     )
     assert sandbox.stats()["outbox"] == [
         {
@@ -73,9 +81,10 @@ Message-ID: <mine@client.example>
     assert sandbox.stats()["sent"] == 1
 
 
-def test_the_sender_can_still_search_bcc_of_sent_mail(gmail_service: Any) -> None:
+def test_the_sender_can_still_search_bcc_of_sent_mail(gmail_service: Any, fake_clock: FakeClock) -> None:
     raw = outgoing("To: bo@example.com\nBcc: secret@example.com\nSubject: hush")
     sent = gmail_service.users().messages().send(userId="me", body={"raw": encode(raw)}).execute()
+    fake_clock.advance(1)  # Gmail's search index catches up with new mail after a moment
     found = gmail_service.users().messages().list(userId="me", q="bcc:secret@example.com").execute()
     assert found["messages"] == [{"id": sent["id"], "threadId": sent["id"]}]
 
@@ -83,7 +92,71 @@ def test_the_sender_can_still_search_bcc_of_sent_mail(gmail_service: Any) -> Non
 def test_send_adds_a_message_id_when_missing(gmail_service: Any) -> None:
     raw = outgoing("From: you@example.com\nTo: bo@example.com\nSubject: x")
     sent = gmail_service.users().messages().send(userId="me", body={"raw": encode(raw)}).execute()
-    assert b"\r\nMessage-ID: <sandbox." in stored_raw(gmail_service, sent["id"])
+    assert GMAIL_MESSAGE_ID.search(stored_raw(gmail_service, sent["id"]))
+
+
+def test_drafts_send_replaces_the_message_id_too(gmail_service: Any) -> None:
+    drafts = gmail_service.users().drafts()
+    raw = outgoing("To: bo@example.com\nSubject: Plan\nMessage-ID: <draft@client.example>")
+    created = drafts.create(userId="me", body={"message": {"raw": encode(raw)}}).execute()
+    assert b"<draft@client.example>" in stored_raw(
+        gmail_service, created["message"]["id"]
+    )  # kept while a draft
+    sent = drafts.send(userId="me", body={"id": created["id"]}).execute()
+    stored = stored_raw(gmail_service, sent["id"])
+    assert b"draft@client.example" not in stored and GMAIL_MESSAGE_ID.search(stored)
+
+
+def test_a_client_message_id_finds_nothing_after_the_send_but_custom_headers_stay(
+    gmail_service: Any, fake_clock: FakeClock
+) -> None:
+    raw = outgoing("To: bo@example.com\nSubject: x\nMessage-ID: <mine@client.example>\nX-Entity-Ref-ID: 42")
+    sent = gmail_service.users().messages().send(userId="me", body={"raw": encode(raw)}).execute()
+    fake_clock.advance(60)
+    found = gmail_service.users().messages().list(userId="me", q="rfc822msgid:mine@client.example").execute()
+    assert "messages" not in found
+    assert b"\r\nX-Entity-Ref-ID: 42\r\n" in stored_raw(gmail_service, sent["id"])
+
+
+def test_with_the_rewrite_switched_off_the_client_message_id_is_kept(
+    mailbox: Mailbox, fake_clock: FakeClock, gmail_factory: Any
+) -> None:
+    with SandboxServer(mailbox, clock=fake_clock, behaviour=Behaviour(rewrite_message_id=False)) as server:
+        service = service_on(server)
+        raw = outgoing("To: bo@example.com\nSubject: x\nMessage-ID: <mine@client.example>")
+        sent = service.users().messages().send(userId="me", body={"raw": encode(raw)}).execute()
+        assert b"Message-ID: <mine@client.example>" in stored_raw(service, sent["id"])
+
+
+def test_new_mail_is_found_by_labels_at_once_and_by_search_after_the_index_delay(
+    gmail_service: Any, fake_clock: FakeClock
+) -> None:
+    messages = gmail_service.users().messages()
+    raw = outgoing("To: bo@example.com\nSubject: fresh news")
+    sent = messages.send(userId="me", body={"raw": encode(raw)}).execute()
+    by_label = messages.list(userId="me", labelIds=["SENT"]).execute()
+    assert by_label["messages"] == [{"id": sent["id"], "threadId": sent["id"]}]
+    for query in ("subject:fresh", "in:sent", "fresh news"):
+        assert "messages" not in messages.list(userId="me", q=query).execute()
+    assert "messages" not in messages.list(userId="me", labelIds=["SENT"], q="fresh").execute()
+    fake_clock.advance(0.999)
+    assert "messages" not in messages.list(userId="me", q="subject:fresh").execute()
+    fake_clock.advance(0.001)  # the default index delay is one second
+    assert messages.list(userId="me", q="subject:fresh").execute()["messages"] == [
+        {"id": sent["id"], "threadId": sent["id"]}
+    ]
+
+
+def test_the_index_delay_is_configurable(mailbox: Mailbox, fake_clock: FakeClock) -> None:
+    with SandboxServer(mailbox, clock=fake_clock, behaviour=Behaviour(index_delay_ms=5000)) as server:
+        messages = service_on(server).users().messages()
+        messages.send(
+            userId="me", body={"raw": encode(outgoing("To: bo@example.com\nSubject: slow"))}
+        ).execute()
+        fake_clock.advance(4.9)
+        assert "messages" not in messages.list(userId="me", q="slow").execute()
+        fake_clock.advance(0.1)
+        assert len(messages.list(userId="me", q="slow").execute()["messages"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -126,10 +199,32 @@ def test_unsendable_messages_are_400(
     assert sandbox.stats()["sent"] == 0
 
 
-def test_a_message_over_35_mb_is_refused(gmail_service: Any) -> None:
-    raw = outgoing("To: bo@example.com\nSubject: huge", "x" * 36_700_160)
-    error = http_error(gmail_service.users().messages().send(userId="me", body={"raw": encode(raw)}))
-    assert (error.resp.status, error.error_details[0]["reason"]) == (400, "invalidArgument")
+def test_a_message_over_35_mb_is_refused(mailbox: Mailbox, fake_clock: FakeClock) -> None:
+    # Gmail's 35 MB limit on the message itself, apart from its 5 MiB limit on JSON bodies.
+    with SandboxServer(mailbox, clock=fake_clock, behaviour=Behaviour(max_json_body=None)) as server:
+        service = service_on(server)
+        raw = outgoing("To: bo@example.com\nSubject: huge", "x" * 36_700_160)
+        error = http_error(service.users().messages().send(userId="me", body={"raw": encode(raw)}))
+        assert (error.resp.status, error.error_details[0]["reason"]) == (400, "invalidArgument")
+
+
+@pytest.mark.parametrize("method", ["send", "drafts.create"])
+def test_a_json_body_over_5_mib_is_refused_with_413_and_nothing_is_stored(
+    gmail_service: Any, sandbox: SandboxServer, mailbox: Mailbox, method: str
+) -> None:
+    raw = outgoing("To: bo@example.com\nSubject: big", "x" * (4 * 1024 * 1024))  # 5.3 MiB once encoded
+    users = gmail_service.users()
+    request = (
+        users.messages().send(userId="me", body={"raw": encode(raw)})
+        if method == "send"
+        else users.drafts().create(userId="me", body={"message": {"raw": encode(raw)}})
+    )
+    error = http_error(request)
+    assert (error.resp.status, error.reason) == (
+        413,
+        "Request payload size exceeds the limit: 5242880 bytes.",
+    )
+    assert (mailbox.all_messages(), sandbox.stats()["by_method"]) == ([], {})
 
 
 ORIGINAL = outgoing(

@@ -6,8 +6,10 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -280,3 +282,22 @@ def test_malformed_bodies_never_cause_a_server_error(
         sandbox.url + path, data=b"".join(pieces), headers={**AUTH, "Content-Type": content_type}, timeout=10
     )
     assert reply.status_code < 500
+
+
+def test_a_burst_of_100_simultaneous_connections_is_never_dropped(sandbox: SandboxServer) -> None:
+    """A SYN dropped from a full listen backlog is retransmitted only after about a second."""
+    host, port = urlsplit(sandbox.url).hostname, urlsplit(sandbox.url).port
+    start = threading.Barrier(100)
+
+    def one_request(_: int) -> float:
+        start.wait(timeout=30)
+        began = time.monotonic()
+        with socket.create_connection((host, port), timeout=10) as conn:
+            conn.sendall(b"GET /__sandbox/faults HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while conn.recv(65536):
+                pass
+        return time.monotonic() - began
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        took = list(pool.map(one_request, range(100)))
+    assert max(took) < 0.9, sorted(took)[-5:]

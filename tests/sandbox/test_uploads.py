@@ -46,7 +46,7 @@ def test_simple_media_upload_sends(gmail_service: Any, sandbox: SandboxServer) -
         gmail_service.users().messages().send(userId="me", media_body=media(SMALL, resumable=False)).execute()
     )
     assert sent["labelIds"] == ["SENT"]
-    assert raw_of(gmail_service, sent["id"]).endswith(b"Subject: small\r\nMessage-ID: <s@x>\r\n\r\nhi\r\n")
+    assert raw_of(gmail_service, sent["id"]).endswith(b"To: bo@example.com\r\nSubject: small\r\n\r\nhi\r\n")
     stats = sandbox.stats()
     assert (stats["upload_requests"], stats["by_method"]["gmail.users.messages.send"]) == (1, 1)
 

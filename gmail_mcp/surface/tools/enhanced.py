@@ -68,7 +68,8 @@ def read_thread(
     "Download attachment",
     Hints(read_only=False),
     READS,
-    "Save an attachment to save_path, in an allowed download folder. Never overwrites: returns the "
+    "Save an attachment to save_path, in an allowed download folder. attachment_id: as listed (an "
+    "old one still works), or the attachment's part_id or filename. Never overwrites: returns the "
     "path used.",
 )
 def download_attachment(app: App, email_id: str, attachment_id: str, save_path: str) -> DownloadResult:
@@ -78,6 +79,7 @@ def download_attachment(app: App, email_id: str, attachment_id: str, save_path: 
         path=str(saved.path),
         size=saved.size,
         mime_type=saved.mime_type,
+        filename=saved.filename,
     )
 
 
