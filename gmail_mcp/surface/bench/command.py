@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,12 +26,16 @@ def run(
     as_json: bool = False,
     out_path: Path | None = None,
     out: TextIO = sys.stdout,
+    measure_quick: Callable[[], Awaitable[expect.Figures]] = quick_run,
 ) -> int:
-    """Run the full benchmark, or the quick one. Returns the exit status: 0, 1 for a regression
-    (quick), 2 when something could not be measured or the expectations are missing."""
+    """Run the full benchmark, or the quick one (`measure_quick` measures it). Returns the exit
+    status: 0, 1 for a regression (quick), 2 when something could not be measured or the
+    expectations are missing."""
     try:
         if quick:
-            return _quick(update=update, expected=expected, as_json=as_json, out_path=out_path, out=out)
+            return _quick(
+                measure_quick, update=update, expected=expected, as_json=as_json, out_path=out_path, out=out
+            )
         figures = anyio.run(full_run, options)
     except BenchError as exc:
         print(f"gmail-mcp bench: {exc}", file=sys.stderr)
@@ -40,7 +45,15 @@ def run(
     return 0
 
 
-def _quick(*, update: bool, expected: Path, as_json: bool, out_path: Path | None, out: TextIO) -> int:
+def _quick(
+    measure: Callable[[], Awaitable[expect.Figures]],
+    *,
+    update: bool,
+    expected: Path,
+    as_json: bool,
+    out_path: Path | None,
+    out: TextIO,
+) -> int:
     try:
         document = expect.load(expected)
     except FileNotFoundError:
@@ -55,7 +68,7 @@ def _quick(*, update: bool, expected: Path, as_json: bool, out_path: Path | None
     except ValueError as exc:
         print(f"gmail-mcp bench: {expected} is unreadable: {exc}", file=sys.stderr)
         return 2
-    figures = anyio.run(quick_run)
+    figures = anyio.run(measure)
     check = expect.compare(document, figures)
     result: dict[str, Any] = {
         "mode": "quick",

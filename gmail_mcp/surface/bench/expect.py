@@ -117,6 +117,10 @@ def _judge(key: str, metric: str, recorded: int, now: int | None, budget: int | 
         return Finding(key, metric, recorded, now, recorded, "ok")
     if budget is not None and recorded > budget:
         # A known debt: it may shrink, never grow.
+        if now <= budget:
+            return Finding(
+                key, metric, recorded, now, recorded, "improved", "within budget: record it with --update"
+            )
         verdict = "REGRESSION" if now > recorded else "over budget"
         return Finding(key, metric, recorded, now, recorded, verdict, f"budget {budget}")
     limit = math.floor(recorded * (1 + BYTES_SLACK))

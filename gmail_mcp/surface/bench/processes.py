@@ -246,6 +246,7 @@ class Tripwire:
         self._socket.settimeout(0.2)
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self.connections = 0
+        self._counted = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
@@ -258,8 +259,15 @@ class Tripwire:
                 continue
             except OSError:
                 return
-            self.connections += 1
             connection.close()
+            with self._counted:
+                self.connections += 1
+                self._counted.notify_all()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """Whether `count` connections have been made, waiting at most `timeout` seconds."""
+        with self._counted:
+            return self._counted.wait_for(lambda: self.connections >= count, timeout)
 
     def __enter__(self) -> Tripwire:
         return self

@@ -231,8 +231,8 @@ async def full_run(options: Options) -> dict[str, Any]:
             "notes": setup.notes,
             "machine": machine(),
             "floor": {"seconds": median(floor), "samples": floor},
-            "operations": [_operation_figures(run, median(floor)) for run in runs],
-            "startup": _startup_figures(starts, connections) if starts else [],
+            "operations": [operation_figures(run, median(floor)) for run in runs],
+            "startup": startup_figures(starts, connections) if starts else [],
         }
 
 
@@ -247,7 +247,9 @@ def _commands(setup: Setup) -> dict[str, str]:
     }
 
 
-def _operation_figures(run: OperationRun, floor: float) -> dict[str, Any]:
+def operation_figures(run: OperationRun, floor: float) -> dict[str, Any]:
+    """An operation's figures: costs of its first warm call (and of its first cold one), medians
+    of its times and their ratios to the floor, the bytes of its first warm result."""
     cold, warm = run.cold[0], (run.warm or run.cold)[0]
     cold_median = median(s.seconds for s in run.cold)
     warm_median = median(s.seconds for s in run.warm) if run.warm else None
@@ -273,7 +275,8 @@ def _operation_figures(run: OperationRun, floor: float) -> dict[str, Any]:
     }
 
 
-def _startup_figures(starts: Mapping[str, list[StartSample]], connections: int) -> list[dict[str, Any]]:
+def startup_figures(starts: Mapping[str, list[StartSample]], connections: int) -> list[dict[str, Any]]:
+    """Each variant's median start and RSS, as ratios to the first variant's (the bare server)."""
     names = list(starts)
     bare = starts[names[0]]
     bare_seconds = median(s.seconds for s in bare)
