@@ -221,7 +221,7 @@ def test_quick_passes_when_nothing_grew(tmp_path: Path) -> None:
     )
     code, out = quick(path)
     assert code == 0
-    assert "no regression; improvements can be recorded with --update" in out
+    assert "no regression; what changed can be recorded with --update" in out
 
 
 def test_update_writes_the_measured_figures_in_one_command(tmp_path: Path) -> None:

@@ -147,9 +147,10 @@ def quick_report(check: Check, expected_path: str) -> str:
             f"{finding.verdict}: {finding.key} {finding.metric}: measured {_n(finding.measured)}, "
             f"limit {_n(finding.limit)} ({finding.note})"
         )
+    recordable = any(f.verdict in ("improved", "new") for f in check.findings)
     lines.append(
         f"{len(check.failures)} regression(s)"
         if check.failures
-        else "no regression" + ("; improvements can be recorded with --update" if check.notices else "")
+        else "no regression" + ("; what changed can be recorded with --update" if recordable else "")
     )
     return "\n".join(lines) + "\n"
