@@ -131,21 +131,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--expected",
         type=Path,
         default=Path("benchmarks/expected.json"),
+        metavar="PATH",
         help="the expectations file (default benchmarks/expected.json)",
     )
     bench.add_argument(
-        "--latency-ms", type=float, default=50, help="the sandbox's delay per HTTP request (default 50)"
+        "--latency-ms",
+        type=float,
+        default=50,
+        metavar="L",
+        help="the sandbox's delay per HTTP request in ms (default 50)",
     )
-    bench.add_argument("--runs", type=int, default=10, help="warm calls per operation (default 10)")
     bench.add_argument(
-        "--cold-runs", type=int, default=3, help="fresh servers per operation for the cold call (default 3)"
+        "--runs", type=int, default=10, metavar="N", help="warm calls per operation (default 10)"
     )
     bench.add_argument(
-        "--startup-runs", type=int, default=7, help="interleaved starts per server variant (default 7)"
+        "--cold-runs",
+        type=int,
+        default=3,
+        metavar="N",
+        help="fresh servers per operation for the cold call (default 3)",
+    )
+    bench.add_argument(
+        "--startup-runs",
+        type=int,
+        default=7,
+        metavar="N",
+        help="interleaved starts per server variant (default 7)",
     )
     bench.add_argument("--no-startup", action="store_true", help="skip the start-up and memory figures")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")
-    bench.add_argument("--out", type=Path, help="also write the figures as JSON to this file")
+    bench.add_argument("--out", type=Path, metavar="PATH", help="also write the figures as JSON to this file")
     bench.set_defaults(run=run_bench)
     return parser
 

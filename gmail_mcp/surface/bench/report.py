@@ -93,7 +93,7 @@ def full_report(figures: Mapping[str, Any]) -> str:
         varying = ", ".join(op["operation"] for op in figures["operations"] if op["warm_costs_vary"])
         lines.append(f"warm calls did not all cost the same: {varying} (see --json)")
     if figures["startup"]:
-        header = ["process", "spawn->tools/list ms", "x bare", "RSS MB", "x bare", "tools/list B", "tools"]
+        header = ["process", "spawn->tools/list ms", "x bare", "RSS MiB", "x bare", "tools/list B", "tools"]
         rows = [
             [
                 s["variant"],
