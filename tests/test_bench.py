@@ -16,6 +16,7 @@ from gmail_mcp.surface.bench import expect
 from gmail_mcp.surface.bench.command import run
 from gmail_mcp.surface.bench.measure import Cost, ResultSize, median, ratio, result_size
 from gmail_mcp.surface.bench.operations import Sample
+from gmail_mcp.surface.bench.report import full_report
 from gmail_mcp.surface.bench.runner import OperationRun, Options, operation_figures, startup_figures
 from gmail_mcp.surface.bench.startup import StartSample
 from gmail_mcp.surface.names import Tool
@@ -258,3 +259,65 @@ def test_quick_json_and_out_file_carry_the_figures_and_findings(tmp_path: Path) 
         "verdict": "REGRESSION",
         "note": "1 more",
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "[]",
+        '{"figures": []}',
+        '{"figures": {"x": {"requests": "2"}}}',
+        '{"figures": {"x": {"requests": true}}}',
+        '{"budgets": {"x": {"text_bytes": -1}}}',
+    ],
+    ids=["not-json", "not-an-object", "figures-not-an-object", "a-string", "a-bool", "negative"],
+)
+def test_an_unreadable_expectations_file_is_refused_saying_what_is_wrong(
+    tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "expected.json"
+    path.write_text(text)
+    code, out = quick(path)
+    assert (code, out) == (2, "")
+    assert f"{path} is unreadable" in capsys.readouterr().err
+
+
+def test_the_report_shows_each_operation_with_its_counts_times_ratios_and_bytes() -> None:
+    search = OperationRun(SEARCH, Tool.SEARCH_EMAILS)
+    search.cold = [sample(0.40, requests=3, units=110)]
+    search.warm = [sample(0.125)]
+    mb = 2**20
+    figures = {
+        "latency_ms": 50.0,
+        "runs": {"warm": 1, "cold": 1, "startup": 1},
+        "commands": {
+            "sandbox": "gmail-mcp sandbox",
+            "paging sandbox": "gmail-mcp sandbox --load",
+            "serve": "gmail-mcp serve",
+        },
+        "notes": ["`gmail-mcp sandbox` does not take --max-concurrent yet: run without it"],
+        "machine": {
+            "platform": "p",
+            "cpu": "c",
+            "cpus": 2,
+            "load_average": None,
+            "python": "3",
+            "mcp": "2",
+            "gmail_mcp": "0",
+            "commit": None,
+        },
+        "floor": {"seconds": 0.1},
+        "operations": [operation_figures(search, floor=0.1)],
+        "startup": startup_figures(
+            {"bare": [StartSample(1.0, 64 * mb, 370, 1)], "core": [StartSample(1.1, 72 * mb, 6_402, 9)]}, 0
+        ),
+    }
+    lines = full_report(figures).splitlines()
+    assert "floor: two sequential round trips to the same sandbox = 100 ms" in lines
+    assert "  note:    `gmail-mcp sandbox` does not take --max-concurrent yet: run without it" in lines
+    row = next(line for line in lines if line.startswith(SEARCH)).split()
+    assert row[2:] == ["20", "3/2", "110/105", "400", "4.00", "125", "1.25", "7,000", "9,000"]
+    core = next(line for line in lines if line.startswith("core")).split()
+    assert core[1:] == ["1,100", "1.10", "72.0", "1.12", "6,402", "9"]
+    assert lines[-1] == "network connections made by real mode before any tool call: 0"

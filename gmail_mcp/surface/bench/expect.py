@@ -70,11 +70,19 @@ def load(path: Path) -> dict[str, Any]:
 
     Raises:
         FileNotFoundError: there is none yet (`--update` writes it).
-        ValueError: it is not the expected JSON shape.
+        ValueError: it is not JSON of the expected shape.
     """
     document = json.loads(path.read_text("utf-8"))
-    if not isinstance(document, dict) or not isinstance(document.get("figures", {}), dict):
-        raise ValueError(f"{path} is not an expectations file (a JSON object with 'figures')")
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object with 'figures' and 'budgets'")
+    for section in ("figures", "budgets"):
+        table = document.get(section, {})
+        if not isinstance(table, dict) or not all(
+            isinstance(metrics, dict)
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in metrics.values())
+            for metrics in table.values()
+        ):
+            raise ValueError(f"'{section}' must map each figure to {{metric: whole number}}")
     return document
 
 

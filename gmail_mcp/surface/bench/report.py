@@ -24,11 +24,16 @@ def table(header: Row, rows: Sequence[Row]) -> str:
 
 
 def _ms(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{seconds * 1000:,.0f}"
+    return "-" if seconds is None else _figure(seconds * 1000)
 
 
 def _x(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+    return "-" if value is None else _figure(value)
+
+
+def _figure(value: float) -> str:
+    """Three significant digits or so: 1.13, 27.4, 1,128."""
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:,.0f}"
 
 
 def _n(value: int | None) -> str:
