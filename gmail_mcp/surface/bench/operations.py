@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
+from urllib.parse import quote
 
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -121,7 +122,7 @@ def operations() -> list[Operation]:
             _one("draft_id"),
             1,
             undo=lambda sandbox, result: sandbox.request(
-                "DELETE", f"/gmail/v1/users/me/drafts/{result['draft_id']}"
+                "DELETE", f"/gmail/v1/users/me/drafts/{quote(str(result['draft_id']), safe='')}"
             ),
         ),
     ]
@@ -141,7 +142,7 @@ def find_targets(sandbox: SandboxProcess) -> Targets:
             "update the queries in gmail_mcp/surface/bench/operations.py with the seed mail"
         )
     thread_id = thread[0]["threadId"]
-    size = len(sandbox.gmail(f"threads/{thread_id}", format="minimal").get("messages", []))
+    size = len(sandbox.gmail(f"threads/{quote(thread_id, safe='')}", format="minimal").get("messages", []))
     if size != THREAD_MESSAGES:
         raise BenchError(f"the thread for {THREAD_QUERY!r} has {size} messages, not {THREAD_MESSAGES}")
     return Targets(long_html_id=found[0]["id"], thread_id=thread_id)
