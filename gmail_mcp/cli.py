@@ -1,4 +1,4 @@
-"""gmail-mcp auth | serve | sandbox | status | demo.
+"""gmail-mcp auth | serve | sandbox | status | demo | bench.
 
 The only module (besides tests) that knows whether Gmail is real or the sandbox. Heavy imports
 (the Google client, the sandbox) happen inside the commands that need them, so the server starts
@@ -207,6 +207,57 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="a short guided session against the sandbox")
     demo.set_defaults(run=run_demo)
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure requests, quota units, bytes and timings against the sandbox",
+        description="Starts the sandbox and `gmail-mcp serve` as subprocesses and measures each tool "
+        "through the official MCP client: requests, quota units, result bytes, cold and warm time as "
+        "a ratio to the floor (two sequential round trips), and start-up against a bare MCPServer.",
+    )
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="counts and bytes only, checked against the expectations file; non-zero on a regression (CI)",
+    )
+    bench.add_argument(
+        "--update", action="store_true", help="with --quick: record the measured figures as the expectations"
+    )
+    bench.add_argument(
+        "--expected",
+        type=Path,
+        default=Path("benchmarks/expected.json"),
+        metavar="PATH",
+        help="the expectations file (default benchmarks/expected.json)",
+    )
+    bench.add_argument(
+        "--latency-ms",
+        type=float,
+        default=50,
+        metavar="L",
+        help="the sandbox's delay per HTTP request in ms (default 50)",
+    )
+    bench.add_argument(
+        "--runs", type=int, default=10, metavar="N", help="warm calls per operation (default 10)"
+    )
+    bench.add_argument(
+        "--cold-runs",
+        type=int,
+        default=3,
+        metavar="N",
+        help="fresh servers per operation for the cold call (default 3)",
+    )
+    bench.add_argument(
+        "--startup-runs",
+        type=int,
+        default=7,
+        metavar="N",
+        help="interleaved starts per server variant (default 7)",
+    )
+    bench.add_argument("--no-startup", action="store_true", help="skip the start-up and memory figures")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")
+    bench.add_argument("--out", type=Path, metavar="PATH", help="also write the figures as JSON to this file")
+    bench.set_defaults(run=run_bench)
     return parser
 
 
@@ -481,6 +532,34 @@ def run_demo(args: argparse.Namespace) -> int:
     from gmail_mcp.surface.demo import run
 
     return run(out=sys.stdout)
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from gmail_mcp.surface.bench.command import run
+    from gmail_mcp.surface.bench.runner import Options
+
+    if args.update and not args.quick:
+        raise SystemExit("gmail-mcp bench: --update records the --quick figures; use both")
+    if min(args.runs, args.cold_runs, args.startup_runs) < 1 or args.latency_ms < 0:
+        raise SystemExit(
+            "gmail-mcp bench: --runs, --cold-runs and --startup-runs need at least 1, --latency-ms 0 or more"
+        )
+    options = Options(
+        latency_ms=args.latency_ms,
+        runs=args.runs,
+        cold_runs=args.cold_runs,
+        startup_runs=args.startup_runs,
+        startup=not args.no_startup,
+    )
+    return run(
+        options,
+        quick=args.quick,
+        update=args.update,
+        expected=args.expected,
+        as_json=args.json,
+        out_path=args.out,
+        out=sys.stdout,
+    )
 
 
 def _split(value: str) -> list[str]:
