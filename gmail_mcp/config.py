@@ -19,6 +19,20 @@ GMAIL_WEB_URL = "https://mail.google.com/mail/u/0/#all/{id}"
 DEFAULT_MAX_RESULTS_CAP = 50  # per list call: one batch of details, never unbounded output
 DEFAULT_UNITS_PER_MINUTE = 6_000  # Gmail quota units per user per minute (projects created since 2026-05)
 
+# IMAP and SMTP (`serve --backend imap`): Gmail's servers unless told otherwise.
+IMAP_HOST = "imap.gmail.com"
+IMAP_PORT = 993  # implicit TLS; plain IMAP is never used
+SMTP_HOST = "smtp.gmail.com"
+SMTP_PORT = 465  # implicit TLS; 587 means STARTTLS, required before login
+GMAIL_IMAP_HOSTS = frozenset({"imap.gmail.com", "imap.googlemail.com"})
+# Gmail allows about 15 simultaneous IMAP connections per account, shared with every other mail
+# program of the person: take a few.
+IMAP_POOL_SIZE = 4
+IMAP_CONNECT_TIMEOUT = 15.0  # seconds
+IMAP_TIMEOUT = 60.0  # seconds for any one command's answer
+IMAP_ACQUIRE_TIMEOUT = 60.0  # seconds a call waits for a free connection
+DEFAULT_ACCOUNT = "default"
+
 
 @dataclass(frozen=True)
 class Paths:
@@ -45,6 +59,18 @@ class Paths:
     @property
     def outbox(self) -> Path:
         return self.data_dir / "outbox"
+
+    def imap_login(self, account: str = DEFAULT_ACCOUNT) -> Path:
+        """Where `gmail-mcp auth --imap --account NAME` records the login (never the password)."""
+        return self.config_dir / f"imap-{account}.json"
+
+    def imap_secret(self, account: str = DEFAULT_ACCOUNT) -> Path:
+        """The 0600 file holding the app password when no OS keyring is available."""
+        return self.config_dir / f"imap-{account}.secret.json"
+
+    def imap_token(self, account: str = DEFAULT_ACCOUNT) -> Path:
+        """The OAuth token of an IMAP login made with --xoauth2."""
+        return self.config_dir / f"imap-{account}.token.json"
 
     @classmethod
     def resolve(cls, env: Mapping[str, str] | None = None) -> Paths:
@@ -76,6 +102,8 @@ class Settings:
     allowed_recipients: tuple[str, ...] = ()  # addresses or domains; empty: anyone
     confirm_send: bool = False
     open_browser: bool = True
+    # What the backend can do (backend.Feature values); tools needing more are left out. None: all.
+    features: frozenset[str] | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
