@@ -50,7 +50,11 @@ class ImapBackend(LabelOps):
     def _run(
         self, operation: Callable[[Connection], T], what: str, changes: bool = False, **details: str
     ) -> T:
-        return self.box.pool.run(operation, what=what, details=details, changes=changes)
+        def primed(conn: Connection) -> T:
+            self.box.prime(conn)  # the folder map, from this connection when not known yet
+            return operation(conn)
+
+        return self.box.pool.run(primed, what=what, details=details, changes=changes)
 
     def close(self) -> None:
         self.box.pool.close()
@@ -118,7 +122,7 @@ class ImapBackend(LabelOps):
         """An attachment's bytes by the id a read listed ("part:<part id>")."""
         if not attachment_id.startswith("part:"):
             raise InvalidParamsError(
-                f"{attachment_id!r} is not an attachment id of this email; take it from read-email.",
+                f"{attachment_id!r} is not an attachment id of this email; take it from the attachments a read lists.",
                 attachment_id=attachment_id,
             )
         part_id = attachment_id.removeprefix("part:")

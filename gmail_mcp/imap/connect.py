@@ -22,6 +22,7 @@ class Servers:
     smtp_host: str = SMTP_HOST
     smtp_port: int = SMTP_PORT
     ca_file: Path | None = None
+    smtp_implicit_tls: bool | None = None  # None: implicit TLS on port 465, STARTTLS elsewhere
 
     def imap(self) -> Endpoint:
         return Endpoint(self.imap_host, self.imap_port, self.ca_file)
@@ -47,7 +48,10 @@ def backend(
         connect=open_connection,
         check_after=check_after,
     )
-    return ImapBackend(Mailbox(pool), SmtpSender(servers.smtp(), login, backoff=backoff))
+    return ImapBackend(
+        Mailbox(pool),
+        SmtpSender(servers.smtp(), login, backoff=backoff, implicit_tls=servers.smtp_implicit_tls),
+    )
 
 
 def verify(servers: Servers, login: Login) -> None:

@@ -41,7 +41,7 @@ class LabelOps:
         for label in (*add, *remove):
             if label.upper() in _NOT_BY_LABEL:
                 raise InvalidParamsError(
-                    f"{label} cannot be added or removed as a label here; use trash-email or the draft tools.",
+                    f"{label} cannot be added or removed as a label here; use the trash and draft tools.",
                     label=label,
                 )
 

@@ -48,10 +48,18 @@ class Mailbox:
         return GMAIL_EXTENSION in self.pool.capabilities()
 
     def folders(self) -> FolderMap:
+        """The folder map (listed on a connection of its own when not known yet)."""
+        with self._lock:
+            known = self._folders
+        if known is not None:
+            return known
+        return self.pool.run(self.prime, what="The folder list")
+
+    def prime(self, conn: Connection) -> FolderMap:
+        """List the folders on `conn` if not known yet: an operation never borrows a second connection."""
         with self._lock:
             if self._folders is None:
-                listing = self.pool.run(lambda c: c.client.list_folders(), what="The folder list")
-                self._folders = FolderMap.from_listing(listing)
+                self._folders = FolderMap.from_listing(conn.client.list_folders())
             return self._folders
 
     def forget_folders(self) -> None:
@@ -97,6 +105,9 @@ class Mailbox:
         if self.folders().find(located.folder) is None:
             raise _not_found(message_id)
         if conn.select(located.folder, write=write) != located.uidvalidity:
+            raise _not_found(message_id)
+        # A read finds out from its FETCH; a change must not act on a UID that is gone.
+        if write and not conn.client.search([b"UID", located.uid]):
             raise _not_found(message_id)
         return located.folder, located.uid
 

@@ -17,7 +17,9 @@ or, holding none, retries with backoff.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import ssl
 import threading
 import time
@@ -150,6 +152,10 @@ def open_connection(endpoint: Endpoint, login: Login) -> Connection:
         timeout=SocketTimeout(connect=endpoint.connect_timeout, read=endpoint.timeout),
     )
     client.normalise_times = False  # aware datetimes, in the server's offset
+    # imaplib writes a command in pieces (the line, then its CRLF): without this, Nagle's algorithm
+    # and delayed ACKs stall each command for tens of milliseconds.
+    with contextlib.suppress(OSError):
+        client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         login.imap(client)
     except BaseException:
@@ -312,6 +318,9 @@ class ConnectionPool:
     def _connect_new(self) -> Connection:
         connection = self._connect(self.endpoint, self.login)
         self.connects += 1
+        if self._capabilities is None:
+            # Known from the login, so no call needs a second connection to ask.
+            self._capabilities = frozenset(connection.client.capabilities())
         return connection
 
     def _release(self, connection: Connection) -> None:

@@ -14,7 +14,6 @@ import email.utils
 import logging
 import re
 import smtplib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from gmail_mcp.common.retry import Backoff, Failure
@@ -75,21 +74,20 @@ class SmtpSender:
         login: Login,
         *,
         backoff: Backoff | None = None,
-        factory: Callable[..., smtplib.SMTP] | None = None,
+        implicit_tls: bool | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.login = login
         self._backoff = backoff or Backoff(base=0.5, cap=8.0, max_attempts=4, deadline=60.0)
-        self._factory = factory
+        # Implicit TLS on port 465 (smtp.gmail.com's default), STARTTLS on any other port.
+        self.implicit_tls = endpoint.port == IMPLICIT_TLS_PORT if implicit_tls is None else implicit_tls
         self.sent = 0
 
     def _connect(self) -> smtplib.SMTP:
         endpoint = self.endpoint
         context = endpoint.tls()
         smtp: smtplib.SMTP
-        if self._factory is not None:
-            smtp = self._factory(endpoint)
-        elif endpoint.port == IMPLICIT_TLS_PORT:
+        if self.implicit_tls:
             smtp = smtplib.SMTP_SSL(
                 endpoint.host, endpoint.port, timeout=endpoint.connect_timeout, context=context
             )

@@ -22,8 +22,14 @@ from pathlib import Path
 
 from tests.imap.certs import Certificate, self_signed
 
-USER = "alice@example.test"
 PASSWORD = "abcd efgh ijkl mnop"  # an app password has this shape
+USERS = 400  # users listed at start, one per test
+
+
+def user_name(number: int) -> str:
+    return f"alice-{number}@example.test"
+
+
 START_TIMEOUT = 20.0
 
 
@@ -51,23 +57,60 @@ def free_port() -> int:
 
 @dataclass
 class Dovecot:
-    """A running Dovecot; `kick()` drops every connection of the user, as a server restart would."""
+    """A running Dovecot. Each test gets a user of its own (a fresh, empty mailbox) from `add_user`."""
 
     folder: Path
     port: int
     certificate: Certificate
     process: subprocess.Popen[bytes]
     config: Path
-    user: str = USER
-    password: str = PASSWORD
+    owner: pwd.struct_passwd
+    used: int = 0
 
     @property
     def ca_file(self) -> Path:
         return self.certificate.cert
 
-    def kick(self) -> None:
+    def add_user(self) -> Account:
+        """The next unused user: an empty mailbox (the users are listed at start; Dovecot would not
+        notice a passwd-file changed within the second it last read it)."""
+        self.used += 1
+        if self.used > USERS:
+            raise RuntimeError(f"more than {USERS} Dovecot users asked for in one session")
+        user = user_name(self.used)
+        home = self.folder / "home" / user
+        home.mkdir()
+        os.chown(home, self.owner.pw_uid, self.owner.pw_gid)
+        return Account(self, user, PASSWORD)
+
+    def kick(self, user: str) -> None:
+        """Drop every connection of `user`, as a server restart would."""
         doveadm = shutil.which("doveadm") or "/usr/bin/doveadm"
-        subprocess.run([doveadm, "-c", str(self.config), "kick", self.user], check=True, capture_output=True)
+        subprocess.run([doveadm, "-c", str(self.config), "kick", user], check=True, capture_output=True)
+
+
+@dataclass(frozen=True)
+class Account:
+    """One user of the running Dovecot: what a test logs in as."""
+
+    server: Dovecot
+    user: str
+    password: str
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def ca_file(self) -> Path:
+        return self.server.ca_file
+
+    @property
+    def certificate(self) -> Certificate:
+        return self.server.certificate
+
+    def kick(self) -> None:
+        self.server.kick(self.user)
 
     def log(self) -> str:
         path = self.folder / "dovecot.log"
@@ -96,6 +139,8 @@ disable_plaintext_auth = yes
 auth_mechanisms = plain login
 mail_location = sdbox:~/mail
 mail_max_userip_connections = 20
+auth_failure_delay = 0
+mail_fsync = never
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {folder}/users
@@ -149,19 +194,19 @@ service stats {{
 
 
 @contextlib.contextmanager
-def running(password: str = PASSWORD) -> Iterator[Dovecot]:
-    """A fresh Dovecot with one user and an empty mailbox; stopped and removed afterwards."""
+def running() -> Iterator[Dovecot]:
+    """A fresh Dovecot without users; stopped and removed afterwards."""
     binary = dovecot_binary()
     assert binary is not None
     # Not under pytest's 0700 temp root: the mail owner (nobody, when run as root) must reach it.
     folder = Path(tempfile.mkdtemp(prefix="gmail-mcp-dovecot-"))
     folder.chmod(0o755)
     owner = pwd.getpwnam("nobody") if os.getuid() == 0 else pwd.getpwuid(os.getuid())
-    home = folder / "home" / USER
-    home.mkdir(parents=True)
-    for path in (folder / "home", home):
-        os.chown(path, owner.pw_uid, owner.pw_gid)
-    (folder / "users").write_text(f"{USER}:{{PLAIN}}{password}::::::\n")
+    (folder / "home").mkdir()
+    os.chown(folder / "home", owner.pw_uid, owner.pw_gid)
+    (folder / "users").write_text(
+        "".join(f"{user_name(n)}:{{PLAIN}}{PASSWORD}::::::\n" for n in range(1, USERS + 1))
+    )
     certificate = self_signed(folder / "tls")
     port = free_port()
     config = folder / "dovecot.conf"
@@ -169,7 +214,7 @@ def running(password: str = PASSWORD) -> Iterator[Dovecot]:
     process = subprocess.Popen(
         [binary, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    server = Dovecot(folder, port, certificate, process, config, password=password)
+    server = Dovecot(folder, port, certificate, process, config, owner)
     try:
         _wait_for_port(port, process, server)
         yield server
