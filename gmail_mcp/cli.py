@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gmail_mcp import __version__
-from gmail_mcp.config import GMAIL_WEB_URL, Paths, Settings, api_root, env_flag
+from gmail_mcp.config import DEFAULT_ACCOUNT, GMAIL_WEB_URL, Paths, Settings, api_root, env_flag
 from gmail_mcp.errors import GmailMcpError
 
 logger = logging.getLogger("gmail_mcp")
@@ -56,6 +56,20 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--timeout", type=float, default=300, help="seconds to wait for the sign-in (default 300)"
     )
+    auth.add_argument(
+        "--account",
+        default=DEFAULT_ACCOUNT,
+        help="with --imap: the name this login is stored under (default: default)",
+    )
+    imap = auth.add_argument_group("IMAP login (an app password; no Google Cloud project needed)")
+    imap.add_argument("--imap", action="store_true", help="log in to IMAP and SMTP with an app password")
+    imap.add_argument("--email", help="the account's address (or GMAIL_MCP_IMAP_USER; asked if missing)")
+    imap.add_argument(
+        "--xoauth2",
+        action="store_true",
+        help="with --imap: use the OAuth login (https://mail.google.com/) instead",
+    )
+    _imap_server_options(imap)
     auth.set_defaults(run=run_auth)
 
     serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
@@ -95,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--quota-per-minute", type=int, default=6000, help="Gmail quota units per minute to pace to"
     )
     serve.add_argument("--no-open-browser", action="store_true", help="opening an email only returns its URL")
+    serve.add_argument(
+        "--backend",
+        choices=["api", "imap"],
+        default="api",
+        help="the Gmail REST API with OAuth (default), or IMAP and SMTP (`gmail-mcp auth --imap` first)",
+    )
+    _imap_server_options(serve.add_argument_group("IMAP backend"))
     serve.add_argument("--verbose", action="store_true")
     serve.set_defaults(run=run_serve)
 
@@ -114,13 +135,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _imap_server_options(group: Any) -> None:
+    group.add_argument("--imap-host", help="IMAP server (default: imap.gmail.com, or the one logged in to)")
+    group.add_argument("--imap-port", type=int, help="IMAP port, TLS (default 993)")
+    group.add_argument("--smtp-host", help="SMTP server (default: smtp.gmail.com)")
+    group.add_argument("--smtp-port", type=int, help="SMTP port: 465 implicit TLS (default), else STARTTLS")
+    group.add_argument(
+        "--ca-file", type=Path, help="also trust this CA certificate (a test server); TLS is never turned off"
+    )
+
+
 # -- serve ------------------------------------------------------------------------------------
 
 
 def settings_from(
-    args: argparse.Namespace, api_root: str, mail_url: str, paths: Paths | None = None
+    args: argparse.Namespace,
+    api_root: str,
+    mail_url: str,
+    paths: Paths | None = None,
+    features: frozenset[str] | None = None,
 ) -> Settings:
     return Settings.create(
+        features=features,
         paths=paths,
         enhanced=args.enhanced,
         read_only=args.read_only,
@@ -140,6 +176,11 @@ def run_serve(args: argparse.Namespace) -> int:
     sandbox_server = None
     if args.load and not args.sandbox:
         raise SystemExit("gmail-mcp serve: --load needs --sandbox")
+    if args.backend == "imap" and (args.sandbox or args.sandbox_url):
+        raise SystemExit("gmail-mcp serve: the sandbox speaks the REST API; use it with --backend api")
+    if args.backend == "imap":
+        settings, backend = imap_settings_and_backend(args)
+        return _serve(args, make_server(settings, backend), None)
     if args.sandbox:
         from gmail_mcp.sandbox import Mailbox, SandboxServer
 
@@ -159,7 +200,10 @@ def run_serve(args: argparse.Namespace) -> int:
     else:
         settings = settings_from(args, api_root(), GMAIL_WEB_URL)
         backend = gmail_backend(settings)
-    server = make_server(settings, backend)
+    return _serve(args, make_server(settings, backend), sandbox_server)
+
+
+def _serve(args: argparse.Namespace, server: Any, sandbox_server: Any) -> int:
     try:
         if args.transport == "stdio":
             server.run("stdio")
@@ -234,6 +278,54 @@ def _client(settings: Settings, credentials: Any) -> Any:
     )
 
 
+def imap_settings_and_backend(args: argparse.Namespace) -> tuple[Settings, Callable[[], Any]]:
+    """Settings and backend factory for `serve --backend imap` (the login is read on first use)."""
+    from gmail_mcp.imap import features
+    from gmail_mcp.imap.credentials import LoginStore
+
+    paths = Paths.resolve()
+    store = LoginStore(paths)
+    stored = store.load() if store.exists() else None
+    host = args.imap_host or (stored.imap_host if stored else None) or "imap.gmail.com"
+    settings = settings_from(args, api_root(), GMAIL_WEB_URL, paths=paths, features=features(host))
+
+    def create() -> Any:
+        from gmail_mcp.imap import connect
+        from gmail_mcp.imap.login import login_for, servers_for
+
+        login, recorded = login_for(
+            store, os.environ, oauth_token=lambda record: oauth_access_token(paths.imap_token(store.account))
+        )
+        servers = servers_for(
+            recorded,
+            imap_host=args.imap_host,
+            imap_port=args.imap_port,
+            smtp_host=args.smtp_host,
+            smtp_port=args.smtp_port,
+            ca_file=args.ca_file,
+        )
+        return connect.backend(servers, login)
+
+    return settings, create
+
+
+def oauth_access_token(token_path: Path) -> Callable[[], str]:
+    """A fresh OAuth access token from a saved login on each call (for IMAP and SMTP XOAUTH2)."""
+
+    def token() -> str:
+        import google_auth_httplib2
+        import httplib2
+
+        from gmail_mcp.gmail.auth import TokenStore
+
+        credentials = TokenStore(token_path).load()
+        if not credentials.valid:
+            credentials.refresh(google_auth_httplib2.Request(httplib2.Http(timeout=30)))
+        return str(credentials.token)
+
+    return token
+
+
 def open_in_browser(url: str) -> bool:
     """Open `url` in this machine's browser from a child process whose output goes nowhere.
 
@@ -268,6 +360,10 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def run_auth(args: argparse.Namespace) -> int:
+    if args.imap:
+        return run_auth_imap(args)
+    if args.account != DEFAULT_ACCOUNT:
+        raise SystemExit("gmail-mcp auth: --account names IMAP logins for now; use it with --imap")
     from gmail_mcp.gmail import scopes
     from gmail_mcp.gmail.auth import TokenStore, login
     from gmail_mcp.surface.registry import all_specs
@@ -301,10 +397,83 @@ def run_auth(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_auth_imap(args: argparse.Namespace) -> int:
+    """`gmail-mcp auth --imap`: verify an app password (or an XOAUTH2 login) by logging in, then store it."""
+    from gmail_mcp.actions.audit import AuditLog
+    from gmail_mcp.imap.credentials import LoginStore
+    from gmail_mcp.imap.login import (
+        ask_address,
+        ask_password,
+        read_line,
+        save_oauth_login,
+        save_password_login,
+        servers_for,
+    )
+    from gmail_mcp.imap.pool import OAuthLogin
+
+    paths = Paths.resolve()
+    store = LoginStore(paths, args.account)
+    stored = store.load() if store.exists() else None
+    servers = servers_for(
+        stored,
+        imap_host=args.imap_host,
+        imap_port=args.imap_port,
+        smtp_host=args.smtp_host,
+        smtp_port=args.smtp_port,
+        ca_file=args.ca_file,
+    )
+    try:
+        user = ask_address(args.email, os.environ, out=sys.stderr, read=read_line)
+        if args.xoauth2:
+            from gmail_mcp.gmail import scopes
+            from gmail_mcp.gmail.auth import TokenStore, login
+
+            tokens = TokenStore(paths.imap_token(store.account))
+            login(
+                args.credentials or paths.credentials,
+                tokens,
+                [scopes.FULL],
+                open_browser=not args.no_browser,
+                timeout_seconds=args.timeout,
+            )
+            saved = save_oauth_login(store, servers, OAuthLogin(user, oauth_access_token(tokens.path)))
+            where = f"the OAuth token at {tokens.path}"
+        else:
+            saved = save_password_login(store, servers, user, ask_password(os.environ, out=sys.stderr))
+            where = (
+                "the OS keyring" if saved.storage == "keyring" else f"{store.secret_file.path} (mode 0600)"
+            )
+    except GmailMcpError as exc:
+        AuditLog(paths.audit_log).record(
+            "auth", "failed", error_code=exc.code, reason=exc.message, method="imap", account=store.account
+        )
+        raise
+    print(
+        f"gmail-mcp: logged in to {servers.imap_host} as {saved.user}; the login is kept in {where}. "
+        "Start the server with `gmail-mcp serve --backend imap`.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def run_status(args: argparse.Namespace) -> int:
     from gmail_mcp.gmail.status import report
+    from gmail_mcp.imap.credentials import LoginStore
 
-    return report(Paths.resolve(), out=sys.stdout, api_root=api_root())
+    paths = Paths.resolve()
+    code = 0
+    imap_login = LoginStore(paths)
+    if imap_login.exists():
+        from gmail_mcp.imap.login import report as imap_report
+
+        problems = imap_report(imap_login, out=sys.stdout)
+        for problem in problems:
+            print(f"problem:         {problem}", file=sys.stdout)
+        print("imap status:     " + ("ok" if not problems else "NOT OK"), file=sys.stdout)
+        code = 1 if problems else 0
+        if not paths.token.exists():
+            return code  # an IMAP-only setup: no OAuth token to report on
+    return max(code, report(paths, out=sys.stdout, api_root=api_root()))
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -61,7 +61,8 @@ class Secret:
 class Login(Protocol):
     """How to log in to the IMAP and SMTP servers as one user."""
 
-    user: str
+    @property
+    def user(self) -> str: ...
 
     def imap(self, client: IMAPClient) -> None: ...
     def smtp(self, smtp: Any) -> None: ...

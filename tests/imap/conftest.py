@@ -106,8 +106,9 @@ class ImapHarness(Harness):
     """The MCP server in-process over the IMAP backend (a server that is not Gmail)."""
 
     def settings(self, **overrides: Any) -> Settings:
-        paths = Paths(
-            config_dir=self.home / "config", state_dir=self.home / "state", data_dir=self.home / "data"
+        home = self.home
+        paths = overrides.pop("paths", None) or Paths(
+            config_dir=home / "config", state_dir=home / "state", data_dir=home / "data"
         )
         return Settings.create(paths=paths, **{"features": frozenset(), **overrides})
 
