@@ -54,6 +54,30 @@ _TOKEN = re.compile(
     r'\s*(?:(?P<open>[({])|(?P<close>[)}])|(?P<minus>-)(?=\S)|(?P<word>(?:[^\s(){}"]+)?"[^"]*"|[^\s(){}"]+))'
 )
 _UNITS = {"d": 1, "w": 7, "m": 30, "y": 365}
+# Every operator Gmail knows; those outside the subset are refused rather than searched as words.
+_OPERATORS = frozenset(
+    {
+        *_HEADERS,
+        "is",
+        "in",
+        "label",
+        "has",
+        "after",
+        "before",
+        "older",
+        "newer",
+        "older_than",
+        "newer_than",
+        "larger",
+        "smaller",
+        "size",
+        "filename",
+        "category",
+        "around",
+        "deliveredto",
+        "list",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -166,8 +190,8 @@ def _term(
     word: str, parser: _Parser, folders: FolderMap, today: Callable[[], date], *, top: bool
 ) -> list[Any]:
     key, colon, raw = word.partition(":")
-    if not colon or not re.fullmatch(r"[a-z_]+", key.lower()) or word.startswith('"'):
-        return [b"TEXT", _value(word)]
+    if not colon or key.lower() not in _OPERATORS or word.startswith('"'):
+        return [b"TEXT", _value(word)]  # a word that happens to hold a colon (a URL, a time)
     key, value = key.lower(), _unquote(raw)
     if not value:
         raise _invalid(word, f"{key}: needs a value")
@@ -250,14 +274,12 @@ def _value(text: str) -> bytes:
 
 
 def _group(node: list[Any]) -> Any:
-    """One search key: a single key as it is, several as a parenthesised list.
+    """One search key: a single item as it is, several as a parenthesised list.
 
     The list ends with ALL (a no-op under AND) so that IMAPClient's closing parenthesis is never
     glued to a value that must go as a literal.
     """
-    if len(node) == 1 or (len(node) == 2 and node[0] in (b"NOT",)):
-        return node[0] if len(node) == 1 else [*node, b"ALL"]
-    return [*node, b"ALL"]
+    return node[0] if len(node) == 1 else [*node, b"ALL"]
 
 
 def _eight_bit(criteria: Any) -> bool:

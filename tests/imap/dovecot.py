@@ -34,8 +34,11 @@ START_TIMEOUT = 20.0
 
 
 def dovecot_binary() -> str | None:
-    found = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
-    return found
+    """The dovecot binary: GMAIL_MCP_DOVECOT if set (a path, to try another build or none), else installed."""
+    chosen = os.environ.get("GMAIL_MCP_DOVECOT")
+    if chosen is not None:
+        return chosen if Path(chosen).is_file() else None
+    return shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 
 
 def skip_reason() -> str | None:

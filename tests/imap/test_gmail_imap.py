@@ -5,7 +5,10 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -290,3 +293,28 @@ async def test_the_app_password_never_reaches_logs_audit_or_results(
     for text in (*texts, caplog.text, audit):
         assert PASSWORD not in text
         assert PASSWORD.replace(" ", "") not in text
+
+
+def test_when_gmail_refuses_more_connections_the_pool_makes_do_with_its_own(
+    gmail: Gmail, sink: Sink, certificate: Certificate, fake_clock: Any, sleeps: Sleeps
+) -> None:
+    servers = connect.Servers("127.0.0.1", gmail.port, "127.0.0.1", sink.port, ca_file=certificate.cert)
+    backoff = Backoff(clock=fake_clock, sleep=lambda s: (sleeps(s), fake_clock.sleep(s)), rand=lambda: 0.5)
+    backend = connect.backend(servers, PasswordLogin(USER, Secret(PASSWORD)), backoff=backoff)
+    pool = backend.box.pool
+    backend.list_messages("")  # one connection, logged in
+    gmail.refuse_logins = [TOO_MANY]  # the account is at its limit (phones, other programs)
+    holding, release = threading.Event(), threading.Event()
+    with ThreadPoolExecutor(max_workers=2) as workers:
+        busy = workers.submit(pool.run, lambda c: (holding.set(), release.wait(10)))
+        assert holding.wait(10)
+        waiting = workers.submit(backend.list_messages, "is:unread")
+        deadline = time.monotonic() + 10
+        while gmail.logins < 2 and time.monotonic() < deadline:  # bounded: until the refusal happened
+            time.sleep(0.01)
+        release.set()
+        busy.result(timeout=10)
+        page = waiting.result(timeout=10)
+    backend.close()
+    assert [m.subject for m in page.messages] == ["Trip to Zürich"]
+    assert gmail.logins == 2 and sleeps == []  # waited for its own connection, no backoff, no error
