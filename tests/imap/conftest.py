@@ -25,6 +25,23 @@ from tests.imap.smtp_sink import Sink
 from tests.mcp_harness import Harness
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "imap"
+HERE = Path(__file__).resolve().parent
+# aiosmtpd warns about its own options (the sink's implicit-TLS session needs no STARTTLS) and
+# deprecations inside itself; none of it concerns what these tests check.
+AIOSMTPD_NOISE = (
+    "ignore:Requiring AUTH while not requiring TLS:UserWarning",
+    "ignore:auth_required == True but auth_require_tls == False:UserWarning",
+    "ignore:Session.login_data is deprecated:DeprecationWarning",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.path)).parents:
+            for noise in AIOSMTPD_NOISE:
+                item.add_marker(pytest.mark.filterwarnings(noise))
+
+
 SKIP = dovecot.skip_reason()
 
 

@@ -228,6 +228,8 @@ def running() -> Iterator[Dovecot]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        if process.stderr is not None:
+            process.stderr.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 

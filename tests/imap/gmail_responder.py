@@ -351,9 +351,13 @@ def serving(gmail: Gmail, certificate: Certificate) -> Iterator[Gmail]:
     def handle(raw: socket.socket) -> None:
         try:
             with context.wrap_socket(raw, server_side=True) as sock:
-                _Session(gmail, sock).run()
+                session = _Session(gmail, sock)
+                try:
+                    session.run()
+                finally:
+                    session.file.close()
         except (OSError, ValueError):
-            pass  # the client went away
+            raw.close()  # the client went away
 
     def accept() -> None:
         while True:

@@ -18,6 +18,7 @@ import pytest
 from gmail_mcp.common.retry import Backoff
 from gmail_mcp.config import Paths, Settings
 from gmail_mcp.imap import connect, features
+from gmail_mcp.imap.client import ImapBackend
 from gmail_mcp.imap.pool import Login, OAuthLogin, PasswordLogin, Secret
 from tests.imap import gmail_responder, smtp_sink
 from tests.imap.certs import Certificate, self_signed
@@ -97,16 +98,21 @@ def sleeps() -> Sleeps:
 @pytest.fixture
 def make_harness(
     gmail: Gmail, sink: Sink, certificate: Certificate, fake_clock: Any, sleeps: Sleeps, tmp_path: Path
-) -> Any:
+) -> Iterator[Any]:
+    backends: list[ImapBackend] = []
+
     def make(login: Login | None = None) -> GmailHarness:
         servers = connect.Servers("127.0.0.1", gmail.port, "127.0.0.1", sink.port, ca_file=certificate.cert)
         backoff = Backoff(
             clock=fake_clock, sleep=lambda s: (sleeps(s), fake_clock.sleep(s)), rand=lambda: 0.5
         )
         backend = connect.backend(servers, login or PasswordLogin(USER, Secret(PASSWORD)), backoff=backoff)
+        backends.append(backend)
         return GmailHarness(sandbox=None, clock=fake_clock, home=tmp_path, backend_factory=lambda: backend)
 
-    return make
+    yield make
+    for backend in backends:
+        backend.close()
 
 
 class GmailHarness(Harness):
@@ -318,3 +324,19 @@ def test_when_gmail_refuses_more_connections_the_pool_makes_do_with_its_own(
     backend.close()
     assert [m.subject for m in page.messages] == ["Trip to Zürich"]
     assert gmail.logins == 2 and sleeps == []  # waited for its own connection, no backoff, no error
+
+
+async def test_a_list_is_one_search_and_two_fetches_that_never_download_bodies(
+    make_harness: Any, gmail: Gmail
+) -> None:
+    async with make_harness().client() as client:
+        await client.ok("get-unread-emails", {})
+        before = len(gmail.commands)
+        await client.ok("get-unread-emails", {})
+        commands = gmail.commands[before:]
+    assert commands == [
+        'UID SEARCH CHARSET UTF-8 X-GM-RAW "is:unread in:inbox"',
+        "UID FETCH 1 (UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (FROM TO CC BCC "
+        "SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)] X-GM-MSGID X-GM-THRID X-GM-LABELS)",
+        "UID FETCH 1 (BODY.PEEK[1]<0.2048>)",
+    ]
