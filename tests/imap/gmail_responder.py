@@ -16,7 +16,7 @@ import re
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -74,6 +74,7 @@ class Gmail:
     password: str
     mail: list[Mail] = field(default_factory=list)
     oauth_token: str = "ya29.test-token"
+    accept_token: Callable[[str], bool] | None = None  # instead of comparing with oauth_token
     refuse_logins: list[str] = field(default_factory=list)  # answers for the next logins, in order
     commands: list[str] = field(default_factory=list)
     logins: int = 0
@@ -193,8 +194,11 @@ class _Session:
         elif command == "AUTHENTICATE":
             gmail.logins += 1
             self.send("+ ")
-            answer = base64.b64decode(self.file.readline().strip() or b"")
-            if answer != f"user={gmail.user}\x01auth=Bearer {gmail.oauth_token}\x01\x01".encode():
+            answer = base64.b64decode(self.file.readline().strip() or b"").decode("utf-8", "replace")
+            prefix, _, token = answer.partition("\x01auth=Bearer ")
+            token = token.removesuffix("\x01\x01")
+            accepted = gmail.accept_token(token) if gmail.accept_token else token == gmail.oauth_token
+            if prefix != f"user={gmail.user}" or not accepted:
                 self.send(f"{tag} {BAD_PASSWORD}")
                 return None
             self.send(f"{tag} OK {gmail.user} authenticated (Success)")
