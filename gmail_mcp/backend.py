@@ -1,7 +1,7 @@
 """The mail backend interface the servers are written against.
 
-`GmailClient` implements it over the Gmail REST API; an IMAP backend can implement the same
-methods (see spec/gmail-imap-guide.md). Everything crossing it is a domain model from `models.py`.
+`GmailClient` implements it over the Gmail REST API, `ImapBackend` (gmail_mcp/imap) over IMAP and
+SMTP. Everything crossing it is a domain model from `models.py`; ids are opaque strings.
 """
 
 from __future__ import annotations

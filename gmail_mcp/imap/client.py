@@ -182,6 +182,8 @@ class ImapBackend(LabelOps):
         return MessageRef(id=fallback, thread_id=thread_id or fallback, label_ids=("SENT",))
 
     def _find(self, conn: Connection, folder: str, message_id: str) -> MessageRef | None:
+        if not ids.is_message_id(message_id):
+            return None  # a draft written elsewhere may carry anything there: never put it in a command
         conn.select(folder)
         uids = conn.client.search([b"HEADER", b"Message-ID", message_id.encode()])
         if not uids:

@@ -21,7 +21,7 @@ from gmail_mcp.errors import InvalidParamsError
 _LOCATED = re.compile(r"^(?P<validity>[0-9]{1,10})\.(?P<uid>[0-9]{1,10})\.(?P<folder>[a-z2-7]{1,400})$")
 _GMAIL_HEX = re.compile(r"^[0-9a-f]{1,16}$")
 _THREAD = re.compile(r"^t\.(?P<root>[a-z2-7]{1,1600})$")
-_MESSAGE_ID = re.compile(r"<[^<>\s]{1,900}>")
+_MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,900}>")
 
 
 @dataclass(frozen=True)
@@ -106,3 +106,8 @@ def _unb32(token: str) -> str:
         return base64.b32decode(token + "=" * (-len(token) % 8)).decode("utf-8")
     except (binascii.Error, ValueError):
         return ""
+
+
+def is_message_id(value: str) -> bool:
+    """Whether `value` is one Message-ID in angle brackets, with nothing that could break a command."""
+    return bool(_MESSAGE_ID.fullmatch(value.strip()))

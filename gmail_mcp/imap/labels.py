@@ -253,7 +253,8 @@ def _delete(conn: Connection, folder: str) -> None:
 
 
 def _check_name(name: str) -> Literal[True]:
-    if not name.strip() or any(ch in name for ch in "\r\n\x00*%") or len(name) > 200:
+    unusable = any(ch < " " or ch in "*%\x7f" for ch in name)  # control characters, LIST wildcards
+    if not name.strip() or unusable or len(name) > 200:
         raise InvalidParamsError(
             f"{name!r} cannot be a label name here (no line breaks, '*' or '%', at most 200 characters).",
             label=name,

@@ -201,7 +201,12 @@ class Mailbox:
         include_spam_trash: bool = False,
         within: Sequence[str] | None = None,
     ) -> list[Where]:
-        """Every message matching a Gmail query, newest first."""
+        """Every message matching a Gmail query, newest first.
+
+        Raises:
+            InvalidParamsError: a control character in the query (it would end the IMAP command).
+        """
+        query.check_text(text, "query")
         found: list[Where] = []
         if self.gmail:
             folders = list(within) if within else [self.all_mail()]

@@ -54,6 +54,7 @@ _TOKEN = re.compile(
     r'\s*(?:(?P<open>[({])|(?P<close>[)}])|(?P<minus>-)(?=\S)|(?P<word>(?:[^\s(){}"]+)?"[^"]*"|[^\s(){}"]+))'
 )
 _UNITS = {"d": 1, "w": 7, "m": 30, "y": 365}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Every operator Gmail knows; those outside the subset are refused rather than searched as words.
 _OPERATORS = frozenset(
     {
@@ -111,6 +112,7 @@ def translate(query: str, folders: FolderMap, *, today: Callable[[], date] = dat
         InvalidParamsError: an operator outside the supported subset, or a malformed query.
         NotFoundError: label:/in: names no folder (the details list the folders there are).
     """
+    check_text(query, "query")
     parser = _Parser(_tokens(query))
     nodes = _sequence(parser, folders, today, top=True, closing=None)
     if parser.peek() is not None:
@@ -288,6 +290,21 @@ def _eight_bit(criteria: Any) -> bool:
     if isinstance(criteria, list):
         return any(_eight_bit(item) for item in criteria)
     return False
+
+
+def check_text(value: str, field: str) -> str:
+    """`value` if it holds no control character; IMAP has no way to quote CR or LF, so one would end
+    the command and start another (command injection), and the others are refused by servers.
+
+    Raises:
+        InvalidParamsError: a control character is in it.
+    """
+    if _CONTROL.search(value):
+        raise InvalidParamsError(
+            f"The {field} contains a line break or another control character; remove it and try again.",
+            **{field: value},
+        )
+    return value
 
 
 def _invalid(text: str, problem: str) -> InvalidParamsError:

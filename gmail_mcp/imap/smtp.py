@@ -37,9 +37,14 @@ def envelope(raw: bytes, sender: str) -> Envelope:
     """The SMTP envelope of a message we built: its To, Cc and Bcc addresses.
 
     Raises:
-        InvalidParamsError: the message names no recipient.
+        InvalidParamsError: the message names no recipient, or has two To, Cc or Bcc headers.
     """
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    for name in ("To", "Cc", "Bcc"):
+        # RFC 5322 allows one of each; a second (in a draft written elsewhere) would reach people
+        # the recipient checks, which read the first, never saw.
+        if len(headers.get_all(name, [])) > 1:
+            raise InvalidParamsError(f"The message has more than one {name} header; nothing was sent.")
     values = [str(v) for name in ("To", "Cc", "Bcc") for v in headers.get_all(name, [])]
     recipients = tuple(dict.fromkeys(a for _, a in email.utils.getaddresses(values) if a and "@" in a))
     if not recipients:

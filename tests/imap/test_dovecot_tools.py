@@ -320,11 +320,17 @@ async def test_hostile_ids_and_queries_are_refused_with_the_right_code(imap_harn
         renumbered = await client.error("read-email", {"email_id": f"{int(validity) + 1}.{uid}.{folder}"})
         absent = await client.error("read-email", {"email_id": f"{validity}.999.{folder}"})
         unsupported = await client.error("search-emails", {"query": "category:promotions"})
-        injected = await client.error("search-emails", {"query": 'subject:"x\r\nA1 LOGOUT'})
+        injected = await client.error("search-emails", {"query": 'subject:"x\r\nA1 LOGOUT"'})
+        bad_label = await client.error(
+            "create-draft",
+            {"recipient": "a@example.org", "subject": "x\r\nBcc: evil@example.org", "message": "m"},
+        )
+        still_there = await find(client, "subject:Zürich")
     assert forged["error_code"] == "INVALID_PARAMS"
     assert renumbered["error_code"] == absent["error_code"] == "NOT_FOUND"
     assert unsupported["error_code"] == "INVALID_PARAMS" and "from:" in unsupported["error_message"]
-    assert injected["error_code"] == "INVALID_PARAMS"
+    assert injected["error_code"] == bad_label["error_code"] == "INVALID_PARAMS"
+    assert still_there["id"] == welcome["id"]  # the connection was never broken into two commands
 
 
 async def test_lists_fetch_headers_not_bodies(

@@ -340,3 +340,16 @@ async def test_a_list_is_one_search_and_two_fetches_that_never_download_bodies(
         "SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)] X-GM-MSGID X-GM-THRID X-GM-LABELS)",
         "UID FETCH 1 (BODY.PEEK[1]<0.2048>)",
     ]
+
+
+async def test_a_query_cannot_smuggle_a_second_imap_command(make_harness: Any, gmail: Gmail) -> None:
+    async with make_harness().client(enhanced=True) as client:
+        search = await client.error(
+            "search-emails", {"query": 'trip"\r\nA1 STORE 1:* +FLAGS (\\Deleted)\r\n"'}
+        )
+        label = await client.error(
+            "manage-labels",
+            {"email_id": format(MSGID, "x"), "add_labels": ["x\r\nA2 DELETE INBOX"], "create_missing": True},
+        )
+    assert search["error_code"] == label["error_code"] == "INVALID_PARAMS"
+    assert not [c for c in gmail.commands if "Deleted" in c or "DELETE" in c]

@@ -9,7 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from gmail_mcp.common.retry import Backoff
-from gmail_mcp.errors import AuthError, UpstreamError
+from gmail_mcp.errors import AuthError, InvalidParamsError, UpstreamError
 from gmail_mcp.imap.pool import Endpoint, PasswordLogin, Secret
 from tests.imap import smtp_sink
 from tests.imap.certs import Certificate, self_signed
@@ -91,4 +91,16 @@ def test_an_untrusted_certificate_is_refused(certificate: Certificate, tmp_path:
         pytest.raises(UpstreamError, match="--ca-file"),
     ):
         sender(sink.port, other, implicit=True).send(MESSAGE)
+    assert sink.received == [] and sink.logins == []
+
+
+def test_a_message_with_a_second_to_header_is_refused_before_anything_is_sent(
+    certificate: Certificate,
+) -> None:
+    smuggled = b"To: bob@example.net\r\nTo: attacker@example.org\r\nSubject: Hi\r\n\r\nHello\r\n"
+    with (
+        smtp_sink.running(certificate, USER, PASSWORD) as sink,
+        pytest.raises(InvalidParamsError, match="more than one To"),
+    ):
+        sender(sink.port, certificate).send(smuggled)
     assert sink.received == [] and sink.logins == []
