@@ -213,36 +213,35 @@ def _disposition(leaf: Sequence[Any]) -> tuple[str, dict[str, str]]:
 def structure_has_attachments(structure: Any) -> bool:
     """Has-attachments from BODYSTRUCTURE alone, by the content package's rule (a file is attached).
 
-    A message that is one non-text part (a PDF sent bare) counts, as in the REST backend.
+    A message that is one non-text part (a PDF sent bare) counts, as in the REST backend. A
+    structure the server built oddly (from hostile MIME) counts as none rather than failing a list.
     """
-    if not structure.is_multipart:
-        return _text(structure[0]).lower() not in ("text", "multipart")
-    for _, leaf in _leaves(structure):
-        kind = f"{_text(leaf[0])}/{_text(leaf[1])}".lower()
-        how, params = _disposition(leaf)
-        named = "filename" in params or "name" in _params(leaf[2])
-        if how == "attachment" or kind == "message/rfc822":
-            return True
-        if named and how != "inline":
-            return True
+    try:
+        if not structure.is_multipart:
+            return _text(structure[0]).lower() not in ("text", "multipart")
+        for _, leaf in _leaves(structure):
+            kind = f"{_text(leaf[0])}/{_text(leaf[1])}".lower()
+            how, params = _disposition(leaf)
+            named = "filename" in params or "name" in _params(leaf[2])
+            if how == "attachment" or kind == "message/rfc822" or (named and how != "inline"):
+                return True
+    except (IndexError, TypeError, AttributeError):
+        return False
     return False
 
 
 def first_text(structure: Any) -> TextPart | None:
-    """The first text/plain part that is not an attachment, else the first text/html one."""
+    """The first text/plain part that is not an attachment, else the first text/html one (None if none)."""
     candidates = []
-    for section, leaf in _leaves(structure):
-        kind = f"{_text(leaf[0])}/{_text(leaf[1])}".lower()
-        how, _ = _disposition(leaf)
-        if kind in ("text/plain", "text/html") and how != "attachment":
-            candidates.append(
-                TextPart(
-                    section,
-                    kind,
-                    _params(leaf[2]).get("charset"),
-                    _text(leaf[5]).lower() if len(leaf) > 5 else "",
-                )
-            )
+    try:
+        for section, leaf in _leaves(structure):
+            kind = f"{_text(leaf[0])}/{_text(leaf[1])}".lower()
+            how, _ = _disposition(leaf)
+            if kind in ("text/plain", "text/html") and how != "attachment":
+                encoding = _text(leaf[5]).lower() if len(leaf) > 5 else ""
+                candidates.append(TextPart(section, kind, _params(leaf[2]).get("charset"), encoding))
+    except (IndexError, TypeError, AttributeError):
+        return None  # an odd structure: no snippet rather than a failed list
     plain = next((c for c in candidates if c.mime_type == "text/plain"), None)
     return plain or (candidates[0] if candidates else None)
 

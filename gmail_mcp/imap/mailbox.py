@@ -151,8 +151,7 @@ class Mailbox:
     def _snippets(self, conn: Connection, answers: dict[int, Any]) -> dict[int, str]:
         parts = {}
         for uid, answer in answers.items():
-            structure = answer.get(b"BODYSTRUCTURE")
-            part = convert.first_text(structure) if structure is not None else None
+            part = convert.first_text(answer.get(b"BODYSTRUCTURE"))
             if part is not None:
                 parts[uid] = part
         by_section: dict[str, list[int]] = {}
