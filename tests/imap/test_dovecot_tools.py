@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.imap.conftest import ImapHarness, raw_client
+from tests.imap.conftest import DATA, ImapHarness, raw_client
 from tests.imap.dovecot import Account
 from tests.imap.proxy import Proxy
 from tests.imap.smtp_sink import Sink
@@ -401,3 +401,42 @@ async def test_a_wrong_app_password_gives_auth_error_with_the_steps(
     assert "https://myaccount.google.com/apppasswords" in error["error_message"]
     assert "2-Step Verification" in error["error_message"]
     assert "wrong password" not in str(error)
+
+
+async def test_files_are_sent_as_attachments_and_a_draft_keeps_its_attachments_when_updated(
+    imap_harness: ImapHarness, imap_server: Account, smtp_server: Sink, tmp_path: Any
+) -> None:
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    (outbox / "notes.txt").write_text("Agenda for Friday\n")
+    invoice = (
+        (DATA / "invoice.eml")
+        .read_bytes()
+        .replace(b"Message-ID: <invoice-11@example.com>", b"Message-ID: <d2@x>")
+    )
+    client = raw_client(imap_server)
+    client.append("Drafts", invoice, flags=[b"\\Draft", b"\\Seen"])
+    client.logout()
+    async with imap_harness.client(enhanced=True, attachment_dirs=(outbox,)) as mcp:
+        await mcp.ok(
+            "send-email-with-attachment",
+            {
+                "recipient_id": "bob@example.net",
+                "subject": "Notes",
+                "message": "Attached.",
+                "attachment_paths": ["notes.txt"],
+            },
+        )
+        draft = next(
+            d
+            for d in (await mcp.ok("list-drafts", {}))["drafts"]
+            if d["message"]["subject"].startswith("Your")
+        )
+        updated = await mcp.ok("update-draft", {"draft_id": draft["id"], "message": "New text, same file."})
+        read = await mcp.ok("read-email", {"email_id": updated["message_id"]})
+    sent = email.message_from_bytes(smtp_server.received[0].data, policy=email.policy.default)
+    assert [(p.get_filename(), p.get_content()) for p in sent.iter_attachments()] == [
+        ("notes.txt", "Agenda for Friday\n")
+    ]
+    assert read["content"] == "New text, same file."
+    assert [(a["filename"], a["size"]) for a in read["attachments"]] == [("Rechnung März.pdf", 48)]
