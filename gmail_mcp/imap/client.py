@@ -37,6 +37,7 @@ from gmail_mcp.models import (
 logger = logging.getLogger("gmail_mcp")
 T = TypeVar("T")
 MAX_PAGE = 500
+WRITE_PIECE = 1024 * 1024
 DRAFT_FLAGS = (b"\\Draft", b"\\Seen")
 
 
@@ -135,6 +136,16 @@ class ImapBackend(LabelOps):
             email_id=message_id,
             attachment_id=attachment_id,
         )
+
+    def save_attachment(self, message_id: str, attachment_id: str, write: Callable[[bytes], object]) -> int:
+        """Hand an attachment to `write` a piece at a time (1 MiB); its size.
+
+        IMAP sends the part whole (BODY.PEEK[]), so this bounds the writes, not the memory.
+        """
+        data = self.get_attachment(message_id, attachment_id)
+        for start in range(0, len(data), WRITE_PIECE):
+            write(data[start : start + WRITE_PIECE])
+        return len(data)
 
     # -- sending -----------------------------------------------------------------------------------
 

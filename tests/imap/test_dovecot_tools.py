@@ -440,3 +440,13 @@ async def test_files_are_sent_as_attachments_and_a_draft_keeps_its_attachments_w
     ]
     assert read["content"] == "New text, same file."
     assert [(a["filename"], a["size"]) for a in read["attachments"]] == [("Rechnung März.pdf", 48)]
+
+
+def test_an_attachment_is_handed_over_in_pieces_by_its_part_id(imap_backend: Any) -> None:
+    invoice = imap_backend.list_messages("subject:invoice").messages[0]
+    pieces: list[bytes] = []
+    size = imap_backend.save_attachment(invoice.id, "part:1", pieces.append)
+    assert size == 48 and b"".join(pieces).startswith(b"%PDF-1.4")
+    with pytest.raises(Exception, match="not an attachment id") as refused:
+        imap_backend.save_attachment(invoice.id, "../../etc/passwd", pieces.append)
+    assert getattr(refused.value, "code", "") == "INVALID_PARAMS"
