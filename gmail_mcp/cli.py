@@ -180,7 +180,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise SystemExit("gmail-mcp serve: the sandbox speaks the REST API; use it with --backend api")
     if args.backend == "imap":
         settings, backend = imap_settings_and_backend(args)
-        return _serve(args, make_server(settings, backend), None)
+        return _serve(args, settings, make_server(settings, backend), None)
     if args.sandbox:
         from gmail_mcp.sandbox import Mailbox, SandboxServer
 
@@ -200,10 +200,11 @@ def run_serve(args: argparse.Namespace) -> int:
     else:
         settings = settings_from(args, api_root(), GMAIL_WEB_URL)
         backend = gmail_backend(settings)
-    return _serve(args, make_server(settings, backend), sandbox_server)
+    return _serve(args, settings, make_server(settings, backend), sandbox_server)
 
 
-def _serve(args: argparse.Namespace, server: Any, sandbox_server: Any) -> int:
+def _serve(args: argparse.Namespace, settings: Settings, server: Any, sandbox_server: Any) -> int:
+    """Run `server` on the chosen transport (both backends), stopping an in-process sandbox after."""
     try:
         if args.transport == "stdio":
             server.run("stdio")
