@@ -45,8 +45,8 @@ TOO_MANY_CONNECTIONS = (
     "mail programs or wait a minute, then try again."
 )
 CONNECTION_LOST = (
-    "Lost the connection to the mail server ({detail}) and could not get it back; check the network "
-    "and try again."
+    "Could not reach the mail server, or lost the connection to it, through every retry ({detail}); "
+    "check the network and the server name and port, then try again."
 )
 UNTRUSTED_CERTIFICATE = (
     "The mail server's TLS certificate is not trusted ({detail}). gmail-mcp never turns TLS off: for a "
@@ -91,7 +91,26 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule((_IMAP,), _text(r"log ?in via your web ?browser", r"WEBALERT"), AuthError, WEB_LOGIN_STEPS),
     Rule((ssl.SSLCertVerificationError,), None, UpstreamError, UNTRUSTED_CERTIFICATE),
+    # smtplib's errors are OSErrors too: the server's refusals come before the dropped connections.
     Rule((smtplib.SMTPAuthenticationError,), None, AuthError, APP_PASSWORD_STEPS),
+    Rule(
+        (smtplib.SMTPRecipientsRefused,),
+        None,
+        InvalidParamsError,
+        "The mail server refused the recipients ({detail}). Nothing was sent.",
+    ),
+    Rule(
+        (smtplib.SMTPSenderRefused,),
+        None,
+        PermissionDeniedError,
+        "The mail server refused to send from this account ({detail}). Nothing was sent.",
+    ),
+    Rule(
+        (smtplib.SMTPResponseException,),
+        None,
+        InvalidParamsError,
+        "The mail server refused the message ({detail}).",
+    ),
     Rule(
         (_IMAP,),
         _text(r"AUTHENTICATIONFAILED", r"invalid credentials", r"authentication failed", r"LOGIN failed"),
@@ -125,22 +144,7 @@ RULES: tuple[Rule, ...] = (
         "{what} already exists on the mail server ({detail}).",
     ),
     Rule(
-        (smtplib.SMTPRecipientsRefused,),
-        None,
-        InvalidParamsError,
-        "The mail server refused the recipients ({detail}). Nothing was sent.",
-    ),
-    Rule(
-        (smtplib.SMTPSenderRefused,),
-        None,
-        PermissionDeniedError,
-        "The mail server refused to send from this account ({detail}). Nothing was sent.",
-    ),
-    Rule(
-        (smtplib.SMTPResponseException, smtplib.SMTPException),
-        None,
-        InvalidParamsError,
-        "The mail server refused the message ({detail}).",
+        (smtplib.SMTPException,), None, InvalidParamsError, "The mail server refused the message ({detail})."
     ),
     Rule((_IMAP,), None, InvalidParamsError, "The mail server refused {what} ({detail})."),
 )

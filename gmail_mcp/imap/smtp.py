@@ -146,15 +146,13 @@ class SmtpSender:
         smtp = self._connected()
         try:
             refused = smtp.sendmail(message.sender, list(message.recipients), message.wire)
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            raise UpstreamError(
-                f"The connection to the SMTP server failed while the message was handed over "
-                f"({errors.describe(exc)}): it may or may not have been sent. Check the Sent folder "
-                "before sending it again.",
-                recipients=list(message.recipients),
-            ) from exc
         except smtplib.SMTPException as exc:
-            raise errors.translate(exc, "The message", {"recipients": list(message.recipients)}) from exc
+            if not isinstance(exc, smtplib.SMTPServerDisconnected):
+                # A refusal (smtplib's errors are OSErrors too): the server said no, nothing went.
+                raise errors.translate(exc, "The message", {"recipients": list(message.recipients)}) from exc
+            raise _maybe_sent(exc, message) from exc
+        except OSError as exc:
+            raise _maybe_sent(exc, message) from exc
         finally:
             _quit(smtp)
         self.sent += 1
@@ -169,6 +167,15 @@ class SmtpSender:
     def verify(self) -> None:
         """Connect and log in, then leave (what `gmail-mcp auth --imap` checks)."""
         _quit(self._connected())
+
+
+def _maybe_sent(exc: BaseException, message: Envelope) -> UpstreamError:
+    return UpstreamError(
+        f"The connection to the SMTP server failed while the message was handed over "
+        f"({errors.describe(exc)}): it may or may not have been sent. Check the Sent folder before "
+        "sending it again.",
+        recipients=list(message.recipients),
+    )
 
 
 def _quit(smtp: smtplib.SMTP) -> None:

@@ -104,3 +104,18 @@ def test_a_message_with_a_second_to_header_is_refused_before_anything_is_sent(
     ):
         sender(sink.port, certificate).send(smuggled)
     assert sink.received == [] and sink.logins == []
+
+
+def test_a_refused_recipient_is_a_refusal_not_a_maybe(certificate: Certificate) -> None:
+    with smtp_sink.running(certificate, USER, PASSWORD) as sink:
+        sink.refuse = {"bob@example.net", "carol@example.org", "boss@example.org", "other@example.org"}
+        with pytest.raises(InvalidParamsError, match="refused the recipients") as refused:
+            sender(sink.port, certificate).send(MESSAGE)
+        sink.refuse = {"boss@example.org"}
+        with pytest.raises(UpstreamError, match="Do not send it again") as partly:
+            sender(sink.port, certificate).send(MESSAGE)
+    assert "may or may not" not in refused.value.message
+    assert partly.value.details["refused"] == ["boss@example.org"]
+    assert [r.recipients for r in sink.received] == [
+        ["bob@example.net", "carol@example.org", "other@example.org"]
+    ]
