@@ -224,11 +224,22 @@ class ConnectionPool:
             GmailMcpError: the translated failure.
         """
         attempts = self._backoff.start()
+        dead = 0
         while True:
             connection = self._acquire(what, details)
+            if changes and not self._alive(connection):
+                # Found dead before anything was sent: a fresh connection, at once the first time.
+                self._discard(connection)
+                dead += 1
+                failure = Failure(True, False, message="the connection was closed")
+                if dead == 1 or attempts.wait_before_retry(failure):
+                    continue
+                raise UpstreamError(
+                    "Could not get a working connection to the mail server; nothing was changed. "
+                    "Check the network and try again.",
+                    **dict(details or {}),
+                )
             try:
-                if changes:
-                    self._check(connection)
                 result = operation(connection)
             except Exception as exc:
                 rule = errors.match(exc)
@@ -251,21 +262,16 @@ class ConnectionPool:
             self._release(connection)
             return result
 
-    def _check(self, connection: Connection) -> None:
-        """NOOP a connection that sat idle, so a change is never the first command on a dead one."""
+    def _alive(self, connection: Connection) -> bool:
+        """Whether a connection answers NOOP (checked before a change when it sat idle `check_after`)."""
         if time.monotonic() - connection.last_used < self._check_after:
-            return
+            return True
         try:
             connection.client.noop()
-        except Exception as exc:
-            if not errors.retryable(exc):
-                raise
-            self._discard(connection)
-            fresh = self._connect_new()
-            connection.client, connection.selected = fresh.client, None
-            connection.writable, connection.uidvalidity = False, 0
-            with self._cond:
-                self._open += 1
+        except Exception as exc:  # whatever NOOP meets, this connection is not one to change mail on
+            logger.info("an idle IMAP connection did not answer NOOP (%s); replacing it", exc)
+            return False
+        return True
 
     def capabilities(self) -> frozenset[bytes]:
         """The server's capabilities after login (cached: they do not change within a session)."""
