@@ -1,12 +1,13 @@
 """The mail backend interface the servers are written against.
 
-`GmailClient` implements it over the Gmail REST API; an IMAP backend can implement the same
-methods (see spec/gmail-imap-guide.md). Everything crossing it is a domain model from `models.py`.
+`GmailClient` implements it over the Gmail REST API, `ImapBackend` (gmail_mcp/imap) over IMAP and
+SMTP. Everything crossing it is a domain model from `models.py`; ids are opaque strings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # annotations only: the models load with the first mail read
@@ -26,6 +27,19 @@ if TYPE_CHECKING:  # annotations only: the models load with the first mail read
     )
 
 MessageFormat = Literal["full", "metadata"]
+
+
+class Feature(StrEnum):
+    """What some backends can do and others cannot; a tool needing a missing one is not offered.
+
+    The REST backend has every feature; the IMAP backend has none of them on a server that is not
+    Gmail (see `gmail_mcp.imap.features`).
+    """
+
+    WEB_URL = "web-url"  # each message has a page in Gmail's web interface
+
+
+ALL_FEATURES = frozenset(Feature)
 
 
 class MailBackend(Protocol):

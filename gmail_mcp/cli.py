@@ -29,7 +29,7 @@ from gmail_mcp.cli_sandbox import (
     sandbox_session,
     say_where,
 )
-from gmail_mcp.config import GMAIL_WEB_URL, Paths, Settings, api_root, env_flag
+from gmail_mcp.config import DEFAULT_ACCOUNT, GMAIL_WEB_URL, Paths, Settings, api_root, env_flag
 from gmail_mcp.errors import GmailMcpError
 
 logger = logging.getLogger("gmail_mcp")
@@ -112,6 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"rehearse the login against {sandbox_url_help}: its OAuth client, and a token kept apart "
         "from the real login",
     )
+    auth.add_argument(
+        "--account",
+        default=DEFAULT_ACCOUNT,
+        help="with --imap: the name this login is stored under (default: default)",
+    )
+    imap = auth.add_argument_group("IMAP login (an app password; no Google Cloud project needed)")
+    imap.add_argument("--imap", action="store_true", help="log in to IMAP and SMTP with an app password")
+    imap.add_argument("--email", help="the account's address (or GMAIL_MCP_IMAP_USER; asked if missing)")
+    imap.add_argument(
+        "--xoauth2",
+        action="store_true",
+        help="with --imap: use the OAuth login (https://mail.google.com/) instead",
+    )
+    _imap_server_options(imap)
     auth.set_defaults(run=run_auth)
 
     serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
@@ -187,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-open-browser", action="store_true", help="opening an email only returns its URL")
     serve.add_argument(
+        "--backend",
+        choices=["api", "imap"],
+        default="api",
+        help="the Gmail REST API with OAuth (default), or IMAP and SMTP (`gmail-mcp auth --imap` first)",
+    )
+    _imap_server_options(serve.add_argument_group("IMAP backend"))
+    serve.add_argument(
         "--verbose", action="store_true", help="log debug detail to stderr (stdout carries the protocol)"
     )
     serve.set_defaults(run=run_serve)
@@ -261,6 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _imap_server_options(group: Any) -> None:
+    group.add_argument("--imap-host", help="IMAP server (default: imap.gmail.com, or the one logged in to)")
+    group.add_argument("--imap-port", type=int, help="IMAP port, TLS (default 993)")
+    group.add_argument("--smtp-host", help="SMTP server (default: smtp.gmail.com)")
+    group.add_argument("--smtp-port", type=int, help="SMTP port: 465 implicit TLS (default), else STARTTLS")
+    group.add_argument(
+        "--ca-file", type=Path, help="also trust this CA certificate (a test server); TLS is never turned off"
+    )
+
+
 # -- serve ------------------------------------------------------------------------------------
 
 
@@ -270,8 +301,10 @@ def settings_from(
     mail_url: str,
     paths: Paths | None = None,
     granted_scopes: frozenset[str] | None = None,
+    features: frozenset[str] | None = None,
 ) -> Settings:
     return Settings.create(
+        features=features,
         paths=paths,
         enhanced=args.enhanced,
         read_only=args.read_only,
@@ -289,6 +322,8 @@ def settings_from(
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    if args.backend == "imap" and (args.sandbox or args.sandbox_url or args.load is not None):
+        raise CommandError("the sandbox speaks the REST API: use it with --backend api (the default)")
     if args.load is not None and args.sandbox_url:
         raise CommandError(
             "--load fills a built-in sandbox; to load mail into a separate one, use `gmail-mcp sandbox --load`"
@@ -301,6 +336,9 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.transport == "stdio" and sys.stdin is not None and sys.stdin.isatty():
         # A person, not an MCP client, started this: say so before the slower part of the start.
         print(TTY_HINT, file=sys.stderr, flush=True)
+    if args.backend == "imap":
+        settings, backend = imap_settings_and_backend(args)
+        return _serve(args, settings, make_server(settings, backend))
     with contextlib.ExitStack() as stack:
         sandbox_url: str | None = args.sandbox_url
         login, granted = None, None
@@ -320,24 +358,28 @@ def run_serve(args: argparse.Namespace) -> int:
             real = Paths.resolve()
             settings = settings_from(args, api_root(), GMAIL_WEB_URL, real, granted_scopes(real))
             backend = gmail_backend(settings)
-        server = make_server(settings, backend)
-        if args.transport == "http":
-            from gmail_mcp.surface import http_token
-            from gmail_mcp.surface.http import serve_http
+        return _serve(args, settings, make_server(settings, backend))
 
-            auth = http_token.resolve(
-                host=args.host,
-                no_auth=args.http_no_auth,
-                configured=os.environ.get(http_token.ENV),
-                token_file=settings.paths.http_token,
-            )
-            auth.announce()
-            serve_http(server, host=args.host, port=args.port, token=auth.token)
-            return 0
-        from gmail_mcp.surface.stdio import serve_stdio
 
-        stopped_by = serve_stdio(server)
-        return 0 if stopped_by is None else 128 + stopped_by
+def _serve(args: argparse.Namespace, settings: Settings, server: Any) -> int:
+    """Run `server` on the chosen transport (both backends); the exit status (128+signal if stopped)."""
+    if args.transport == "http":
+        from gmail_mcp.surface import http_token
+        from gmail_mcp.surface.http import serve_http
+
+        auth = http_token.resolve(
+            host=args.host,
+            no_auth=args.http_no_auth,
+            configured=os.environ.get(http_token.ENV),
+            token_file=settings.paths.http_token,
+        )
+        auth.announce()
+        serve_http(server, host=args.host, port=args.port, token=auth.token)
+        return 0
+    from gmail_mcp.surface.stdio import serve_stdio
+
+    stopped_by = serve_stdio(server)
+    return 0 if stopped_by is None else 128 + stopped_by
 
 
 def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_options: Any) -> Any:
@@ -426,6 +468,54 @@ def _client(settings: Settings, credentials: Any) -> Any:
     )
 
 
+def imap_settings_and_backend(args: argparse.Namespace) -> tuple[Settings, Callable[[], Any]]:
+    """Settings and backend factory for `serve --backend imap` (the login is read on first use)."""
+    from gmail_mcp.imap import features
+    from gmail_mcp.imap.credentials import LoginStore
+
+    paths = Paths.resolve()
+    store = LoginStore(paths)
+    stored = store.load() if store.exists() else None
+    host = args.imap_host or (stored.imap_host if stored else None) or "imap.gmail.com"
+    settings = settings_from(args, api_root(), GMAIL_WEB_URL, paths=paths, features=features(host))
+
+    def create() -> Any:
+        from gmail_mcp.imap import connect
+        from gmail_mcp.imap.login import login_for, servers_for
+
+        login, recorded = login_for(
+            store, os.environ, oauth_token=lambda record: oauth_access_token(paths.imap_token(store.account))
+        )
+        servers = servers_for(
+            recorded,
+            imap_host=args.imap_host,
+            imap_port=args.imap_port,
+            smtp_host=args.smtp_host,
+            smtp_port=args.smtp_port,
+            ca_file=args.ca_file,
+        )
+        return connect.backend(servers, login)
+
+    return settings, create
+
+
+def oauth_access_token(token_path: Path) -> Callable[[], str]:
+    """A fresh OAuth access token from a saved login on each call (for IMAP and SMTP XOAUTH2)."""
+
+    def token() -> str:
+        import google_auth_httplib2
+        import httplib2
+
+        from gmail_mcp.gmail.auth import TokenStore
+
+        credentials = TokenStore(token_path).load()
+        if not credentials.valid:
+            credentials.refresh(google_auth_httplib2.Request(httplib2.Http(timeout=30)))
+        return str(credentials.token)
+
+    return token
+
+
 def open_in_browser(url: str) -> bool:
     """Open `url` in this machine's browser from a child process whose output goes nowhere.
 
@@ -457,6 +547,10 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def run_auth(args: argparse.Namespace) -> int:
+    if args.imap:
+        return run_auth_imap(args)
+    if args.account != DEFAULT_ACCOUNT:
+        raise SystemExit("gmail-mcp auth: --account names IMAP logins for now; use it with --imap")
     from gmail_mcp.gmail import scopes
     from gmail_mcp.gmail.auth import TokenStore, login
     from gmail_mcp.surface.registry import all_specs
@@ -509,8 +603,68 @@ def run_auth(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_auth_imap(args: argparse.Namespace) -> int:
+    """`gmail-mcp auth --imap`: verify an app password (or an XOAUTH2 login) by logging in, then store it."""
+    from gmail_mcp.actions.audit import AuditLog
+    from gmail_mcp.imap.credentials import LoginStore
+    from gmail_mcp.imap.login import (
+        ask_address,
+        ask_password,
+        read_line,
+        save_oauth_login,
+        save_password_login,
+        servers_for,
+    )
+    from gmail_mcp.imap.pool import OAuthLogin
+
+    paths = Paths.resolve()
+    store = LoginStore(paths, args.account)
+    stored = store.load() if store.exists() else None
+    servers = servers_for(
+        stored,
+        imap_host=args.imap_host,
+        imap_port=args.imap_port,
+        smtp_host=args.smtp_host,
+        smtp_port=args.smtp_port,
+        ca_file=args.ca_file,
+    )
+    try:
+        user = ask_address(args.email, os.environ, out=sys.stderr, read=read_line)
+        if args.xoauth2:
+            from gmail_mcp.gmail import scopes
+            from gmail_mcp.gmail.auth import TokenStore, login
+
+            tokens = TokenStore(paths.imap_token(store.account))
+            login(
+                args.credentials or paths.credentials,
+                tokens,
+                [scopes.FULL],
+                open_browser=not args.no_browser,
+                timeout_seconds=args.timeout,
+            )
+            saved = save_oauth_login(store, servers, OAuthLogin(user, oauth_access_token(tokens.path)))
+            where = f"the OAuth token at {tokens.path}"
+        else:
+            saved = save_password_login(store, servers, user, ask_password(os.environ, out=sys.stderr))
+            where = (
+                "the OS keyring" if saved.storage == "keyring" else f"{store.secret_file.path} (mode 0600)"
+            )
+    except GmailMcpError as exc:
+        AuditLog(paths.audit_log).record(
+            "auth", "failed", error_code=exc.code, reason=exc.message, method="imap", account=store.account
+        )
+        raise
+    print(
+        f"gmail-mcp: logged in to {servers.imap_host} as {saved.user}; the login is kept in {where}. "
+        "Start the server with `gmail-mcp serve --backend imap`.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def run_status(args: argparse.Namespace) -> int:
     from gmail_mcp.gmail.status import report
+    from gmail_mcp.imap.credentials import LoginStore
     from gmail_mcp.surface.registry import all_specs
 
     tool_scopes = {str(spec.name): spec.scopes for spec in all_specs()}
@@ -525,7 +679,20 @@ def run_status(args: argparse.Namespace) -> int:
             needs_client_file=False,  # the sandbox hands out its own
             tool_scopes=tool_scopes,
         )
-    return report(Paths.resolve(), out=sys.stdout, api_root=api_root(), tool_scopes=tool_scopes)
+    paths = Paths.resolve()
+    code = 0
+    imap_login = LoginStore(paths)
+    if imap_login.exists():
+        from gmail_mcp.imap.login import report as imap_report
+
+        problems = imap_report(imap_login, out=sys.stdout)
+        for problem in problems:
+            print(f"problem:         {problem}", file=sys.stdout)
+        print("imap status:     " + ("ok" if not problems else "NOT OK"), file=sys.stdout)
+        code = 1 if problems else 0
+        if not paths.token.exists():
+            return code  # an IMAP-only setup: no OAuth token to report on
+    return max(code, report(paths, out=sys.stdout, api_root=api_root(), tool_scopes=tool_scopes))
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -25,6 +25,20 @@ DEFAULT_MAX_SESSION_DOWNLOAD_BYTES = 1024 * 1024 * 1024
 DEFAULT_MAX_FILES_PER_CALL = 20  # attachment_paths of one send or draft
 HTTP_TOKEN_MIN_LENGTH = 32  # characters of a configured HTTP bearer token
 
+# IMAP and SMTP (`serve --backend imap`): Gmail's servers unless told otherwise.
+IMAP_HOST = "imap.gmail.com"
+IMAP_PORT = 993  # implicit TLS; plain IMAP is never used
+SMTP_HOST = "smtp.gmail.com"
+SMTP_PORT = 465  # implicit TLS; 587 means STARTTLS, required before login
+GMAIL_IMAP_HOSTS = frozenset({"imap.gmail.com", "imap.googlemail.com"})
+# Gmail allows about 15 simultaneous IMAP connections per account, shared with every other mail
+# program of the person: take a few.
+IMAP_POOL_SIZE = 4
+IMAP_CONNECT_TIMEOUT = 15.0  # seconds
+IMAP_TIMEOUT = 60.0  # seconds for any one command's answer
+IMAP_ACQUIRE_TIMEOUT = 60.0  # seconds a call waits for a free connection
+DEFAULT_ACCOUNT = "default"
+
 
 @dataclass(frozen=True)
 class Paths:
@@ -66,6 +80,18 @@ class Paths:
         folder = self.config_dir / "sandbox" / (name or "default")
         return Paths(config_dir=folder, state_dir=folder / "state", data_dir=folder)
 
+    def imap_login(self, account: str = DEFAULT_ACCOUNT) -> Path:
+        """Where `gmail-mcp auth --imap --account NAME` records the login (never the password)."""
+        return self.config_dir / f"imap-{account}.json"
+
+    def imap_secret(self, account: str = DEFAULT_ACCOUNT) -> Path:
+        """The 0600 file holding the app password when no OS keyring is available."""
+        return self.config_dir / f"imap-{account}.secret.json"
+
+    def imap_token(self, account: str = DEFAULT_ACCOUNT) -> Path:
+        """The OAuth token of an IMAP login made with --xoauth2."""
+        return self.config_dir / f"imap-{account}.token.json"
+
     @classmethod
     def resolve(cls, env: Mapping[str, str] | None = None) -> Paths:
         env = os.environ if env is None else env
@@ -100,6 +126,8 @@ class Settings:
     allowed_recipients: tuple[str, ...] = ()  # addresses or domains; empty: anyone
     confirm_send: bool = False
     open_browser: bool = True
+    # What the backend can do (backend.Feature values); tools needing more are left out. None: all.
+    features: frozenset[str] | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

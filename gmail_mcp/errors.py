@@ -9,8 +9,9 @@
     │                                                 recipient allow-list, declined confirmation)
     └── UpstreamError             UPSTREAM_ERROR     5xx, timeouts and resets that outlasted the retries
 
-Lower-level exceptions (googleapiclient's HttpError, google-auth's RefreshError, OSError) are
-translated into this tree at one boundary in `client.py`, chained with ``from``. Every error
+Lower-level exceptions (googleapiclient's HttpError, google-auth's RefreshError, OSError; IMAP and
+SMTP errors) are translated into this tree at one boundary per backend (`gmail/executor.py`,
+`imap/errors.py`), chained with ``from``. Every error
 carries a message a model can act on and `details` (ids, paths, scopes) for structured use.
 """
 

@@ -36,7 +36,10 @@ class GmailServer(GmailMCPServer):
         self.app = app
 
     def add_specs(self, specs: Iterable[ToolSpec]) -> None:
+        """Add the tools of `specs` that this App's backend can serve (the others are not offered)."""
         for spec in specs:
+            if not spec.offered_by(self.app.settings.features):
+                continue
             self.add(spec.name, spec.title, spec.hints, spec.description, bind(spec.fn, self.app))
 
 

@@ -45,7 +45,9 @@ class Account:
     def protected_files(self) -> set[Path]:
         """This server's own secrets and records: never attached (under any name), never overwritten."""
         paths = self.settings.paths
-        return {paths.token, paths.credentials, paths.audit_log, paths.http_token}
+        # IMAP logins too: every account's record, app-password file and OAuth token.
+        imap = set(paths.config_dir.glob("imap-*.json")) if paths.config_dir.is_dir() else set()
+        return {paths.token, paths.credentials, paths.audit_log, paths.http_token, *imap}
 
     def audited(
         self,

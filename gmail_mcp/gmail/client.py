@@ -19,12 +19,13 @@ from typing import Any
 import httplib2
 from googleapiclient.discovery import build_from_document
 
+from gmail_mcp.common import attachments
 from gmail_mcp.common.pacing import QuotaLimiter
 from gmail_mcp.common.retry import Backoff
 from gmail_mcp.config import GMAIL_API_ROOT
 from gmail_mcp.content import mime
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
-from gmail_mcp.gmail import attachments, convert
+from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.executor import Executor, Target
 from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.transport import HttpFactory

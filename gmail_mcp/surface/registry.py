@@ -3,8 +3,8 @@
 `Tool` (in `names.py`, cheap to import) holds each tool's name: the one place it is written. Each tool module declares its tools
 with `Registry.tool`, which binds the name to its title, MCP hints, the OAuth scopes it needs, its
 description and its function (the registry entry). Everything else is derived from the entries:
-the scopes `gmail-mcp auth` asks for, `--tools`, `--read-only`, the prompts' tool mentions, and
-the README's tool table (checked by a test).
+the scopes `gmail-mcp auth` asks for, `--tools`, `--read-only`, which backends offer it (from the
+backend features it needs), the prompts' tool mentions, and the README's tool table (checked by a test).
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ class ToolSpec:
     description: str
     fn: Callable[..., Any]  # takes the App first, then the tool's arguments
     enhanced: bool = False
+    needs: frozenset[str] = frozenset()  # backend features (backend.Feature) it cannot work without
+
+    def offered_by(self, features: frozenset[str] | None) -> bool:
+        """Whether a backend with `features` (None: every feature) can serve this tool."""
+        return features is None or self.needs <= features
 
 
 class Registry:
@@ -42,10 +47,21 @@ class Registry:
         self.specs: list[ToolSpec] = []
 
     def tool(
-        self, name: Tool, title: str, hints: Hints, scopes: Iterable[str], description: str
+        self,
+        name: Tool,
+        title: str,
+        hints: Hints,
+        scopes: Iterable[str],
+        description: str,
+        *,
+        needs: Iterable[str] = (),
     ) -> Callable[[F], F]:
         def decorator(fn: F) -> F:
-            self.specs.append(ToolSpec(name, title, hints, frozenset(scopes), description, fn, self.enhanced))
+            self.specs.append(
+                ToolSpec(
+                    name, title, hints, frozenset(scopes), description, fn, self.enhanced, frozenset(needs)
+                )
+            )
             return fn
 
         return decorator

@@ -11,6 +11,7 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from pydantic import Field
 
 from gmail_mcp.actions import mailbox, sending
+from gmail_mcp.backend import Feature
 from gmail_mcp.config import DEFAULT_MAX_RESULTS_CAP
 from gmail_mcp.errors import InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import scopes
@@ -189,6 +190,7 @@ def mark_email_as_read(app: App, email_id: str) -> Done:
     READ,
     READS,
     "Open an email in Gmail in the server computer's browser; returns the URL.",
+    needs=[Feature.WEB_URL],
 )
 def open_email(app: App, email_id: str) -> OpenResult:
     if not GMAIL_ID.fullmatch(email_id):
