@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from gmail_mcp.sandbox.costs import COSTS, DEFAULT_COSTS, PER_MINUTE
 from gmail_mcp.sandbox.server import SandboxServer
 from gmail_mcp.sandbox.store import DEFAULT_OWNER, Mailbox
 
@@ -27,7 +28,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--owner", default=DEFAULT_OWNER, help="the account address when --load is used")
     parser.add_argument("--latency-ms", type=float, default=0, help="delay every HTTP request by L ms")
     parser.add_argument(
-        "--quota-per-minute", type=int, default=6000, help="per-user quota units per rolling minute (0: none)"
+        "--quota-costs",
+        choices=sorted(COSTS),
+        default=DEFAULT_COSTS,
+        help=(
+            "which of Google's per-method quota tables to charge (default %(default)s): 2026 for Cloud "
+            "projects created since 2026-05-01 (messages.get 20, threads.get 40 units), legacy for "
+            "older ones (messages.get 5)"
+        ),
+    )
+    parser.add_argument(
+        "--quota-per-minute",
+        type=int,
+        metavar="U",
+        help=(
+            f"per-user quota units per rolling minute (default {PER_MINUTE['2026']:,} with 2026 costs, "
+            f"{PER_MINUTE['legacy']:,} with legacy; 0: none); a call over it is refused with Gmail's "
+            "403 userRateLimitExceeded"
+        ),
     )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
@@ -63,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         latency_ms=args.latency_ms,
         quota_per_minute=args.quota_per_minute,
+        quota_costs=args.quota_costs,
         verbose=args.verbose,
     )
     try:

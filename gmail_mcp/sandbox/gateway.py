@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -16,6 +17,7 @@ from gmail_mcp.sandbox.api_collections import HANDLERS as COLLECTION_HANDLERS
 from gmail_mcp.sandbox.api_messages import HANDLERS as MESSAGE_HANDLERS
 from gmail_mcp.sandbox.apierror import ApiError, invalid, rate_limited
 from gmail_mcp.sandbox.call import IMPORT_LIMIT, SEND_LIMIT, Call, parse_json
+from gmail_mcp.sandbox.costs import COSTS, DEFAULT_COSTS
 from gmail_mcp.sandbox.faults import Fault, FaultBook
 from gmail_mcp.sandbox.methods import Method, match
 from gmail_mcp.sandbox.oauth import OAuthServer, api_error_for_scopes
@@ -48,11 +50,13 @@ class Gateway:
         stats: Stats,
         quota: QuotaWindow,
         faults: FaultBook,
+        costs: Mapping[str, int] = COSTS[DEFAULT_COSTS],
     ) -> None:
         self.mailbox = mailbox
         self.oauth = oauth
         self.stats = stats
         self.quota = quota
+        self.costs = costs  # units per method id, of the regime the sandbox plays
         self.faults = faults
         self.uploads = UploadSessions()
 
@@ -110,10 +114,11 @@ class Gateway:
         scope_error = api_error_for_scopes(granted, method.scopes)
         if scope_error is not None:
             raise scope_error
-        if not self.quota.try_spend(method.units):
+        units = self.costs[method.id]
+        if not self.quota.try_spend(units):
             self.stats.add("throttled")
             raise rate_limited()
-        self.stats.add("quota_units", method.units)
+        self.stats.add("quota_units", units)
 
     def _route(self, request: Request) -> _Route:
         path = request.path
