@@ -18,6 +18,10 @@ GMAIL_API_ROOT = "https://gmail.googleapis.com/"
 GMAIL_WEB_URL = "https://mail.google.com/mail/u/0/#all/{id}"
 DEFAULT_MAX_RESULTS_CAP = 50  # per list call: one batch of details, never unbounded output
 DEFAULT_UNITS_PER_MINUTE = 6_000  # Gmail quota units per user per minute (projects created since 2026-05)
+# Tool calls that may run (or wait for quota) at once, each on its own thread; more wait for a free
+# one without holding any thread. Enough that a burst of 200 calls held back by quota all get their
+# turn or their refusal at once; a sleeping thread costs little memory.
+TOOL_THREADS = 256
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ class GmailServer(GmailMCPServer):
 
     def add_specs(self, specs: Iterable[ToolSpec]) -> None:
         for spec in specs:
-            self.add(spec.name, spec.title, spec.hints, spec.description, bind(spec.fn, self.app))
+            self.add(
+                spec.name, spec.title, spec.hints, spec.description, bind(spec.fn, self.app, self.app.workers)
+            )
 
 
 def build_server(app: App) -> GmailServer:
