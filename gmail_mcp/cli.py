@@ -16,8 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from gmail_mcp import __version__
-from gmail_mcp.config import GMAIL_WEB_URL, Paths, Settings, api_root, env_flag
+from gmail_mcp.config import (
+    DEFAULT_MAX_WAIT,
+    DEFAULT_QUOTA_COSTS,
+    GMAIL_WEB_URL,
+    Paths,
+    Settings,
+    api_root,
+    env_flag,
+)
 from gmail_mcp.errors import GmailMcpError
+from gmail_mcp.gmail.quota import PROFILES
 
 logger = logging.getLogger("gmail_mcp")
 
@@ -91,9 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-recipient", action="append", default=[], help="address or domain mail may go to (repeatable)"
     )
-    serve.add_argument(
-        "--quota-per-minute", type=int, default=6000, help="Gmail quota units per minute to pace to"
-    )
+    add_quota_options(serve, pacing=True)
     serve.add_argument("--no-open-browser", action="store_true", help="opening an email only returns its URL")
     serve.add_argument("--verbose", action="store_true")
     serve.set_defaults(run=run_serve)
@@ -103,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8025)
     sandbox.add_argument("--load", type=Path)
     sandbox.add_argument("--latency-ms", type=float, default=0)
-    sandbox.add_argument("--quota-per-minute", type=int, default=6000)
+    add_quota_options(sandbox, pacing=False)
     sandbox.set_defaults(run=run_sandbox)
 
     status = commands.add_parser("status", help="show the account, scopes and token file")
@@ -112,6 +119,59 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="a short guided session against the sandbox")
     demo.set_defaults(run=run_demo)
     return parser
+
+
+def add_quota_options(parser: argparse.ArgumentParser, *, pacing: bool) -> None:
+    """--quota-costs and --quota-per-minute (and, for the server, --max-wait)."""
+    who = "pace to" if pacing else "charge"
+    parser.add_argument(
+        "--quota-costs",
+        choices=PROFILES,
+        default=DEFAULT_QUOTA_COSTS,
+        help=(
+            f"which of Google's per-method quota tables to {who} (default %(default)s): 2026 for Cloud "
+            "projects created since 2026-05-01 (6,000 units per user per minute; messages.get 20 units), "
+            "legacy for projects that used the Gmail API before (15,000 per minute; messages.get 5)"
+        ),
+    )
+    parser.add_argument(
+        "--quota-per-minute",
+        type=_positive_int if pacing else int,
+        metavar="U",
+        help=(
+            "per-user quota units per minute (default: 6,000 with 2026 costs, 15,000 with legacy)"
+            + (
+                "; pacing also adapts below it when Gmail refuses for rate"
+                if pacing
+                else "; 0: no limit. Over it the sandbox answers Gmail's 403 userRateLimitExceeded"
+            )
+        ),
+    )
+    if pacing:
+        parser.add_argument(
+            "--max-wait",
+            type=_non_negative_seconds,
+            default=DEFAULT_MAX_WAIT,
+            metavar="S",
+            help=(
+                "seconds a call may wait for its quota turn or a retry (default %(default)g); a call "
+                "that would wait longer fails at once with QUOTA_EXCEEDED and retry_after"
+            ),
+        )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}")
+    return value
+
+
+def _non_negative_seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, not {text}")
+    return value
 
 
 # -- serve ------------------------------------------------------------------------------------
@@ -127,7 +187,9 @@ def settings_from(
         tools=frozenset(_split(args.tools)) if args.tools else None,
         api_root=api_root,
         mail_url_template=mail_url,
+        quota_costs=args.quota_costs,
         quota_per_minute=args.quota_per_minute,
+        max_wait=args.max_wait,
         attachment_dirs=tuple(args.attach_dir),
         download_dirs=tuple(args.download_dir),
         allowed_recipients=tuple(args.allow_recipient),
@@ -148,7 +210,9 @@ def run_serve(args: argparse.Namespace) -> int:
         if args.load:
             count = mailbox.load(args.load)
             print(f"gmail-mcp: loaded {count} messages from {args.load}", file=sys.stderr)
-        sandbox_server = SandboxServer(mailbox, quota_per_minute=args.quota_per_minute).start()
+        sandbox_server = SandboxServer(
+            mailbox, quota_per_minute=args.quota_per_minute, quota_costs=args.quota_costs
+        ).start()
         sandbox_url: str | None = sandbox_server.url
     else:
         sandbox_url = args.sandbox_url
@@ -224,13 +288,18 @@ def sandbox_backend(settings: Settings) -> Callable[[], Any]:
 
 def _client(settings: Settings, credentials: Any) -> Any:
     from gmail_mcp.common.pacing import QuotaLimiter
+    from gmail_mcp.common.retry import Backoff
     from gmail_mcp.gmail.client import GmailClient
+    from gmail_mcp.gmail.quota import CostProfile
     from gmail_mcp.gmail.transport import authorized_http_factory
 
+    costs = CostProfile.named(settings.quota_costs)
     return GmailClient(
         authorized_http_factory(credentials),
         api_root=settings.api_root,
-        limiter=QuotaLimiter(settings.quota_per_minute),
+        costs=costs,
+        backoff=Backoff(max_wait=settings.max_wait),
+        limiter=QuotaLimiter(settings.quota_per_minute or costs.per_minute, max_wait=settings.max_wait),
     )
 
 
@@ -261,7 +330,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
     from gmail_mcp.sandbox import main as sandbox_main
 
     argv = ["--host", args.host, "--port", str(args.port), "--latency-ms", str(args.latency_ms)]
-    argv += ["--quota-per-minute", str(args.quota_per_minute)]
+    argv += ["--quota-costs", args.quota_costs]
+    if args.quota_per_minute is not None:
+        argv += ["--quota-per-minute", str(args.quota_per_minute)]
     if args.load:
         argv += ["--load", str(args.load)]
     return sandbox_main(argv)

@@ -18,6 +18,8 @@ GMAIL_API_ROOT = "https://gmail.googleapis.com/"
 GMAIL_WEB_URL = "https://mail.google.com/mail/u/0/#all/{id}"
 DEFAULT_MAX_RESULTS_CAP = 50  # per list call: one batch of details, never unbounded output
 DEFAULT_UNITS_PER_MINUTE = 6_000  # Gmail quota units per user per minute (projects created since 2026-05)
+DEFAULT_QUOTA_COSTS = "2026"  # Gmail's per-method cost table: "2026" (new projects) or "legacy"
+DEFAULT_MAX_WAIT = 60.0  # seconds a call may wait for its quota turn or a backoff before failing at once
 # Tool calls that may run (or wait for quota) at once, each on its own thread; more wait for a free
 # one without holding any thread. Enough that a burst of 200 calls held back by quota all get their
 # turn or their refusal at once; a sleeping thread costs little memory.
@@ -74,7 +76,9 @@ class Settings:
     tools: frozenset[str] | None = None  # None: every tool of the mode
     api_root: str = GMAIL_API_ROOT
     mail_url_template: str = GMAIL_WEB_URL  # where opening an email sends the browser
-    quota_per_minute: int = DEFAULT_UNITS_PER_MINUTE
+    quota_costs: str = DEFAULT_QUOTA_COSTS
+    quota_per_minute: int | None = None  # None: the limit of the `quota_costs` regime
+    max_wait: float = DEFAULT_MAX_WAIT
     attachment_dirs: tuple[Path, ...] = ()
     download_dirs: tuple[Path, ...] = ()
     allowed_recipients: tuple[str, ...] = ()  # addresses or domains; empty: anyone

@@ -145,3 +145,36 @@ def test_non_retryable_failures_never_sleep() -> None:
     attempts = Backoff(clock=time.clock, sleep=time.sleep).start()
     assert attempts.wait_before_retry(classify_http(404, "notFound", "")) is False
     assert time.slept == []
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "message", "rate_limited", "concurrency"),
+    [
+        (403, "userRateLimitExceeded", "User Rate Limit Exceeded", True, False),
+        (403, "rateLimitExceeded", "Rate Limit Exceeded", True, False),
+        (429, "rateLimitExceeded", "Quota exceeded for quota metric 'Queries'", True, False),
+        (429, "rateLimitExceeded", "Too many concurrent requests for user", False, True),
+        (
+            429,
+            "rateLimitExceeded",
+            "User-rate limit exceeded.  Retry after 2026-11-19T08:00:00Z (Mail sending)",
+            False,
+            False,
+        ),
+        (403, "dailyLimitExceeded", "Daily Limit Exceeded", False, False),
+        (503, "backendError", "unavailable", False, False),
+    ],
+)
+def test_only_per_minute_quota_refusals_are_a_signal_for_pacing(
+    status: int, reason: str, message: str, rate_limited: bool, concurrency: bool
+) -> None:
+    failure = classify_http(status, reason, message)
+    assert (failure.rate_limited, failure.concurrency) == (rate_limited, concurrency)
+
+
+def test_a_wait_longer_than_max_wait_is_not_slept_and_is_told() -> None:
+    time = FakeTime()
+    attempts = Backoff(max_wait=30.0, clock=time.clock, sleep=time.sleep, rand=lambda: 0.5).start()
+    failure = classify_http(429, "rateLimitExceeded", "Quota exceeded", retry_after="45")
+    assert attempts.wait_before_retry(failure) is False
+    assert (time.slept, attempts.refused_wait) == ([], 45.0)

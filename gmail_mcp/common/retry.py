@@ -16,10 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from gmail_mcp.config import DEFAULT_MAX_WAIT
+
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 # Gmail's daily sending cap: "User-rate limit exceeded.  Retry after <time> (Mail sending)".
 _SENDING_CAP = re.compile(r"retry after (?P<when>\S+)\s*\(mail sending\)", re.IGNORECASE)
+# Gmail's per-user concurrency cap: a 429 about requests in flight, not about quota spent.
+_CONCURRENCY = re.compile(r"too many concurrent requests", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,14 @@ class Failure:
     message: str = ""
     retry_after: float | None = None
     sending_cap_until: str | None = None
+    concurrency: bool = False  # "Too many concurrent requests for user": too many in flight, not quota
+
+    @property
+    def rate_limited(self) -> bool:
+        """A refusal because the per-minute quota is spent: the signal pacing adapts to."""
+        if not self.retryable or self.concurrency:
+            return False
+        return self.status == 429 or (self.status == 403 and self.reason in RATE_LIMIT_REASONS)
 
 
 class ResponseLostError(Exception):
@@ -59,6 +71,7 @@ def classify_http(status: int, reason: str, message: str, retry_after: str | Non
         reason=reason,
         message=message,
         retry_after=parse_retry_after(retry_after),
+        concurrency=status == 429 and bool(_CONCURRENCY.search(message)),
     )
 
 
@@ -91,16 +104,18 @@ def parse_retry_after(value: str | None) -> float | None:
 
 @dataclass
 class Backoff:
-    """Capped exponential backoff with full jitter, bounded by attempts and a total deadline.
+    """Capped exponential backoff with full jitter, bounded by attempts, a total deadline and `max_wait`.
 
     The n-th retry (n = 0, 1, ...) waits `rand() * min(cap, base * 2**n)`, or the server's
-    Retry-After when that is longer.
+    Retry-After when that is longer. A single wait longer than `max_wait` is not slept at all:
+    the call fails at once and says how long it would have waited.
     """
 
     base: float = 1.0
     cap: float = 32.0
     max_attempts: int = 7
     deadline: float = 90.0
+    max_wait: float = DEFAULT_MAX_WAIT
     clock: Callable[[], float] = field(default=time.monotonic)
     sleep: Callable[[float], None] = field(default=time.sleep)
     rand: Callable[[], float] = field(default=random.random)
@@ -121,12 +136,16 @@ class Attempts:
     started: float
     retries: int = 0
     slept: list[float] = field(default_factory=list)
+    refused_wait: float | None = None  # the wait that was longer than allowed, when one was
 
     def wait_before_retry(self, failure: Failure) -> bool:
-        """Sleep before the next attempt; False when the attempts or the deadline are spent."""
+        """Sleep before the next attempt; False when the attempts, the deadline or `max_wait` forbid it."""
         if not failure.retryable or self.retries + 1 >= self.policy.max_attempts:
             return False
         delay = self.policy.delay(self.retries, failure.retry_after)
+        if delay > self.policy.max_wait:
+            self.refused_wait = delay
+            return False
         if self.policy.clock() - self.started + delay > self.policy.deadline:
             return False
         self.policy.sleep(delay)

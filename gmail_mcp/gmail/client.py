@@ -30,6 +30,7 @@ from gmail_mcp.content import mime
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
 from gmail_mcp.gmail.transport import HttpFactory
 from gmail_mcp.models import (
     Draft,
@@ -84,19 +85,21 @@ class GmailClient:
         api_root: str = GMAIL_API_ROOT,
         backoff: Backoff | None = None,
         limiter: QuotaLimiter | None = None,
+        costs: CostProfile = DEFAULT_PROFILE,
         max_in_flight: int = 10,
         user_id: str = "me",
     ) -> None:
         document = json.loads(_discovery_document())
         document["rootUrl"] = document["mtlsRootUrl"] = api_root.rstrip("/") + "/"
-        # The placeholder Http is never used: every execute() is given a per-thread one.
+        # The placeholder Http is never used: every execute() is given a pooled one.
         self._service = build_from_document(document, http=httplib2.Http())
         self._user = user_id
         self._exec = Executor(
             http_factory,
             self._service.new_batch_http_request,
             backoff=backoff or Backoff(),
-            limiter=limiter or QuotaLimiter(),
+            limiter=limiter or QuotaLimiter(costs.per_minute),
+            costs=costs,
             max_in_flight=max_in_flight,
         )
         self._labels: list[Label] | None = None
