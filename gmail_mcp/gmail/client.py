@@ -93,6 +93,16 @@ class GmailClient:
         document["rootUrl"] = document["mtlsRootUrl"] = api_root.rstrip("/") + "/"
         # The placeholder Http is never used: every execute() is given a pooled one.
         self._service = build_from_document(document, http=httplib2.Http())
+        # googleapiclient builds a Resource anew from the discovery document on every access
+        # (`users().messages()`: ~0.9 ms, most of a page's CPU). Built once here; making requests
+        # from them only reads them, so they are shared by every thread.
+        users = self._service.users()
+        self._users_api = users
+        self._messages_api = users.messages()
+        self._attachments_api = self._messages_api.attachments()
+        self._drafts_api = users.drafts()
+        self._labels_res = users.labels()
+        self._threads_api = users.threads()
         self._user = user_id
         self._exec = Executor(
             http_factory,
@@ -108,22 +118,22 @@ class GmailClient:
     # -- resources -------------------------------------------------------------------------
 
     def _messages(self) -> Any:
-        return self._service.users().messages()
+        return self._messages_api
 
     def _drafts(self) -> Any:
-        return self._service.users().drafts()
+        return self._drafts_api
 
     def _labels_api(self) -> Any:
-        return self._service.users().labels()
+        return self._labels_res
 
     def _threads(self) -> Any:
-        return self._service.users().threads()
+        return self._threads_api
 
     def _get_request(self, message_id: str, format: str, **extra: Any) -> Any:
-        return self._messages().get(userId=self._user, id=message_id, format=format, **extra)
+        return self._messages_api.get(userId=self._user, id=message_id, format=format, **extra)
 
     def _attachment_request(self, message_id: str, attachment_id: str | None) -> Any:
-        return self._messages().attachments().get(userId=self._user, messageId=message_id, id=attachment_id)
+        return self._attachments_api.get(userId=self._user, messageId=message_id, id=attachment_id)
 
     # -- messages --------------------------------------------------------------------------
 
@@ -269,9 +279,7 @@ class GmailClient:
 
     def get_attachment(self, message_id: str, attachment_id: str) -> bytes:
         answer = self._exec.call(
-            lambda: (
-                self._messages().attachments().get(userId=self._user, messageId=message_id, id=attachment_id)
-            ),
+            lambda: self._attachment_request(message_id, attachment_id),
             Target.of("Attachment", attachment_id=attachment_id, email_id=message_id),
         )
         return convert.b64url_decode(answer.get("data", ""))
@@ -546,9 +554,7 @@ class GmailClient:
     # -- account ---------------------------------------------------------------------------
 
     def get_profile(self) -> Profile:
-        answer = self._exec.call(
-            lambda: self._service.users().getProfile(userId=self._user), Target.of("Profile")
-        )
+        answer = self._exec.call(lambda: self._users_api.getProfile(userId=self._user), Target.of("Profile"))
         return convert.profile_from_json(answer)
 
 
