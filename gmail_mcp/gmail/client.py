@@ -29,6 +29,7 @@ from gmail_mcp.config import GMAIL_API_ROOT
 from gmail_mcp.content import mime
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
+from gmail_mcp.gmail.batchwire import LeanBatchHttpRequest
 from gmail_mcp.gmail.executor import Executor, Target
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
 from gmail_mcp.gmail.transport import HttpFactory
@@ -104,9 +105,10 @@ class GmailClient:
         self._labels_res = users.labels()
         self._threads_api = users.threads()
         self._user = user_id
+        batch_uri = document["rootUrl"] + document.get("batchPath", "batch")
         self._exec = Executor(
             http_factory,
-            self._service.new_batch_http_request,
+            partial(LeanBatchHttpRequest, batch_uri=batch_uri),
             backoff=backoff or Backoff(),
             limiter=limiter or QuotaLimiter(costs.per_minute),
             costs=costs,
