@@ -13,6 +13,7 @@ from google.oauth2.credentials import Credentials
 from gmail_mcp.common.pacing import QuotaLimiter
 from gmail_mcp.common.retry import Backoff
 from gmail_mcp.gmail.client import GmailClient
+from gmail_mcp.gmail.prefetch import FetchedAhead
 from gmail_mcp.gmail.quota import CostProfile
 from gmail_mcp.gmail.transport import authorized_http_factory
 
@@ -56,6 +57,7 @@ def make_client(
     costs: str = "2026",
     max_wait: float = 60.0,
     credentials: Credentials | None = None,
+    fetched_ahead: FetchedAhead | None = None,
     **backoff: Any,
 ) -> GmailClient:
     """A GmailClient on the sandbox whose waiting happens on the fake clock.
@@ -71,4 +73,5 @@ def make_client(
         limiter=QuotaLimiter(
             units_per_minute or profile.per_minute, clock=clock, sleep=clock.sleep, max_wait=max_wait
         ),
+        fetched_ahead=fetched_ahead or FetchedAhead(clock=clock),
     )

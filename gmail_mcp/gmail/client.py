@@ -31,6 +31,7 @@ from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.batchwire import LeanBatchHttpRequest
 from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.prefetch import FetchedAhead
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
 from gmail_mcp.gmail.transport import HttpFactory
 from gmail_mcp.models import (
@@ -89,6 +90,7 @@ class GmailClient:
         costs: CostProfile = DEFAULT_PROFILE,
         max_in_flight: int = 10,
         user_id: str = "me",
+        fetched_ahead: FetchedAhead | None = None,
     ) -> None:
         document = json.loads(_discovery_document())
         document["rootUrl"] = document["mtlsRootUrl"] = api_root.rstrip("/") + "/"
@@ -116,6 +118,7 @@ class GmailClient:
         )
         self._labels: list[Label] | None = None
         self._labels_lock = threading.Lock()
+        self._ahead = fetched_ahead or FetchedAhead()
 
     # -- resources -------------------------------------------------------------------------
 
@@ -148,24 +151,39 @@ class GmailClient:
         page_token: str | None = None,
         include_spam_trash: bool = False,
     ) -> MessagePage:
-        """One page of messages with their details: one list call plus one batch of gets."""
-        listing = self._exec.call(
+        """One page of messages with their details: one list call plus one batch of gets.
+
+        When paging (`page_token` given), the listing of the page after this one is fetched while
+        this page's details load, so asking for that page next costs only its batch.
+        """
+        key = (query, tuple(label_ids), _page_size(max_results), page_token, include_spam_trash)
+        listing = self._ahead.take(key) or self._list(*key)
+        ids = [m["id"] for m in listing.get("messages", [])]
+        next_token = listing.get("nextPageToken")
+        if page_token and next_token:
+            following = (*key[:3], next_token, include_spam_trash)
+            self._ahead.fetch(following, partial(self._list, *following))
+        return MessagePage(
+            messages=tuple(self.get_summaries(ids)),
+            next_page_token=next_token,
+            result_size_estimate=int(listing.get("resultSizeEstimate") or 0),
+        )
+
+    def _list(
+        self, query: str, label_ids: tuple[str, ...], size: int, page_token: str | None, spam_trash: bool
+    ) -> JSON:
+        answer: JSON = self._exec.call(
             lambda: self._messages().list(
                 userId=self._user,
                 q=query or None,
                 labelIds=list(label_ids) or None,
-                maxResults=_page_size(max_results),
+                maxResults=size,
                 pageToken=page_token or None,
-                includeSpamTrash=include_spam_trash,
+                includeSpamTrash=spam_trash,
             ),
             Target.of("Search", query=query or None, page_token=page_token),
         )
-        ids = [m["id"] for m in listing.get("messages", [])]
-        return MessagePage(
-            messages=tuple(self.get_summaries(ids)),
-            next_page_token=listing.get("nextPageToken"),
-            result_size_estimate=int(listing.get("resultSizeEstimate") or 0),
-        )
+        return answer
 
     def get_summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]:
         """Headers and flags of many messages in batches; ones deleted meanwhile are skipped."""
