@@ -4,7 +4,9 @@ The tools are declared in `surface/tools/core.py`, the prompts in `surface/promp
 builds a server from them for one `App`.
 """
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from gmail_mcp import __version__
 from gmail_mcp.config import Settings
@@ -28,6 +30,20 @@ class GmailServer(GmailMCPServer):
             "gmail-mcp", instructions=INSTRUCTIONS, version=__version__, on_error=app.account.record_failure
         )
         self.app = app
+        self.warming: threading.Thread | None = None
+        self.middleware.append(self._warm_up_on_first_message)
+
+    async def _warm_up_on_first_message(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+        """Once a client speaks (`initialize`, or a first request without one), get the backend
+        ready in the background: the Google client's imports and discovery build, and a token
+        refresh, cost the first tool call nothing they need not. Not at import, not at start:
+        spawn -> tools/list stays as fast as a bare server's."""
+        if self.warming is None:
+            self.warming = threading.Thread(
+                target=self.app.account.warm_up, name="gmail-mcp-warm-up", daemon=True
+            )
+            self.warming.start()
+        return await call_next(ctx)
 
     def add_specs(self, specs: Iterable[ToolSpec]) -> None:
         for spec in specs:

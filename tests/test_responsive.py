@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 import anyio
 import anyio.to_thread
 import pytest
+from mcp import Client
 
+from gmail_mcp.gmail.auth import TokenStore
+from gmail_mcp.gmail.scopes import READONLY
 from gmail_mcp.models import MessagePage
+from tests.helpers import make_client, reset_stats
 from tests.mcp_harness import Harness
+from tests.test_auth_grants import saved, stored_login
 
 pytestmark = pytest.mark.anyio
 
@@ -57,3 +63,36 @@ async def test_waiting_tool_calls_leave_anyios_default_threads_to_the_transport(
                 assert len((await client.client.list_tools()).tools) == 9
                 stalled.release.set()
     assert len(done) == 60
+
+
+async def test_once_a_client_connects_the_login_is_renewed_before_the_first_call(
+    harness: Harness, sandbox: Any, fake_clock: Any
+) -> None:
+    token = harness.settings().paths.token
+    stored_login(sandbox, token, (READONLY,))
+    token.write_text(json.dumps({**saved(token), "expiry": "2000-01-01T00:00:00Z"}))  # expired
+    expired = saved(token)["token"]
+    harness.backend_factory = lambda: make_client(sandbox, fake_clock, credentials=TokenStore(token).load())
+    server = harness.server()
+    async with Client(server) as client:
+        assert server.warming is not None
+        await anyio.to_thread.run_sync(server.warming.join, 30)
+        renewed = saved(token)["token"]
+        reset_stats(sandbox)
+        result = await client.call_tool("search-emails", {"query": "in:inbox", "max_results": 5})
+    assert renewed != expired  # renewed in the background, before any tool call
+    assert not result.is_error
+    assert saved(token)["token"] == renewed  # the call needed no second renewal
+    assert sandbox.stats()["requests"] == 2  # a list and a batch, nothing more
+
+
+async def test_a_failed_warm_up_leaves_the_first_call_to_report_the_login_problem(harness: Harness) -> None:
+    # As `serve` does for real Gmail: the backend is made from the saved login, and there is none.
+    harness.backend_factory = lambda: TokenStore(harness.settings().paths.token).load()
+    server = harness.server()
+    async with Client(server) as client:
+        assert server.warming is not None
+        await anyio.to_thread.run_sync(server.warming.join, 30)
+        result = await client.call_tool("search-emails", {"query": "in:inbox"})
+    assert result.is_error
+    assert json.loads(result.content[0].text)["error_code"] == "AUTH_ERROR"  # type: ignore[union-attr]

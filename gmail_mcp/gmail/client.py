@@ -120,6 +120,10 @@ class GmailClient:
         self._labels_lock = threading.Lock()
         self._ahead = fetched_ahead or FetchedAhead()
 
+    def warm_up(self) -> None:
+        """Have a valid access token before the first call needs one (one refresh, if expired)."""
+        self._exec.warm_up()
+
     # -- resources -------------------------------------------------------------------------
 
     def _messages(self) -> Any:

@@ -34,7 +34,7 @@ from gmail_mcp.errors import (
 )
 from gmail_mcp.gmail import scopes
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
-from gmail_mcp.gmail.transport import HttpFactory
+from gmail_mcp.gmail.transport import HttpFactory, refresh_if_expired
 
 JSON = dict[str, Any]
 MAX_BATCH = 50  # Google accepts 100 calls per batch but advises at most 50.
@@ -89,6 +89,21 @@ class Executor:
         # kept-alive connections), however many threads wait for their turn.
         self._pool: list[Any] = []
         self._pool_lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Refresh an expired access token now rather than in the first call.
+
+        Raises:
+            GmailMcpError: the login cannot be renewed (translated as for any call).
+        """
+        http = self._borrow(no_replay=False)
+        try:
+            refresh_if_expired(http)
+        except Exception as exc:
+            _classify(exc, Target.of("Login"))  # raises the translated error (AuthError)
+            raise
+        finally:
+            self._give_back(http, no_replay=False)
 
     def units(self, method_id: str) -> int:
         """What Gmail charges for one call of `method_id` under the chosen cost table."""
