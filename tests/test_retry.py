@@ -97,7 +97,18 @@ def test_programming_errors_are_not_transport_failures() -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "seconds"), [("7", 7.0), (" 2.5 ", 2.5), ("", None), ("soon", None), (None, None)]
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 2.5 ", 2.5),
+        ("", None),
+        ("soon", None),
+        (None, None),
+        ("-3", 0.0),
+        ("inf", None),
+        ("nan", None),
+        ("1e308", 86400.0),
+    ],
 )
 def test_retry_after_header_is_read_as_seconds(header: str | None, seconds: float | None) -> None:
     assert parse_retry_after(header) == seconds

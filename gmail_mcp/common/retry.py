@@ -9,6 +9,7 @@ is a separate fact: it decides whether a non-idempotent call such as a send may 
 from __future__ import annotations
 
 import http.client
+import math
 import random
 import re
 import ssl
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from gmail_mcp.config import DEFAULT_MAX_WAIT
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+MAX_RETRY_AFTER = 86_400.0
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 # Gmail's daily sending cap: "User-rate limit exceeded.  Retry after <time> (Mail sending)".
 _SENDING_CAP = re.compile(r"retry after (?P<when>\S+)\s*\(mail sending\)", re.IGNORECASE)
@@ -93,13 +95,20 @@ def classify_transport(exc: BaseException) -> Failure | None:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds form; HTTP dates are rare for Google)."""
+    """Seconds from a Retry-After header (delta-seconds form; HTTP dates are rare for Google).
+
+    Anything but a finite number is ignored, and no wait is taken to be longer than a day (the
+    longest Gmail asks for, its daily sending cap): the value is echoed to the agent as retry_after.
+    """
     if not value:
         return None
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(value.strip())
     except ValueError:
         return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 @dataclass
