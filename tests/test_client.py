@@ -221,6 +221,28 @@ def test_a_retry_after_longer_than_max_wait_is_not_slept(sandbox: Any, fake_cloc
     assert fake_clock() == before
 
 
+def test_a_concurrency_refusal_is_retried_without_slowing_the_pace(sandbox: Any, client: Any) -> None:
+    inject(
+        sandbox,
+        status=429,
+        count=2,
+        method="gmail.users.getProfile",
+        reason="rateLimitExceeded",
+        message="Too many concurrent requests for user",
+    )
+    client.get_profile()
+    limiter = client._exec._limiter
+    assert (limiter.rate, limiter.refusals) == (6000, 0)  # too many in flight is not quota spent
+
+
+def test_a_quota_refusal_slows_the_pace(sandbox: Any, client: Any) -> None:
+    client.list_labels()
+    inject(sandbox, status=403, count=1, method="gmail.users.getProfile", reason="userRateLimitExceeded")
+    client.get_profile()
+    limiter = client._exec._limiter
+    assert limiter.refusals == 1 and limiter.rate < 6000
+
+
 def test_rate_limit_refusals_teach_the_client_the_accounts_real_quota(
     sandbox_factory: Any, fake_clock: Any
 ) -> None:
