@@ -211,6 +211,17 @@ def test_a_call_whose_quota_turn_is_beyond_max_wait_fails_at_once_with_retry_aft
     assert sandbox.stats()["requests"] == 0
 
 
+def test_a_batch_whose_quota_turn_is_beyond_max_wait_fails_at_once(sandbox: Any, fake_clock: Any) -> None:
+    client = make_client(sandbox, fake_clock, units_per_minute=100, max_wait=30)
+    ids = [m.id for m in client.list_messages("in:inbox", max_results=4).messages]  # 85 of 100 units
+    reset_stats(sandbox)
+    before = fake_clock()
+    with pytest.raises(QuotaExceededError) as raised:
+        client.get_summaries(ids)  # 80 more units: not before the first 85 leave the window
+    assert raised.value.details == {"retry_after": 60}
+    assert (fake_clock(), sandbox.stats()["requests"]) == (before, 0)
+
+
 def test_a_retry_after_longer_than_max_wait_is_not_slept(sandbox: Any, fake_clock: Any) -> None:
     client = make_client(sandbox, fake_clock, max_wait=60)
     inject(sandbox, status=429, count=1, method="gmail.users.getProfile", retry_after=600)

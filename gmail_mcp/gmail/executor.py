@@ -94,13 +94,14 @@ class Executor:
         """Refresh an expired access token now rather than in the first call.
 
         Raises:
-            GmailMcpError: the login cannot be renewed (translated as for any call).
+            AuthError: Google refused to renew the login (as a call would report it).
+            Exception: a network failure, as it came.
         """
         http = self._borrow(no_replay=False)
         try:
             refresh_if_expired(http)
-        except Exception as exc:
-            _classify(exc, Target.of("Login"))  # raises the translated error (AuthError)
+        except auth_exceptions.RefreshError as exc:
+            _classify(exc, Target.of("Login"))  # raises its AuthError
             raise
         finally:
             self._give_back(http, no_replay=False)
@@ -235,10 +236,10 @@ class Executor:
                 try:
                     self._run_chunk({i: requests[i] for i in chunk}, targets, results, failures)
                 except QuotaExceededError as exc:
-                    # No turn within max_wait: this chunk and the ones after it fail at once.
+                    # No turn within max_wait: this chunk and the ones after it fail at once
+                    # (failed parts of earlier chunks are still retried below).
                     for i in pending[start:]:
                         results[i] = exc
-                    failures = {i: f for i, f in failures.items() if i < chunk[0]}
                     break
             if not failures:
                 break
