@@ -178,3 +178,19 @@ def test_bad_quota_options_are_refused_before_the_server_starts(
         cli.build_parser().parse_args(["serve", *options])
     assert exited.value.code == 2
     assert options[0] in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["sandbox"], ["serve"]])
+def test_the_quota_options_are_explained_in_the_help(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert exited.value.code == 0
+    assert "--quota-costs {2026,legacy}" in text and "2026-05-01" in text
+    assert "6,000 with 2026 costs, 15,000 with legacy" in text
+    if command == ["sandbox"]:
+        assert "403 userRateLimitExceeded" in text
+    else:
+        assert "--max-wait S" in text and "retry_after" in text
