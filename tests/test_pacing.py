@@ -24,6 +24,7 @@ from tests.helpers import reset_stats
 from tests.mcp_harness import Harness
 
 pytestmark = pytest.mark.anyio
+STUCK_SECONDS = 60.0
 
 
 class VirtualClock:
@@ -51,9 +52,12 @@ class VirtualClock:
             wake = self.now + seconds
             self._asleep.append(wake)
             self._advance()
-            while self.now < wake:
-                self._changed.wait(timeout=1)
-            self._asleep.remove(wake)
+            try:
+                # Bounded in real time: a participant that never sleeps or leaves fails the test.
+                if not self._changed.wait_for(lambda: self.now >= wake, timeout=STUCK_SECONDS):
+                    raise AssertionError("the virtual clock is stuck: a participant neither slept nor left")
+            finally:
+                self._asleep.remove(wake)
 
     def join(self, count: int) -> None:
         with self._changed:
@@ -100,10 +104,12 @@ async def test_200_concurrent_reads_meet_a_tighter_real_quota_with_the_default_s
         started = fake_clock()
 
         async def read(email_id: str) -> None:
-            result = await client.call("read-email", {"email_id": email_id})
-            error = error_of(result) if result.is_error else {}
-            outcomes.append((not result.is_error, fake_clock() - started, error))
-            fake_clock.leave()
+            try:
+                result = await client.call("read-email", {"email_id": email_id})
+                error = error_of(result) if result.is_error else {}
+                outcomes.append((not result.is_error, fake_clock() - started, error))
+            finally:
+                fake_clock.leave()
 
         fake_clock.join(200)
         with anyio.fail_after(120):  # real seconds; the fake clock moves only when every call waits
