@@ -43,6 +43,10 @@ ALL_FEATURES = frozenset(Feature)
 
 
 class MailBackend(Protocol):
+    # Getting ready: called in the background once a client connects, so the first call is fast
+    # (a token refresh, a login, a connection). May raise what a call would; the call raises it then.
+    def warm_up(self) -> None: ...
+
     # Messages
     def list_messages(
         self,

@@ -29,8 +29,18 @@ from gmail_mcp.cli_sandbox import (
     sandbox_session,
     say_where,
 )
-from gmail_mcp.config import DEFAULT_ACCOUNT, GMAIL_WEB_URL, Paths, Settings, api_root, env_flag
+from gmail_mcp.config import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_MAX_WAIT,
+    DEFAULT_QUOTA_COSTS,
+    GMAIL_WEB_URL,
+    Paths,
+    Settings,
+    api_root,
+    env_flag,
+)
 from gmail_mcp.errors import GmailMcpError
+from gmail_mcp.gmail.quota import PROFILES
 
 logger = logging.getLogger("gmail_mcp")
 
@@ -196,9 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-recipient", action="append", default=[], help="address or domain mail may go to (repeatable)"
     )
-    serve.add_argument(
-        "--quota-per-minute", type=int, default=6000, help="Gmail quota units per minute to pace to"
-    )
+    add_quota_options(serve, pacing=True)
     serve.add_argument("--no-open-browser", action="store_true", help="opening an email only returns its URL")
     serve.add_argument(
         "--backend",
@@ -292,6 +300,59 @@ def _imap_server_options(group: Any) -> None:
     )
 
 
+def add_quota_options(parser: argparse.ArgumentParser, *, pacing: bool) -> None:
+    """--quota-costs and --quota-per-minute (and, for the server, --max-wait)."""
+    who = "pace to" if pacing else "charge"
+    parser.add_argument(
+        "--quota-costs",
+        choices=PROFILES,
+        default=DEFAULT_QUOTA_COSTS,
+        help=(
+            f"which of Google's per-method quota tables to {who} (default %(default)s): 2026 for Cloud "
+            "projects created since 2026-05-01 (6,000 units per user per minute; messages.get 20 units), "
+            "legacy for projects that used the Gmail API before (15,000 per minute; messages.get 5)"
+        ),
+    )
+    parser.add_argument(
+        "--quota-per-minute",
+        type=_positive_int if pacing else int,
+        metavar="U",
+        help=(
+            "per-user quota units per minute (default: 6,000 with 2026 costs, 15,000 with legacy)"
+            + (
+                "; pacing also adapts below it when Gmail refuses for rate"
+                if pacing
+                else "; 0: no limit. Over it the sandbox answers Gmail's 403 userRateLimitExceeded"
+            )
+        ),
+    )
+    if pacing:
+        parser.add_argument(
+            "--max-wait",
+            type=_non_negative_seconds,
+            default=DEFAULT_MAX_WAIT,
+            metavar="S",
+            help=(
+                "seconds a call may wait for its quota turn or a retry (default %(default)g); a call "
+                "that would wait longer fails at once with QUOTA_EXCEEDED and retry_after"
+            ),
+        )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}")
+    return value
+
+
+def _non_negative_seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, not {text}")
+    return value
+
+
 # -- serve ------------------------------------------------------------------------------------
 
 
@@ -312,7 +373,9 @@ def settings_from(
         granted_scopes=granted_scopes,
         api_root=api_root,
         mail_url_template=mail_url,
+        quota_costs=args.quota_costs,
         quota_per_minute=args.quota_per_minute,
+        max_wait=args.max_wait,
         attachment_dirs=tuple(args.attach_dir),
         download_dirs=tuple(args.download_dir),
         allowed_recipients=tuple(args.allow_recipient),
@@ -343,7 +406,9 @@ def run_serve(args: argparse.Namespace) -> int:
         sandbox_url: str | None = args.sandbox_url
         login, granted = None, None
         if in_process:
-            sandbox_url = stack.enter_context(builtin_sandbox(args.load, args.unread, args.quota_per_minute))
+            sandbox_url = stack.enter_context(
+                builtin_sandbox(args.load, args.unread, args.quota_per_minute, args.quota_costs)
+            )
         elif sandbox_url:
             sandbox_url = sandbox_root(sandbox_url)
             profile = Paths.resolve().sandbox_profile(sandbox_url)
@@ -458,13 +523,18 @@ def sandbox_backend(settings: Settings, login: Path | None = None) -> Callable[[
 
 def _client(settings: Settings, credentials: Any) -> Any:
     from gmail_mcp.common.pacing import QuotaLimiter
+    from gmail_mcp.common.retry import Backoff
     from gmail_mcp.gmail.client import GmailClient
+    from gmail_mcp.gmail.quota import CostProfile
     from gmail_mcp.gmail.transport import authorized_http_factory
 
+    costs = CostProfile.named(settings.quota_costs)
     return GmailClient(
         authorized_http_factory(credentials),
         api_root=settings.api_root,
-        limiter=QuotaLimiter(settings.quota_per_minute),
+        costs=costs,
+        backoff=Backoff(max_wait=settings.max_wait),
+        limiter=QuotaLimiter(settings.quota_per_minute or costs.per_minute, max_wait=settings.max_wait),
     )
 
 

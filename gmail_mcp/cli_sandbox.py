@@ -29,7 +29,9 @@ class CommandError(Exception):
 
 
 @contextlib.contextmanager
-def builtin_sandbox(load: Path | None, unread: int | None, quota_per_minute: int) -> Iterator[str]:
+def builtin_sandbox(
+    load: Path | None, unread: int | None, quota_per_minute: int | None, quota_costs: str
+) -> Iterator[str]:
     """A sandbox Gmail in this process, holding `load`'s mail or the demo mailbox; yields its URL.
 
     Raises:
@@ -48,7 +50,7 @@ def builtin_sandbox(load: Path | None, unread: int | None, quota_per_minute: int
             raise CommandError(f"cannot load {exc}") from None
         for line in report.lines(load):
             print(f"gmail-mcp: {line}", file=sys.stderr)
-    with SandboxServer(mailbox, quota_per_minute=quota_per_minute) as server:
+    with SandboxServer(mailbox, quota_per_minute=quota_per_minute, quota_costs=quota_costs) as server:
         yield server.url
 
 

@@ -38,6 +38,12 @@ IMAP_CONNECT_TIMEOUT = 15.0  # seconds
 IMAP_TIMEOUT = 60.0  # seconds for any one command's answer
 IMAP_ACQUIRE_TIMEOUT = 60.0  # seconds a call waits for a free connection
 DEFAULT_ACCOUNT = "default"
+DEFAULT_QUOTA_COSTS = "2026"  # Gmail's per-method cost table: "2026" (new projects) or "legacy"
+DEFAULT_MAX_WAIT = 60.0  # seconds a call may wait for its quota turn or a backoff before failing at once
+# Tool calls that may run (or wait for quota) at once, each on its own thread; more wait for a free
+# one without holding any thread. Enough that a burst of 200 calls held back by quota all get their
+# turn or their refusal at once; a sleeping thread costs little memory.
+TOOL_THREADS = 256
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,9 @@ class Settings:
     granted_scopes: frozenset[str] | None = None  # what the saved login grants; None: not known
     api_root: str = GMAIL_API_ROOT
     mail_url_template: str = GMAIL_WEB_URL  # where opening an email sends the browser
-    quota_per_minute: int = DEFAULT_UNITS_PER_MINUTE
+    quota_costs: str = DEFAULT_QUOTA_COSTS
+    quota_per_minute: int | None = None  # None: the limit of the `quota_costs` regime
+    max_wait: float = DEFAULT_MAX_WAIT
     attachment_dirs: tuple[Path, ...] = ()
     download_dirs: tuple[Path, ...] = ()
     max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES  # one saved attachment

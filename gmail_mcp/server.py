@@ -4,7 +4,9 @@ The tools are declared in `surface/tools/core.py`, the prompts in `surface/promp
 builds a server from them for one `App`.
 """
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from gmail_mcp import __version__
 from gmail_mcp.config import Settings
@@ -34,13 +36,29 @@ class GmailServer(GmailMCPServer):
             on_refused=app.account.record_refusal,
         )
         self.app = app
+        self.warming: threading.Thread | None = None
+        self.middleware.append(self._warm_up_on_first_message)
+
+    async def _warm_up_on_first_message(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+        """Once a client speaks (`initialize`, or a first request without one), get the backend
+        ready in the background: the Google client's imports and discovery build, and a token
+        refresh, cost the first tool call nothing they need not. Not at import, not at start:
+        spawn -> tools/list stays as fast as a bare server's."""
+        if self.warming is None:
+            self.warming = threading.Thread(
+                target=self.app.account.warm_up, name="gmail-mcp-warm-up", daemon=True
+            )
+            self.warming.start()
+        return await call_next(ctx)
 
     def add_specs(self, specs: Iterable[ToolSpec]) -> None:
         """Add the tools of `specs` that this App's backend can serve (the others are not offered)."""
         for spec in specs:
             if not spec.offered_by(self.app.settings.features):
                 continue
-            self.add(spec.name, spec.title, spec.hints, spec.description, bind(spec.fn, self.app))
+            self.add(
+                spec.name, spec.title, spec.hints, spec.description, bind(spec.fn, self.app, self.app.workers)
+            )
 
 
 def build_server(app: App) -> GmailServer:

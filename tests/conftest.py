@@ -111,3 +111,20 @@ def harness(sandbox: SandboxServer, fake_clock: FakeClock, tmp_path: Path) -> An
     from tests.mcp_harness import Harness
 
     return Harness(sandbox, fake_clock, tmp_path)
+
+
+@pytest.fixture
+def sandbox_factory(mailbox: Any, fake_clock: Any) -> Any:
+    """Starts sandboxes with other settings (a lower quota) on the shared fake clock."""
+    from gmail_mcp.sandbox import SandboxServer
+
+    started: list[Any] = []
+
+    def start(**options: Any) -> Any:
+        server = SandboxServer(mailbox, port=0, clock=fake_clock, **options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

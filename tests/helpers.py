@@ -13,6 +13,8 @@ from google.oauth2.credentials import Credentials
 from gmail_mcp.common.pacing import QuotaLimiter
 from gmail_mcp.common.retry import Backoff
 from gmail_mcp.gmail.client import GmailClient
+from gmail_mcp.gmail.prefetch import FetchedAhead
+from gmail_mcp.gmail.quota import CostProfile
 from gmail_mcp.gmail.transport import authorized_http_factory
 
 # The project's shared material (the real-world corpus) sits beside the checkout (../shared), as in
@@ -68,15 +70,26 @@ def make_client(
     clock: Any,
     *,
     rand: Any = lambda: 0.5,
-    units_per_minute: int = 6000,
+    units_per_minute: int | None = None,
+    costs: str = "2026",
+    max_wait: float = 60.0,
     credentials: Credentials | None = None,
+    fetched_ahead: FetchedAhead | None = None,
     **backoff: Any,
 ) -> GmailClient:
-    """A GmailClient on the sandbox whose waiting happens on the fake clock."""
+    """A GmailClient on the sandbox whose waiting happens on the fake clock.
+
+    Its defaults are the server's: 2026 costs at that regime's limit, waits of 60 s at most.
+    """
+    profile = CostProfile.named(costs)
     return GmailClient(
         authorized_http_factory(credentials or Credentials(token="test")),
         api_root=sandbox.url,
-        backoff=Backoff(clock=clock, sleep=clock.sleep, rand=rand, **backoff),
-        limiter=QuotaLimiter(units_per_minute, clock=clock, sleep=clock.sleep),
+        costs=profile,
+        backoff=Backoff(clock=clock, sleep=clock.sleep, rand=rand, max_wait=max_wait, **backoff),
+        limiter=QuotaLimiter(
+            units_per_minute or profile.per_minute, clock=clock, sleep=clock.sleep, max_wait=max_wait
+        ),
+        fetched_ahead=fetched_ahead or FetchedAhead(clock=clock),
         clock=clock,
     )

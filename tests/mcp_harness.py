@@ -41,7 +41,16 @@ class Harness:
 
     def server(self, **overrides: Any) -> Any:
         settings = self.settings(**overrides)
-        backend = self.backend_factory or (lambda: make_client(self.sandbox, self.clock))
+        backend = self.backend_factory or (
+            # Paced as `serve` paces (cli._client), with the waiting on the fake clock.
+            lambda: make_client(
+                self.sandbox,
+                self.clock,
+                costs=settings.quota_costs,
+                units_per_minute=settings.quota_per_minute,
+                max_wait=settings.max_wait,
+            )
+        )
         return make_server(settings, backend, opener=lambda url: self.opened.append(url) or True)
 
     @asynccontextmanager

@@ -6,7 +6,6 @@ import base64
 import email
 import email.policy
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -47,36 +46,20 @@ def client(sandbox: Any, fake_clock: Any) -> Any:
     return make_client(sandbox, fake_clock)
 
 
-@pytest.fixture
-def sandbox_factory(mailbox: Any, fake_clock: Any) -> Any:
-    """Starts sandboxes with other settings (a lower quota) on the shared fake clock."""
-    from gmail_mcp.sandbox import SandboxServer
-
-    started: list[Any] = []
-
-    def start(**options: Any) -> Any:
-        server = SandboxServer(mailbox, port=0, clock=fake_clock, **options).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
 def test_a_first_listing_of_20_stays_under_gmails_concurrency_cap(sandbox: Any, client: Any) -> None:
     reset_stats(sandbox)
     page = client.list_messages("in:inbox", max_results=20)
     stats = sandbox.stats()
     assert len(page.messages) == 20
-    # Batches start at 10, what Gmail is reported to work on at once for one user.
-    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (3, 2, 105)
+    # Batches start at 10, what Gmail is reported to work on at once for one user; 2026 costs:
+    # messages.list 5 + 20 x messages.get 20.
+    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (3, 2, 405)
     assert stats["concurrency_limited"] == 0
     assert stats["by_method"] == {"gmail.users.messages.list": 1, "gmail.users.messages.get": 20}
     assert all(m.subject and m.sender and m.date for m in page.messages)
 
 
-def test_a_warm_listing_of_20_is_two_requests_and_105_units_where_gmail_allows(
+def test_a_warm_listing_of_20_is_two_requests_and_405_units_where_gmail_allows(
     sandbox_factory: Any, fake_clock: Any
 ) -> None:
     roomy = sandbox_factory(behaviour=Behaviour(max_concurrent=50))  # the benchmark's setting
@@ -86,7 +69,8 @@ def test_a_warm_listing_of_20_is_two_requests_and_105_units_where_gmail_allows(
     page = client.list_messages("in:inbox", max_results=20)
     stats = roomy.stats()
     assert len(page.messages) == 20
-    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (2, 1, 105)
+    # 2026 costs: messages.list 5 + 20 x messages.get 20.
+    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (2, 1, 405)
 
 
 def test_a_warm_50_message_listing_is_one_batch_where_gmail_allows(
@@ -100,7 +84,7 @@ def test_a_warm_50_message_listing_is_one_batch_where_gmail_allows(
     page = client.list_messages("in:anywhere", max_results=50)
     stats = roomy.stats()
     assert len(page.messages) == 50
-    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (2, 1, 5 + 5 * 50)
+    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (2, 1, 5 + 20 * 50)
     assert page.next_page_token
 
 
@@ -116,12 +100,21 @@ def test_listing_50_adapts_to_the_concurrency_cap_without_errors(
     stats = capped.stats()
     assert len(page.messages) == 50  # every one, no error
     assert stats["requests"] <= most_requests, stats
-    assert stats["quota_units"] == 5 + 5 * 50  # refused parts cost nothing; none was read twice
+    assert stats["quota_units"] == 5 + 20 * 50  # refused parts cost nothing; none was read twice
     assert fake_clock() == before  # refused parts were sent again at once, in smaller batches
     reset_stats(capped)
     again = client.list_messages("in:anywhere", max_results=50)  # what it learnt, it keeps
     assert [m.id for m in again.messages] == [m.id for m in page.messages]
     assert capped.stats()["requests"] <= stats["requests"]
+
+
+def test_the_google_client_resources_are_built_once_not_per_request(client: Any) -> None:
+    # googleapiclient rebuilds a Resource from the discovery document on every users().messages()
+    # (~0.9 ms): built per request, that was most of a 50-message page's CPU.
+    assert client._messages() is client._messages()
+    assert client._threads() is client._threads()
+    assert client._drafts() is client._drafts()
+    assert client._labels_api() is client._labels_api()
 
 
 def test_reading_a_ten_message_thread_costs_one_request(sandbox: Any, mailbox: Any, client: Any) -> None:
@@ -215,23 +208,95 @@ def test_a_rate_limited_batch_part_waits_as_retry_after_asks(
     assert fake_clock() - before >= 7
 
 
-def test_a_burst_of_200_reads_at_600_units_a_minute_is_paced_not_refused(
+def test_listing_20_with_details_costs_105_units_on_a_legacy_project(
     sandbox_factory: Any, fake_clock: Any
 ) -> None:
-    sandbox = sandbox_factory(quota_per_minute=600)
-    client = make_client(sandbox, fake_clock, units_per_minute=600)
-    ids = [m.id for m in client.list_messages("in:anywhere", max_results=50).messages]
+    sandbox = sandbox_factory(quota_costs="legacy")
+    client = make_client(sandbox, fake_clock, costs="legacy")
+    before = client._exec._limiter.reserved
+    client.list_messages("in:inbox", max_results=20)
+    stats = sandbox.stats()
+    # A new client's batches of 10: one list and two batches, 5 units each.
+    assert (stats["requests"], stats["quota_units"]) == (3, 105)
+    assert client._exec._limiter.reserved - before == 105
+
+
+def test_a_call_whose_quota_turn_is_beyond_max_wait_fails_at_once_with_retry_after(
+    sandbox: Any, fake_clock: Any
+) -> None:
+    client = make_client(sandbox, fake_clock, units_per_minute=100, max_wait=30)
+    page = client.list_messages("in:inbox", max_results=4)  # 5 + 4 x 20 of the minute's 100 units
+    reset_stats(sandbox)
+    before = fake_clock()
+    with pytest.raises(QuotaExceededError) as raised:
+        client.get_message(page.messages[0].id)  # 20 more: its turn is when the first 85 leave
+    assert raised.value.details == {"retry_after": 60}
+    assert fake_clock() == before  # refused without waiting
+    assert sandbox.stats()["requests"] == 0
+
+
+def test_a_batch_whose_quota_turn_is_beyond_max_wait_fails_at_once(sandbox: Any, fake_clock: Any) -> None:
+    client = make_client(sandbox, fake_clock, units_per_minute=100, max_wait=30)
+    ids = [m.id for m in client.list_messages("in:inbox", max_results=4).messages]  # 85 of 100 units
+    reset_stats(sandbox)
+    before = fake_clock()
+    with pytest.raises(QuotaExceededError) as raised:
+        client.get_summaries(ids)  # 80 more units: not before the first 85 leave the window
+    assert raised.value.details == {"retry_after": 60}
+    assert (fake_clock(), sandbox.stats()["requests"]) == (before, 0)
+
+
+def test_a_retry_after_longer_than_max_wait_is_not_slept(sandbox: Any, fake_clock: Any) -> None:
+    client = make_client(sandbox, fake_clock, max_wait=60)
+    inject(sandbox, status=429, count=1, method="gmail.users.getProfile", retry_after=600)
+    before = fake_clock()
+    with pytest.raises(QuotaExceededError) as raised:
+        client.get_profile()
+    assert raised.value.details["retry_after"] == 600
+    assert fake_clock() == before
+
+
+def test_a_concurrency_refusal_is_retried_without_slowing_the_pace(sandbox: Any, client: Any) -> None:
+    inject(
+        sandbox,
+        status=429,
+        count=2,
+        method="gmail.users.getProfile",
+        reason="rateLimitExceeded",
+        message="Too many concurrent requests for user",
+    )
+    client.get_profile()
+    limiter = client._exec._limiter
+    assert (limiter.rate, limiter.refusals) == (6000, 0)  # too many in flight is not quota spent
+
+
+def test_a_quota_refusal_slows_the_pace(sandbox: Any, client: Any) -> None:
+    client.list_labels()
+    inject(sandbox, status=403, count=1, method="gmail.users.getProfile", reason="userRateLimitExceeded")
+    client.get_profile()
+    limiter = client._exec._limiter
+    assert limiter.refusals == 1 and limiter.rate < 6000
+
+
+def test_rate_limit_refusals_teach_the_client_the_accounts_real_quota(
+    sandbox_factory: Any, fake_clock: Any
+) -> None:
+    # A legacy project at 600 units a minute, and a client with the server's defaults
+    # (2026 costs at 6,000 a minute): it believes reads cost 20 of 6,000, Gmail counts 5 of 600.
+    sandbox = sandbox_factory(quota_costs="legacy", quota_per_minute=600)
+    client = make_client(sandbox, fake_clock)
+    message_id = client.list_messages("in:anywhere", max_results=1).messages[0].id
     reset_stats(sandbox)
     started = fake_clock()
-    wanted = [ids[i % len(ids)] for i in range(200)]
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(lambda i: client.get_summaries([i]), wanted))
+    for _ in range(600):  # 3,000 units: five minutes' worth
+        client.get_summaries([message_id])
     stats = sandbox.stats()
-    assert [r[0].id for r in results] == wanted
-    # 1,000 units at 600 a minute: the last reads cannot start before the first minute is over.
-    assert fake_clock() - started >= 60
-    assert stats["throttled"] <= 5
-    assert stats["by_method"]["gmail.users.messages.get"] == 200 + stats["throttled"]
+    assert stats["quota_units"] == 3000
+    # The first refusal teaches the limit; then the rate creeps back up by a tenth a minute and
+    # meets a refusal about every other minute, never a storm of them. A perfect pacer would take
+    # 240 s (five windows starting at 0, 60, ..., 240); each cut costs a little of a window.
+    assert stats["throttled"] <= 3
+    assert 240 <= fake_clock() - started <= 305
 
 
 def test_the_daily_sending_cap_is_quota_exceeded_with_its_time_and_not_retried(

@@ -307,12 +307,13 @@ async def test_separate_sandbox_process_serves_gmail_and_counts_what_tool_calls_
                 stats = get_json(url + "/__sandbox/stats")
     assert profile["emailAddress"] == DEFAULT_OWNER
     assert len(found["emails"]) == 20
-    # One list call, then one batch with the 20 messages' details; Gmail charges 5 units for each.
+    # One list call, then one batch with the 20 messages' details; Gmail charges (2026 costs) 5 units
+    # for the list and 20 for each message.
     assert stats == {
         "requests": 2,
         "batch_requests": 1,
         "batch_parts": 20,
-        "quota_units": 5 + 20 * 5,
+        "quota_units": 5 + 20 * 20,
         "throttled": 0,
         "by_method": {"gmail.users.messages.list": 1, "gmail.users.messages.get": 20},
         "sent": 0,

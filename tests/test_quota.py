@@ -1,4 +1,5 @@
-"""The quota limiter paces calls so no rolling minute holds more units than the limit."""
+"""The quota limiter: no rolling minute holds more units than the rate, waits are bounded, and the
+rate follows what the server says (cut on a rate-limit refusal, slowly restored by success)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import threading
 
 import pytest
 
-from gmail_mcp.common.pacing import QuotaLimiter
+from gmail_mcp.common.pacing import QuotaLimiter, QuotaWait
+from gmail_mcp.gmail.quota import DEFAULT_PROFILE, PROFILES, CostProfile
+from gmail_mcp.sandbox.costs import COSTS as SANDBOX_COSTS
+from gmail_mcp.sandbox.costs import PER_MINUTE as SANDBOX_PER_MINUTE
+from gmail_mcp.sandbox.methods import METHOD_IDS
 
 
 class SharedClock:
@@ -25,49 +30,158 @@ class SharedClock:
             self.now += seconds
 
 
+def limiter_on(clock: SharedClock, units_per_minute: int, **options: float) -> QuotaLimiter:
+    return QuotaLimiter(units_per_minute, clock=clock, sleep=clock.sleep, **{"margin": 0.0, **options})
+
+
+def call(limiter: QuotaLimiter, units: int, *, refused: bool = False) -> None:
+    """One request as the executor makes it: a turn, then sent, then answered at once."""
+    lease = limiter.acquire(units)
+    while not limiter.admit(lease):
+        lease = limiter.acquire(units)
+    if refused:
+        limiter.refused(lease)
+    else:
+        limiter.succeeded(lease)
+
+
 def starts(limiter: QuotaLimiter, clock: SharedClock, costs: list[int]) -> list[float]:
     times = []
     for units in costs:
-        limiter.acquire(units)
+        call(limiter, units)
         times.append(clock())
     return times
 
 
 def test_calls_within_the_limit_start_at_once() -> None:
     clock = SharedClock()
-    limiter = QuotaLimiter(100, clock=clock, sleep=clock.sleep)
+    limiter = limiter_on(clock, 100)
     assert starts(limiter, clock, [5] * 20) == [0.0] * 20
 
 
 def test_a_call_past_the_limit_waits_until_the_oldest_units_leave_the_window() -> None:
     clock = SharedClock()
-    limiter = QuotaLimiter(100, clock=clock, sleep=clock.sleep)
+    limiter = limiter_on(clock, 100, max_wait=90)
     assert starts(limiter, clock, [50, 50, 50, 50, 50]) == [0.0, 0.0, 60.0, 60.0, 120.0]
+
+
+def test_a_wait_ends_a_margin_after_the_turn_for_the_servers_clock() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 100, margin=0.5)
+    assert starts(limiter, clock, [100, 100]) == [0.0, 60.5]
 
 
 def test_units_used_long_ago_do_not_count() -> None:
     clock = SharedClock()
-    limiter = QuotaLimiter(100, clock=clock, sleep=clock.sleep)
-    limiter.acquire(100)
+    limiter = limiter_on(clock, 100)
+    call(limiter, 100)
     clock.sleep(61)
-    assert limiter.acquire(100) == 0.0
+    assert starts(limiter, clock, [100]) == [61.0]
 
 
 def test_a_call_dearer_than_the_whole_limit_still_goes_alone() -> None:
     clock = SharedClock()
-    limiter = QuotaLimiter(60, clock=clock, sleep=clock.sleep)
+    limiter = limiter_on(clock, 60)
     assert starts(limiter, clock, [100, 100]) == [0.0, 60.0]
+
+
+def test_a_turn_further_than_max_wait_is_refused_at_once_with_its_time() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 100, max_wait=30)
+    call(limiter, 100)
+    clock.sleep(20)
+    with pytest.raises(QuotaWait) as refused:
+        limiter.acquire(5)
+    assert (refused.value.retry_after, refused.value.retry_after_seconds) == (40.0, 40)
+    assert clock() == 20.0  # refused without sleeping
+    clock.sleep(10)
+    assert starts(limiter, clock, [5]) == [60.0]  # the refused call reserved nothing: 30 s, allowed
+
+
+def test_a_rate_limit_refusal_cuts_the_rate_to_what_the_window_let_through() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 6000)
+    for _ in range(120):
+        call(limiter, 20)  # 2,400 units went through; Gmail refuses the next one
+    call(limiter, 20, refused=True)
+    assert limiter.rate == pytest.approx(2400 * 0.9)
+    assert limiter.reserved == 2400  # the refused call was not charged
+
+
+def test_turns_granted_before_a_cut_are_taken_again_under_the_new_rate() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 1000)
+    sent = limiter.acquire(500)
+    assert limiter.admit(sent)
+    waiting = limiter.acquire(400)  # fits under 1,000 ...
+    call(limiter, 100, refused=True)  # ... but Gmail refuses the next call: 500 is all it lets through
+    limiter.succeeded(sent)
+    assert limiter.rate == pytest.approx(500 * 0.9)
+    assert not limiter.admit(waiting)
+    assert starts(limiter, clock, [400]) == [60.0]
+
+
+def test_refusals_of_one_wave_do_not_compound_the_cut() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 6000)
+    wave = []
+    for _ in range(130):
+        lease = limiter.acquire(20)
+        assert limiter.admit(lease)
+        wave.append(lease)
+    for lease in wave[:120]:
+        limiter.succeeded(lease)
+    for lease in wave[120:]:  # ten were in flight when Gmail's window filled up
+        limiter.refused(lease)
+    assert limiter.rate == pytest.approx(2400 * 0.9)
+    assert limiter.refusals == 10
+
+
+def test_success_restores_the_rate_slowly_once_a_window_passed_without_refusals() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 1000)
+    in_flight = limiter.acquire(500)
+    assert limiter.admit(in_flight)
+    call(limiter, 100, refused=True)
+    assert limiter.rate == pytest.approx(450)
+    clock.sleep(1)
+    limiter.succeeded(in_flight)
+    assert limiter.rate == pytest.approx(450)  # too soon after the refusal
+    clock.sleep(60)
+    call(limiter, 100)
+    call(limiter, 100)
+    assert limiter.rate == pytest.approx(450 + 2 * 100 * 0.1)
+    for _ in range(100):
+        clock.sleep(60)
+        call(limiter, 400)
+    assert limiter.rate == 1000  # never above the ceiling
+
+
+def test_the_rate_never_drops_below_a_twentieth_of_the_ceiling() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 6000)
+    call(limiter, 20, refused=True)  # refused with nothing charged: other apps used the quota
+    assert limiter.rate == 300
+
+
+def test_the_time_to_the_next_turn_is_told_without_reserving() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 100)
+    call(limiter, 100)
+    clock.sleep(15)
+    assert limiter.turn_in(10) == 45.0
+    assert limiter.turn_in(10) == 45.0
 
 
 def test_no_rolling_minute_exceeds_the_limit_under_concurrency() -> None:
     clock = SharedClock()
-    limiter = QuotaLimiter(600, clock=clock, sleep=clock.sleep)
+    limiter = limiter_on(clock, 600, max_wait=600)
     granted: list[float] = []
     lock = threading.Lock()
 
     def worker() -> None:
         for _ in range(10):
-            limiter.acquire(5)
+            call(limiter, 5)
             with lock:
                 granted.append(clock())
 
@@ -82,6 +196,21 @@ def test_no_rolling_minute_exceeds_the_limit_under_concurrency() -> None:
     assert sum(5 for t in granted if t < 60.0) <= 600
 
 
-def test_a_limit_must_be_positive() -> None:
+@pytest.mark.parametrize("options", [{"units_per_minute": 0}, {"units_per_minute": 10, "max_wait": -1}])
+def test_a_limit_must_be_positive_and_a_wait_not_negative(options: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        QuotaLimiter(0)
+        QuotaLimiter(**options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_the_sandbox_charges_what_the_client_paces_for_in_both_regimes(name: str) -> None:
+    profile = CostProfile.named(name)
+    assert dict(profile.units) == dict(SANDBOX_COSTS[name])
+    assert profile.per_minute == SANDBOX_PER_MINUTE[name]
+    assert set(profile.units) == METHOD_IDS  # every method the sandbox serves has a cost
+
+
+def test_the_2026_regime_is_the_default_and_an_unknown_one_is_refused() -> None:
+    assert (DEFAULT_PROFILE.name, DEFAULT_PROFILE.per_minute) == ("2026", 6000)
+    with pytest.raises(ValueError, match="2026, legacy"):
+        CostProfile.named("2025")

@@ -97,7 +97,18 @@ def test_programming_errors_are_not_transport_failures() -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "seconds"), [("7", 7.0), (" 2.5 ", 2.5), ("", None), ("soon", None), (None, None)]
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 2.5 ", 2.5),
+        ("", None),
+        ("soon", None),
+        (None, None),
+        ("-3", 0.0),
+        ("inf", None),
+        ("nan", None),
+        ("1e308", 86400.0),
+    ],
 )
 def test_retry_after_header_is_read_as_seconds(header: str | None, seconds: float | None) -> None:
     assert parse_retry_after(header) == seconds
@@ -153,3 +164,36 @@ def test_a_concurrency_429_is_marked_apart_from_quota_refusals() -> None:
     user_rate = classify_http(403, "userRateLimitExceeded", "User Rate Limit Exceeded")
     assert (concurrency.retryable, concurrency.ambiguous, concurrency.concurrency) == (True, False, True)
     assert not quota.concurrency and not user_rate.concurrency
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "message", "rate_limited", "concurrency"),
+    [
+        (403, "userRateLimitExceeded", "User Rate Limit Exceeded", True, False),
+        (403, "rateLimitExceeded", "Rate Limit Exceeded", True, False),
+        (429, "rateLimitExceeded", "Quota exceeded for quota metric 'Queries'", True, False),
+        (429, "rateLimitExceeded", "Too many concurrent requests for user", False, True),
+        (
+            429,
+            "rateLimitExceeded",
+            "User-rate limit exceeded.  Retry after 2026-11-19T08:00:00Z (Mail sending)",
+            False,
+            False,
+        ),
+        (403, "dailyLimitExceeded", "Daily Limit Exceeded", False, False),
+        (503, "backendError", "unavailable", False, False),
+    ],
+)
+def test_only_per_minute_quota_refusals_are_a_signal_for_pacing(
+    status: int, reason: str, message: str, rate_limited: bool, concurrency: bool
+) -> None:
+    failure = classify_http(status, reason, message)
+    assert (failure.rate_limited, failure.concurrency) == (rate_limited, concurrency)
+
+
+def test_a_wait_longer_than_max_wait_is_not_slept_and_is_told() -> None:
+    time = FakeTime()
+    attempts = Backoff(max_wait=30.0, clock=time.clock, sleep=time.sleep, rand=lambda: 0.5).start()
+    failure = classify_http(429, "rateLimitExceeded", "Quota exceeded", retry_after="45")
+    assert attempts.wait_before_retry(failure) is False
+    assert (time.slept, attempts.refused_wait) == ([], 45.0)

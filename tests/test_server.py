@@ -105,7 +105,8 @@ async def test_a_warm_search_with_20_results_costs_two_gmail_requests(
             found = await client.ok("search-emails", {"query": "in:anywhere", "max_results": 20})
         stats = roomy.stats()
     assert len(found["emails"]) == 20
-    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (2, 1, 105)
+    # 2026 costs: messages.list 5 + 20 x messages.get 20.
+    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (2, 1, 405)
     item = found["emails"][0]
     assert set(item) >= {
         "id",

@@ -7,6 +7,7 @@ fails (no login yet): the next call tries again.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from gmail_mcp.config import Settings
 from gmail_mcp.errors import AuthError, GmailMcpError
 
 T = TypeVar("T")
+logger = logging.getLogger("gmail_mcp")
 
 
 class Account:
@@ -40,6 +42,16 @@ class Account:
             if self._backend is None:
                 self._backend = self._factory()
             return self._backend
+
+    def warm_up(self) -> None:
+        """Create the backend and let it get ready (token refresh), so the first tool call pays none
+        of it. Meant for a background thread; a failure is left for the first call to report."""
+        try:
+            self.backend().warm_up()
+        except GmailMcpError as exc:
+            logger.debug("warming up the mail backend failed: %s", exc.message)
+        except Exception:
+            logger.debug("warming up the mail backend failed", exc_info=True)
 
     @property
     def protected_files(self) -> set[Path]:

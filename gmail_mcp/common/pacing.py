@@ -1,27 +1,76 @@
-"""Pacing: a limiter that keeps calls under a per-minute budget before the server refuses them.
+"""Pacing: keep calls under a per-minute budget before the server refuses them, and learn the budget.
 
-Backend-neutral: Gmail counts quota units per user in any rolling minute; pacing on our side turns a
-burst of tool calls into a slower burst instead of a storm of refusals and retries.
+Backend-neutral: Gmail counts quota units per user in any rolling minute; pacing on our side turns
+a burst of tool calls into a slower burst instead of a storm of refusals and retries.
+
+The configured budget is a ceiling. The real one may be lower (an older Cloud project's costs, other
+apps sharing the user's quota), so the limiter also listens to the server: a rate-limit refusal
+cuts the rate to what the last minute actually let through (a little less, for the other apps),
+and success slowly restores it. Nobody waits behind the whole queue: a call whose turn is more than
+`max_wait` seconds away is refused at once with the time its turn would come (`QuotaWait`).
+
+Each call holds a `Lease` from reservation to answer:
+
+    lease = limiter.acquire(units)          # sleeps until its turn (bounded), or raises QuotaWait
+    if limiter.admit(lease):                # just before sending: still valid under today's rate?
+        ... send ...
+        limiter.succeeded(lease) | limiter.refused(lease) | limiter.settle(lease)
+    else: reserve again                     # the rate was cut while it waited
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from gmail_mcp.config import DEFAULT_UNITS_PER_MINUTE
+from gmail_mcp.config import DEFAULT_MAX_WAIT, DEFAULT_UNITS_PER_MINUTE
 
 WINDOW_SECONDS = 60.0
+# After a refusal the rate becomes this share of what the server let through in the last window:
+# what we were charged is our share of a quota other apps may be using too.
+CUT_TO = 0.9
+# Each success, once a whole window has passed without a refusal, gives back this share of its
+# units: a full window of traffic at the current rate raises it by a tenth.
+RECOVERY = 0.1
+# The rate never drops below this share of the ceiling (a refusal may come from other apps alone).
+FLOOR = 0.05
+# Waits end this long after the computed turn: the server charged a call somewhat after we sent it.
+MARGIN_SECONDS = 0.5
+
+
+class QuotaWait(Exception):
+    """A call's turn is further away than it may wait; `retry_after` says when it would come."""
+
+    def __init__(self, retry_after: float, max_wait: float) -> None:
+        self.retry_after = retry_after
+        self.max_wait = max_wait
+        super().__init__(f"the quota turn is {retry_after:.1f} s away, more than the {max_wait:g} s allowed")
+
+    @property
+    def retry_after_seconds(self) -> int:
+        """`retry_after` rounded up to whole seconds (what a caller should wait)."""
+        return max(1, math.ceil(self.retry_after))
+
+
+@dataclass(eq=False)
+class Lease:
+    """Units reserved for one request: planned at `at`, then sent at `at`, then answered at `at`."""
+
+    units: int
+    at: float
+    epoch: int
+    sent: bool = False
+    open: bool = True
 
 
 class QuotaLimiter:
-    """Never lets more than `units_per_minute` units start in any rolling window.
+    """Never lets more than the current rate of units start in any rolling window.
 
-    Reservations are granted first come, first served: a caller that does not fit now is
-    given the earliest instant at which it fits and sleeps until then. Thread-safe; the
-    clock and sleep are injected so tests can watch the pacing without waiting.
+    Reservations are granted first come, first served. Thread-safe; the clock and sleep are
+    injected so tests can watch the pacing without waiting.
     """
 
     def __init__(
@@ -31,45 +80,145 @@ class QuotaLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         window: float = WINDOW_SECONDS,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        margin: float = MARGIN_SECONDS,
     ) -> None:
         if units_per_minute <= 0:
             raise ValueError("units_per_minute must be positive")
-        self.units_per_minute = units_per_minute
+        if max_wait < 0:
+            raise ValueError("max_wait must not be negative")
+        self.units_per_minute = units_per_minute  # the ceiling
+        self.max_wait = max_wait
         self._clock = clock
         self._sleep = sleep
         self._window = window
+        self._margin = margin
         self._lock = threading.Lock()
-        self._log: deque[tuple[float, int]] = deque()  # (start time, units), in time order
+        self._log: list[Lease] = []  # open leases and charged units still inside the window
+        self._rate = float(units_per_minute)
+        self._floor = max(1.0, units_per_minute * FLOOR)
+        self._epoch = 0
+        self._last_cut = -math.inf
         self.waited = 0.0  # total seconds callers were held back, for stats and tests
-        self.reserved = 0  # total units granted
+        self.reserved = 0  # units sent and not refunded: what the server should have charged
+        self.refusals = 0  # rate-limit refusals reported
 
-    def acquire(self, units: int) -> float:
-        """Reserve `units`, sleeping until they fit. Returns the seconds waited."""
-        # A call dearer than the whole limit can never fit: let it go alone.
-        units = min(units, self.units_per_minute)
+    @property
+    def rate(self) -> float:
+        """Units per window the limiter lets start now (the ceiling until a refusal)."""
+        with self._lock:
+            return self._rate
+
+    def acquire(self, units: int) -> Lease:
+        """Reserve `units` and sleep until their turn.
+
+        Raises:
+            QuotaWait: the turn is more than `max_wait` seconds away; nothing was reserved.
+        """
         with self._lock:
             now = self._clock()
-            start = self._earliest_start(now, units)
-            self._log.append((start, units))
-            self.waited += start - now
-            self.reserved += units
-        waited = 0.0
+            self._prune(now)
+            start = self._earliest_start(now, min(float(units), self._rate))
+            if start - now > self.max_wait:
+                raise QuotaWait(start - now, self.max_wait)
+            lease = Lease(units, start, self._epoch)
+            self._log.append(lease)
+        target = start + self._margin if start > now else start
         # Re-read the clock: another thread's sleep may already have moved a shared fake clock.
-        while (remaining := start - self._clock()) > 0:
+        waited = 0.0
+        while (remaining := target - self._clock()) > 0:
             self._sleep(remaining)
             waited += remaining
-        return waited
+        with self._lock:
+            self.waited += waited
+        return lease
 
-    def _earliest_start(self, now: float, units: int) -> float:
-        while self._log and self._log[0][0] <= now - self._window:
-            self._log.popleft()
-        # FIFO: never start before a reservation already granted, so only one window matters.
-        start = max(now, self._log[-1][0]) if self._log else now
-        in_window = [entry for entry in self._log if entry[0] > start - self._window]
-        used = sum(u for _, u in in_window)
-        for entry_start, entry_units in in_window:
-            if used + units <= self.units_per_minute:
+    def turn_in(self, units: int) -> float:
+        """Seconds until a call of `units` would start if it asked now (nothing is reserved)."""
+        with self._lock:
+            now = self._clock()
+            self._prune(now)
+            return max(0.0, self._earliest_start(now, min(float(units), self._rate)) - now)
+
+    def admit(self, lease: Lease) -> bool:
+        """Mark `lease` sent now if the rate was not cut since it was granted; else drop it.
+
+        False means: reserve again (`acquire`), the turn it had may be too early now.
+        """
+        with self._lock:
+            if lease.epoch != self._epoch or not lease.open:
+                self._drop(lease)
+                return False
+            lease.sent = True
+            lease.at = self._clock()
+            self.reserved += lease.units
+            return True
+
+    def succeeded(self, lease: Lease) -> None:
+        """The server answered and charged `lease`; slowly give back rate taken by earlier refusals."""
+        with self._lock:
+            now = self._clock()
+            self._settle(lease, now)
+            if self._rate < self.units_per_minute and now - self._last_cut >= self._window:
+                self._rate = min(float(self.units_per_minute), self._rate + lease.units * RECOVERY)
+
+    def settle(self, lease: Lease) -> None:
+        """The call ended without a verdict on the rate (an error, a lost answer): count it charged."""
+        with self._lock:
+            self._settle(lease, self._clock())
+
+    def refused(self, lease: Lease, units: int | None = None) -> None:
+        """The server refused `units` of `lease` (all of it by default) for its rate limit.
+
+        Refused calls are not charged. The rate drops to a little less than what the server let
+        through in the last window, and leases granted under the old rate must reserve again.
+        """
+        with self._lock:
+            now = self._clock()
+            refunded = lease.units if units is None else min(units, lease.units)
+            lease.units -= refunded
+            if lease.sent:
+                self.reserved -= refunded
+            self._settle(lease, now)
+            self._prune(now)
+            charged = sum(entry.units for entry in self._log if entry.sent)
+            cut = max(self._floor, min(self._rate, charged * CUT_TO))
+            self.refusals += 1
+            self._last_cut = now
+            if cut < self._rate:
+                self._rate = cut
+                self._epoch += 1
+                # Granted but not yet sent: they reserve again under the new rate.
+                self._log = [entry for entry in self._log if entry.sent]
+
+    def _settle(self, lease: Lease, now: float) -> None:
+        if not lease.open:
+            return
+        lease.open = False
+        if not lease.sent or lease.units <= 0:
+            self._drop(lease)
+            return
+        # The server charged it somewhere between sending and answering: count it at the answer,
+        # so its units leave our window no sooner than they leave the server's.
+        lease.at = now
+
+    def _drop(self, lease: Lease) -> None:
+        lease.open = False
+        self._log = [entry for entry in self._log if entry is not lease]
+
+    def _prune(self, now: float) -> None:
+        horizon = now - self._window
+        self._log = [entry for entry in self._log if entry.open or entry.at > horizon]
+
+    def _earliest_start(self, now: float, units: float) -> float:
+        entries = sorted(self._log, key=lambda entry: entry.at)
+        # FIFO: never before a reservation already granted, so a call cannot overtake a waiting one.
+        start = max([now, *(entry.at for entry in entries if not entry.sent)])
+        inside = [entry for entry in entries if entry.at > start - self._window]
+        used = sum(entry.units for entry in inside)
+        for entry in inside:
+            if used + units <= self._rate:
                 break
-            used -= entry_units
-            start = max(start, entry_start + self._window)
+            used -= entry.units
+            start = max(start, entry.at + self._window)
         return start

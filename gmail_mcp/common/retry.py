@@ -9,6 +9,7 @@ is a separate fact: it decides whether a non-idempotent call such as a send may 
 from __future__ import annotations
 
 import http.client
+import math
 import random
 import re
 import ssl
@@ -16,13 +17,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from gmail_mcp.config import DEFAULT_MAX_WAIT
+
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+MAX_RETRY_AFTER = 86_400.0
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
-# Gmail's per-user concurrency cap (every client of the user counts): a 429 that says nothing about
-# quota, only that fewer calls should be in flight at once.
-_CONCURRENCY = "too many concurrent requests for user"
 # Gmail's daily sending cap: "User-rate limit exceeded.  Retry after <time> (Mail sending)".
 _SENDING_CAP = re.compile(r"retry after (?P<when>\S+)\s*\(mail sending\)", re.IGNORECASE)
+# Gmail's per-user concurrency cap (every client of the user counts): a 429 that says nothing about
+# quota, only that fewer calls should be in flight at once.
+_CONCURRENCY = re.compile(r"too many concurrent requests", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,13 @@ class Failure:
     # Refused for the per-user concurrency cap, not for quota: send fewer calls at once (smaller
     # batches); a rate limiter must not read it as a sign of spending too fast.
     concurrency: bool = False
+
+    @property
+    def rate_limited(self) -> bool:
+        """A refusal because the per-minute quota is spent: the signal pacing adapts to."""
+        if not self.retryable or self.concurrency:
+            return False
+        return self.status == 429 or (self.status == 403 and self.reason in RATE_LIMIT_REASONS)
 
 
 class ResponseLostError(Exception):
@@ -65,7 +76,7 @@ def classify_http(status: int, reason: str, message: str, retry_after: str | Non
         reason=reason,
         message=message,
         retry_after=parse_retry_after(retry_after),
-        concurrency=status == 429 and _CONCURRENCY in message.lower(),
+        concurrency=status == 429 and bool(_CONCURRENCY.search(message)),
     )
 
 
@@ -87,27 +98,36 @@ def classify_transport(exc: BaseException) -> Failure | None:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds form; HTTP dates are rare for Google)."""
+    """Seconds from a Retry-After header (delta-seconds form; HTTP dates are rare for Google).
+
+    Anything but a finite number is ignored, and no wait is taken to be longer than a day (the
+    longest Gmail asks for, its daily sending cap): the value is echoed to the agent as retry_after.
+    """
     if not value:
         return None
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(value.strip())
     except ValueError:
         return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 @dataclass
 class Backoff:
-    """Capped exponential backoff with full jitter, bounded by attempts and a total deadline.
+    """Capped exponential backoff with full jitter, bounded by attempts, a total deadline and `max_wait`.
 
     The n-th retry (n = 0, 1, ...) waits `rand() * min(cap, base * 2**n)`, or the server's
-    Retry-After when that is longer.
+    Retry-After when that is longer. A single wait longer than `max_wait` is not slept at all:
+    the call fails at once and says how long it would have waited.
     """
 
     base: float = 1.0
     cap: float = 32.0
     max_attempts: int = 7
     deadline: float = 90.0
+    max_wait: float = DEFAULT_MAX_WAIT
     clock: Callable[[], float] = field(default=time.monotonic)
     sleep: Callable[[float], None] = field(default=time.sleep)
     rand: Callable[[], float] = field(default=random.random)
@@ -128,12 +148,16 @@ class Attempts:
     started: float
     retries: int = 0
     slept: list[float] = field(default_factory=list)
+    refused_wait: float | None = None  # the wait that was longer than allowed, when one was
 
     def wait_before_retry(self, failure: Failure) -> bool:
-        """Sleep before the next attempt; False when the attempts or the deadline are spent."""
+        """Sleep before the next attempt; False when the attempts, the deadline or `max_wait` forbid it."""
         if not failure.retryable or self.retries + 1 >= self.policy.max_attempts:
             return False
         delay = self.policy.delay(self.retries, failure.retry_after)
+        if delay > self.policy.max_wait:
+            self.refused_wait = delay
+            return False
         if self.policy.clock() - self.started + delay > self.policy.deadline:
             return False
         self.policy.sleep(delay)

@@ -1,23 +1,27 @@
 """Runs Gmail calls: pacing, retries, batches, reconciliation, and the one error boundary.
 
 Every Google client request goes through `Executor.call` or `Executor.batch`. Here quota units
-are reserved before a call starts, retryable failures are retried with backoff, a call that must
-not be repeated blindly (a send) is first looked for, and every lower-level exception becomes a
-`GmailMcpError`.
+are reserved before a call starts (and the limiter told how Gmail answered, so pacing adapts),
+retryable failures are retried with backoff, a call that must not be repeated blindly (a send) is
+first looked for, and every lower-level exception becomes a `GmailMcpError`. No wait is longer
+than the limiter's `max_wait`: a call whose turn is further away fails at once with
+QUOTA_EXCEEDED and `retry_after` (seconds).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from google.auth import exceptions as auth_exceptions
 from googleapiclient.errors import HttpError
 
-from gmail_mcp.common.pacing import QuotaLimiter
+from gmail_mcp.common.pacing import Lease, QuotaLimiter, QuotaWait
 from gmail_mcp.common.retry import Attempts, Backoff, Failure, classify_http, classify_transport
 from gmail_mcp.errors import (
     AuthError,
@@ -30,8 +34,8 @@ from gmail_mcp.errors import (
 )
 from gmail_mcp.gmail import scopes
 from gmail_mcp.gmail.batching import BatchSizer
-from gmail_mcp.gmail.quota import units_for
-from gmail_mcp.gmail.transport import HttpFactory
+from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
+from gmail_mcp.gmail.transport import HttpFactory, refresh_if_expired
 
 JSON = dict[str, Any]
 # Builds the error for a non-idempotent call whose effect is unknown (given a short description
@@ -65,7 +69,7 @@ class Target:
 
 
 class Executor:
-    """Executes Google client requests with one `Http` per thread and a cap on calls in flight."""
+    """Executes Google client requests with pooled `Http` objects and a cap on calls in flight."""
 
     def __init__(
         self,
@@ -74,25 +78,108 @@ class Executor:
         *,
         backoff: Backoff,
         limiter: QuotaLimiter,
-        max_in_flight: int = 10,
+        costs: CostProfile = DEFAULT_PROFILE,
         sizer: BatchSizer | None = None,
+        max_in_flight: int = 10,
     ) -> None:
         self._factory = http_factory
         self._new_batch = new_batch
         self._backoff = backoff
         self._limiter = limiter
+        self._costs = costs
         self._sizer = sizer or BatchSizer()
-        self._local = threading.local()
         self._in_flight = threading.BoundedSemaphore(max_in_flight)
+        # httplib2 is not thread-safe: each request borrows an Http nobody else is using. Borrowing
+        # happens under the in-flight cap, so there are never more than that many (and as many
+        # kept-alive connections), however many threads wait for their turn.
+        self._pool: list[Any] = []
+        self._pool_lock = threading.Lock()
 
-    def _http(self, *, no_replay: bool) -> Any:
+    def warm_up(self) -> None:
+        """Refresh an expired access token now rather than in the first call.
+
+        Raises:
+            AuthError: Google refused to renew the login (as a call would report it).
+            Exception: a network failure, as it came.
+        """
+        http = self._borrow(no_replay=False)
+        try:
+            refresh_if_expired(http)
+        except auth_exceptions.RefreshError as exc:
+            _classify(exc, Target.of("Login"))  # raises its AuthError
+            raise
+        finally:
+            self._give_back(http, no_replay=False)
+
+    @property
+    def batch_size(self) -> int:
+        """How many calls the next batch may hold (Gmail's concurrency cap, as learnt so far)."""
+        return self._sizer.size
+
+    def units(self, method_id: str) -> int:
+        """What Gmail charges for one call of `method_id` under the chosen cost table."""
+        return self._costs.units_for(method_id)
+
+    @contextmanager
+    def _slot(self, units: int, *, no_replay: bool) -> Iterator[tuple[Lease, Any]]:
+        """A quota turn for `units`, a place among the calls in flight, and an `Http` to send with.
+
+        Raises:
+            QuotaExceededError: the turn is more than `max_wait` seconds away.
+        """
+        while True:
+            try:
+                lease = self._limiter.acquire(units)
+            except QuotaWait as wait:
+                raise _quota_wait_error(wait) from None
+            with self._in_flight:
+                if not self._limiter.admit(lease):
+                    continue  # the rate was cut while this call waited: take a new turn
+                http = self._borrow(no_replay)
+                try:
+                    yield lease, http
+                finally:
+                    self._give_back(http, no_replay)
+                return
+
+    def _borrow(self, no_replay: bool) -> Any:
         if no_replay:
             # A fresh connection: a lost answer is reported, never silently re-sent.
             return self._factory(no_replay=True)
-        http = getattr(self._local, "http", None)
-        if http is None:
-            http = self._local.http = self._factory()
-        return http
+        with self._pool_lock:
+            if self._pool:
+                return self._pool.pop()
+        return self._factory()
+
+    def _give_back(self, http: Any, no_replay: bool) -> None:
+        if not no_replay:
+            with self._pool_lock:
+                self._pool.append(http)
+
+    def _report(self, lease: Lease, exc: BaseException | None) -> None:
+        """Tell the limiter how Gmail answered: charged, or refused for its rate limit."""
+        if exc is None:
+            self._limiter.succeeded(lease)
+        elif isinstance(exc, HttpError) and _classify_http_error(exc).rate_limited:
+            self._limiter.refused(lease)
+        else:
+            self._limiter.settle(lease)
+
+    def _execute(self, request: Any, *, no_replay: bool) -> Any:
+        """One attempt at `request`: its quota turn, then the request itself.
+
+        Raises:
+            QuotaExceededError: its turn is too far away.
+            Exception: whatever the request raised.
+        """
+        with self._slot(self.units(request.methodId), no_replay=no_replay) as (lease, http):
+            try:
+                answer = request.execute(http=http, num_retries=0)
+            except BaseException as exc:
+                self._report(lease, exc)
+                raise
+        self._report(lease, None)
+        return answer
 
     def call(
         self,
@@ -121,10 +208,8 @@ class Executor:
         while True:
             request = make()
             method = request.methodId
-            self._limiter.acquire(units_for(method))
             try:
-                with self._in_flight:
-                    return request.execute(http=self._http(no_replay=not idempotent), num_retries=0)
+                return self._execute(request, no_replay=not idempotent)
             except Exception as exc:
                 failure = _classify(exc, target)
                 if missing_ok and failure.status == 404 and ambiguous_before:
@@ -144,10 +229,15 @@ class Executor:
                     continue
                 ambiguous_before = ambiguous_before or failure.ambiguous
                 if not attempts.wait_before_retry(failure):
-                    raise _to_error(failure, target, method, attempts) from exc
+                    raise self._to_error(failure, target, method, attempts) from exc
 
-    def batch(self, makers: Sequence[Callable[[], Any]], targets: Sequence[Target]) -> list[Any]:
+    def batch(
+        self, makers: Sequence[Callable[[], Any]], targets: Sequence[Target], *, alongside: int = 0
+    ) -> list[Any]:
         """Execute idempotent requests in HTTP batches sized to Gmail's concurrency cap.
+
+        `alongside` is how many of this client's own calls run at the same time (a listing fetched
+        ahead): Gmail counts them against the same cap, so each batch leaves room for them.
 
         Parts refused for concurrency are sent again at once in smaller batches (the batch that
         tripped the cap is over, so its slots are free); other retryable failures are retried,
@@ -165,14 +255,22 @@ class Executor:
                 worst = max(retry.values(), key=lambda f: f.retry_after or 0.0)
                 if not attempts.wait_before_retry(worst):
                     for i, failure in retry.items():
-                        results[i] = _to_error(failure, targets[i], methods[i], attempts)
+                        results[i] = self._to_error(failure, targets[i], methods[i], attempts)
                     break
                 queue, retry = sorted(retry), {}
-            requests = self._next_chunk(queue, makers)
+            requests = self._next_chunk(queue, makers, alongside)
             methods.update((i, request.methodId) for i, request in requests.items())
             queue = queue[len(requests) :]
             failures: dict[int, Failure] = {}
-            self._run_chunk(requests, targets, results, failures)
+            try:
+                self._run_chunk(requests, targets, results, failures)
+            except QuotaExceededError as exc:
+                # No quota turn within max_wait: this chunk and those not yet sent fail at once
+                # (failed parts of earlier chunks are still retried below).
+                for i in [*requests, *queue]:
+                    results[i] = exc
+                queue = []
+                continue
             refused = [i for i, failure in failures.items() if failure.concurrency]
             self._sizer.record(len(requests), len(refused))
             if refused and len(refused) < len(requests):
@@ -182,13 +280,17 @@ class Executor:
             retry.update(failures)
         return results
 
-    def _next_chunk(self, queue: Sequence[int], makers: Sequence[Callable[[], Any]]) -> dict[int, Any]:
-        """The requests of the next batch: the sizer's size, and never more units than a minute allows."""
-        requests = {i: makers[i]() for i in queue[: self._sizer.size]}
+    def _next_chunk(
+        self, queue: Sequence[int], makers: Sequence[Callable[[], Any]], alongside: int = 0
+    ) -> dict[int, Any]:
+        """The requests of the next batch: the sizer's size less the calls running alongside, and
+        never more units than a minute allows."""
+        size = max(1, self._sizer.size - alongside)
+        requests = {i: makers[i]() for i in queue[:size]}
         budget = self._limiter.units_per_minute  # a batch must fit in one quota window, or never be granted
         chunk: dict[int, Any] = {}
         for i, request in requests.items():
-            budget -= units_for(request.methodId)
+            budget -= self.units(request.methodId)
             if chunk and budget < 0:
                 break
             chunk[i] = request
@@ -209,18 +311,28 @@ class Executor:
         batch = self._new_batch()
         for i, request in requests.items():
             batch.add(request, callback=collect, request_id=str(i))
-        self._limiter.acquire(sum(units_for(r.methodId) for r in requests.values()))
-        try:
-            with self._in_flight:
-                batch.execute(http=self._http(no_replay=False))
-        except Exception as exc:
-            for i in requests:
-                failure = _classify(exc, targets[i])
-                if failure.retryable:
-                    failures[i] = failure
-                else:
-                    results[i] = _to_error(failure, targets[i], requests[i].methodId, None)
-            return
+        units = {i: self.units(r.methodId) for i, r in requests.items()}
+        with self._slot(sum(units.values()), no_replay=False) as (lease, http):
+            try:
+                batch.execute(http=http)
+            except Exception as exc:
+                self._limiter.settle(lease)
+                for i in requests:
+                    failure = _classify(exc, targets[i])
+                    if failure.retryable:
+                        failures[i] = failure
+                    else:
+                        results[i] = self._to_error(failure, targets[i], requests[i].methodId, None)
+                return
+        refused = [
+            i
+            for i, (_, exception) in answered.items()
+            if isinstance(exception, HttpError) and _classify_http_error(exception).rate_limited
+        ]
+        if refused:
+            self._limiter.refused(lease, sum(units[i] for i in refused))
+        else:
+            self._limiter.succeeded(lease)
         for i, request in requests.items():
             response, exception = answered.get(
                 i, (None, UpstreamError("Gmail's batch answer omitted a part"))
@@ -232,7 +344,19 @@ class Executor:
             if failure.retryable:
                 failures[i] = failure
             else:
-                results[i] = _to_error(failure, targets[i], request.methodId, None)
+                results[i] = self._to_error(failure, targets[i], request.methodId, None)
+
+    def _to_error(
+        self, failure: Failure, target: Target, method: str, attempts: Attempts | None
+    ) -> GmailMcpError:
+        error = _to_error(failure, target, method, attempts)
+        if isinstance(error, QuotaExceededError) and failure.rate_limited:
+            # When this call's next turn would come: what the refusal or the backoff asked, at least.
+            waits = [self._limiter.turn_in(self.units(method)), failure.retry_after or 0.0]
+            if attempts is not None and attempts.refused_wait is not None:
+                waits.append(attempts.refused_wait)
+            error.details["retry_after"] = max(1, math.ceil(max(waits)))
+        return error
 
 
 def _look_for(
@@ -265,13 +389,26 @@ def _unknown(failure: Failure, target: Target, unknown: UnknownOutcome | None) -
     )
 
 
+def _quota_wait_error(wait: QuotaWait) -> QuotaExceededError:
+    return QuotaExceededError(
+        f"Gmail's per-user quota is used up for now: this call's turn would come in "
+        f"{wait.retry_after_seconds} s, longer than the {wait.max_wait:g} s a call may wait. "
+        f"Nothing was sent; try again in {wait.retry_after_seconds} s.",
+        retry_after=wait.retry_after_seconds,
+    )
+
+
+def _classify_http_error(exc: HttpError) -> Failure:
+    reason, message = _error_reason(exc)
+    return classify_http(exc.resp.status, reason, message, exc.resp.get("retry-after"))
+
+
 def _classify(exc: Exception, target: Target) -> Failure:
     """A Failure for what may be retried; raises at once for what never can be."""
     if isinstance(exc, GmailMcpError):
         raise exc
     if isinstance(exc, HttpError):
-        reason, message = _error_reason(exc)
-        return classify_http(exc.resp.status, reason, message, exc.resp.get("retry-after"))
+        return _classify_http_error(exc)
     if isinstance(exc, auth_exceptions.RefreshError):
         if "invalid_grant" in str(exc):
             raise AuthError(INVALID_GRANT_HELP, cause="invalid_grant") from exc
@@ -343,8 +480,7 @@ def _to_error(failure: Failure, target: Target, method: str, attempts: Attempts 
         )
     if status == 429 or (status == 403 and failure.reason in ("rateLimitExceeded", "userRateLimitExceeded")):
         return QuotaExceededError(
-            f"Gmail's rate limit kept refusing{tries}; wait a minute and try again.",
-            retry_after_seconds=failure.retry_after,
+            f"Gmail's rate limit kept refusing{tries}; try again after retry_after seconds.",
             **details,
         )
     if status == 403:

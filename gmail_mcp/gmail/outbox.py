@@ -133,15 +133,17 @@ class Outbox:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._exec = executor
-        self._service = service
+        # Built once: googleapiclient rebuilds a Resource on every access (see GmailClient).
+        self._messages_api = service.users().messages()
+        self._drafts_api = service.users().drafts()
         self._user = user
         self._now = wall_clock
 
     def _messages(self) -> Any:
-        return self._service.users().messages()
+        return self._messages_api
 
     def _drafts(self) -> Any:
-        return self._service.users().drafts()
+        return self._drafts_api
 
     # -- the calls ---------------------------------------------------------------------------
 

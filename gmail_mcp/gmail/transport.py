@@ -61,6 +61,17 @@ class NoReplayHttp(httplib2.Http):
         return super().request(uri, method, body, headers, redirections, connection_type)
 
 
+def refresh_if_expired(http: Any) -> None:
+    """Give the credentials behind an authorized `http` a valid access token now, if they have none.
+
+    Raises:
+        google.auth.exceptions.RefreshError: Google refused to renew the login.
+    """
+    credentials = getattr(http, "credentials", None)
+    if credentials is not None and not credentials.valid:
+        credentials.refresh(google_auth_httplib2.Request(http.http))
+
+
 def authorized_http_factory(
     credentials: Credentials,
     *,

@@ -60,6 +60,10 @@ class ImapBackend(LabelOps):
 
         return self.box.pool.run(primed, what=what, details=details, changes=changes)
 
+    def warm_up(self) -> None:
+        """Nothing to get ready: there is no token to refresh, and logging in now would only race the
+        first call for a connection (Gmail counts every simultaneous one); the first call logs in."""
+
     def close(self) -> None:
         self.box.pool.close()
 

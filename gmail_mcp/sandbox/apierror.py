@@ -87,8 +87,10 @@ class ApiError(Exception):
         *,
         status: str | None = None,
         headers: tuple[tuple[str, str], ...] = (),
+        domain: str = "global",
     ) -> None:
         self.code = code
+        self.domain = domain
         self.reason = reason or _DEFAULT_REASON.get(code, "backendError")
         self.message = message or _DEFAULT_MESSAGE.get(code, "Error")
         self.status = status or _STATUS_BY_CODE.get(code, "UNKNOWN")
@@ -101,7 +103,7 @@ class ApiError(Exception):
             "error": {
                 "code": self.code,
                 "message": self.message,
-                "errors": [{"message": self.message, "domain": "global", "reason": self.reason}],
+                "errors": [{"message": self.message, "domain": self.domain, "reason": self.reason}],
                 "status": self.status,
             }
         }
@@ -152,5 +154,10 @@ def insufficient_scope() -> ApiError:
 
 
 def rate_limited() -> ApiError:
-    """429 rateLimitExceeded: the per-user per-minute quota is spent."""
-    return ApiError(429, "rateLimitExceeded", QUOTA_EXCEEDED)
+    """403 userRateLimitExceeded: the per-user per-minute quota is spent.
+
+    Google's quota page names userRateLimitExceeded as the reason for the per-user limit, and its
+    "Resolve errors" page shows it as a 403 in the usageLimits domain. (Gmail also answers 429 for
+    quota; the sandbox keeps 429 for its per-user concurrency cap, so each refusal has one shape.)
+    """
+    return ApiError(403, "userRateLimitExceeded", QUOTA_EXCEEDED, domain="usageLimits")

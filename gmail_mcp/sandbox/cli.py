@@ -16,6 +16,7 @@ from gmail_mcp.sandbox.behaviour import (
     DEFAULT_MAX_JSON_BODY,
     Behaviour,
 )
+from gmail_mcp.sandbox.costs import COSTS, DEFAULT_COSTS, PER_MINUTE
 from gmail_mcp.sandbox.server import SandboxServer
 from gmail_mcp.sandbox.sources import LoadError
 from gmail_mcp.sandbox.store import DEFAULT_OWNER, Mailbox
@@ -81,10 +82,24 @@ def parser(prog: str = "gmail-mcp sandbox") -> argparse.ArgumentParser:
         "--latency-ms", type=float, default=0, help="delay every HTTP request by this many ms (default 0)"
     )
     parser.add_argument(
+        "--quota-costs",
+        choices=sorted(COSTS),
+        default=DEFAULT_COSTS,
+        help=(
+            "which of Google's per-method quota tables to charge (default %(default)s): 2026 for Cloud "
+            "projects created since 2026-05-01 (messages.get 20, threads.get 40 units), legacy for "
+            "older ones (messages.get 5)"
+        ),
+    )
+    parser.add_argument(
         "--quota-per-minute",
         type=int,
-        default=6000,
-        help="Gmail quota units each user may spend per rolling minute (default 6000; 0: no limit)",
+        metavar="U",
+        help=(
+            f"per-user quota units per rolling minute (default {PER_MINUTE['2026']:,} with 2026 costs, "
+            f"{PER_MINUTE['legacy']:,} with legacy; 0: none); a call over it is refused with Gmail's "
+            "403 userRateLimitExceeded"
+        ),
     )
     parser.add_argument(
         "--index-delay-ms",
@@ -152,6 +167,7 @@ def main(argv: list[str] | None = None, *, prog: str = "gmail-mcp sandbox") -> i
         port=args.port,
         latency_ms=args.latency_ms,
         quota_per_minute=args.quota_per_minute,
+        quota_costs=args.quota_costs,
         verbose=args.verbose,
         behaviour=behaviour,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -20,6 +20,7 @@ from gmail_mcp.sandbox.attachment_ids import AttachmentIds
 from gmail_mcp.sandbox.behaviour import Behaviour
 from gmail_mcp.sandbox.call import IMPORT_LIMIT, SEND_LIMIT, Call, parse_json
 from gmail_mcp.sandbox.concurrency import ConcurrencyGate, too_many_concurrent
+from gmail_mcp.sandbox.costs import COSTS, DEFAULT_COSTS
 from gmail_mcp.sandbox.faults import Fault, FaultBook
 from gmail_mcp.sandbox.fields import parse_fields, select
 from gmail_mcp.sandbox.methods import Method, match
@@ -55,11 +56,13 @@ class Gateway:
         faults: FaultBook,
         behaviour: Behaviour,
         clock: Callable[[], float],
+        costs: Mapping[str, int] = COSTS[DEFAULT_COSTS],
     ) -> None:
         self.mailbox = mailbox
         self.oauth = oauth
         self.stats = stats
         self.quota = quota
+        self.costs = costs  # units per method id, of the regime the sandbox plays
         self.faults = faults
         self.behaviour = behaviour
         self.uploads = UploadSessions()
@@ -128,10 +131,11 @@ class Gateway:
         if over_capacity:
             self.stats.add("concurrency_limited")
             raise too_many_concurrent()
-        if not self.quota.try_spend(method.units):
+        units = self.costs[method.id]
+        if not self.quota.try_spend(units):
             self.stats.add("throttled")
             raise rate_limited()
-        self.stats.add("quota_units", method.units)
+        self.stats.add("quota_units", units)
 
     def _route(self, request: Request) -> _Route:
         path = request.path

@@ -1,8 +1,7 @@
-"""The Gmail API v1 methods the sandbox serves: path, quota cost and the scopes that allow each.
+"""The Gmail API v1 methods the sandbox serves: path and the scopes that allow each.
 
-Paths and scope lists are those of Google's discovery document (`gmail.v1.json`); costs are the
-documented per-method quota units. Every thread method costs 5 units here: Google's pages say 5
-on one page and 10 on another, and a stand-in should pick one and say so.
+Paths and scope lists are those of Google's discovery document (`gmail.v1.json`); what each
+costs is in `costs.py`.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ class Method:
     id: str  # the discovery id, e.g. gmail.users.messages.get
     http_method: str
     path: str  # below /gmail/v1/, with {placeholders}
-    units: int
     scopes: frozenset[str]
     upload: bool = False  # also reachable under /upload/ with a media body
 
@@ -49,50 +47,48 @@ class Method:
         return re.compile(regex)
 
 
-def _m(
-    name: str, http_method: str, path: str, units: int, scopes: frozenset[str], upload: bool = False
-) -> Method:
-    return Method(f"gmail.users.{name}", http_method, f"users/{{userId}}/{path}", units, scopes, upload)
+def _m(name: str, http_method: str, path: str, scopes: frozenset[str], upload: bool = False) -> Method:
+    return Method(f"gmail.users.{name}", http_method, f"users/{{userId}}/{path}", scopes, upload)
 
 
 METHODS: tuple[Method, ...] = (
-    _m("getProfile", "GET", "profile", 1, _PROFILE),
+    _m("getProfile", "GET", "profile", _PROFILE),
     # messages: fixed paths before {id} so "send" is never read as an id
-    _m("messages.list", "GET", "messages", 5, _READ_META),
-    _m("messages.insert", "POST", "messages", 25, _INSERT, upload=True),
-    _m("messages.send", "POST", "messages/send", 100, _SEND, upload=True),
-    _m("messages.import", "POST", "messages/import", 25, _INSERT, upload=True),
-    _m("messages.batchModify", "POST", "messages/batchModify", 50, _CHANGE),
-    _m("messages.batchDelete", "POST", "messages/batchDelete", 50, _DELETE),
-    _m("messages.get", "GET", "messages/{id}", 5, _READ_META),
-    _m("messages.delete", "DELETE", "messages/{id}", 10, _DELETE),
-    _m("messages.modify", "POST", "messages/{id}/modify", 5, _CHANGE),
-    _m("messages.trash", "POST", "messages/{id}/trash", 5, _CHANGE),
-    _m("messages.untrash", "POST", "messages/{id}/untrash", 5, _CHANGE),
-    _m("messages.attachments.get", "GET", "messages/{messageId}/attachments/{id}", 5, _READ),
+    _m("messages.list", "GET", "messages", _READ_META),
+    _m("messages.insert", "POST", "messages", _INSERT, upload=True),
+    _m("messages.send", "POST", "messages/send", _SEND, upload=True),
+    _m("messages.import", "POST", "messages/import", _INSERT, upload=True),
+    _m("messages.batchModify", "POST", "messages/batchModify", _CHANGE),
+    _m("messages.batchDelete", "POST", "messages/batchDelete", _DELETE),
+    _m("messages.get", "GET", "messages/{id}", _READ_META),
+    _m("messages.delete", "DELETE", "messages/{id}", _DELETE),
+    _m("messages.modify", "POST", "messages/{id}/modify", _CHANGE),
+    _m("messages.trash", "POST", "messages/{id}/trash", _CHANGE),
+    _m("messages.untrash", "POST", "messages/{id}/untrash", _CHANGE),
+    _m("messages.attachments.get", "GET", "messages/{messageId}/attachments/{id}", _READ),
     # drafts
-    _m("drafts.list", "GET", "drafts", 5, _DRAFT_READ),
-    _m("drafts.create", "POST", "drafts", 10, _COMPOSE, upload=True),
-    _m("drafts.send", "POST", "drafts/send", 100, _COMPOSE, upload=True),
-    _m("drafts.get", "GET", "drafts/{id}", 5, _DRAFT_READ),
-    _m("drafts.update", "PUT", "drafts/{id}", 15, _COMPOSE, upload=True),
-    _m("drafts.delete", "DELETE", "drafts/{id}", 10, _COMPOSE),
+    _m("drafts.list", "GET", "drafts", _DRAFT_READ),
+    _m("drafts.create", "POST", "drafts", _COMPOSE, upload=True),
+    _m("drafts.send", "POST", "drafts/send", _COMPOSE, upload=True),
+    _m("drafts.get", "GET", "drafts/{id}", _DRAFT_READ),
+    _m("drafts.update", "PUT", "drafts/{id}", _COMPOSE, upload=True),
+    _m("drafts.delete", "DELETE", "drafts/{id}", _COMPOSE),
     # labels
-    _m("labels.list", "GET", "labels", 1, _LABELS_READ),
-    _m("labels.create", "POST", "labels", 5, _LABELS_WRITE),
-    _m("labels.get", "GET", "labels/{id}", 1, _LABELS_READ),
-    _m("labels.update", "PUT", "labels/{id}", 5, _LABELS_WRITE),
-    _m("labels.patch", "PATCH", "labels/{id}", 5, _LABELS_WRITE),
-    _m("labels.delete", "DELETE", "labels/{id}", 5, _LABELS_WRITE),
+    _m("labels.list", "GET", "labels", _LABELS_READ),
+    _m("labels.create", "POST", "labels", _LABELS_WRITE),
+    _m("labels.get", "GET", "labels/{id}", _LABELS_READ),
+    _m("labels.update", "PUT", "labels/{id}", _LABELS_WRITE),
+    _m("labels.patch", "PATCH", "labels/{id}", _LABELS_WRITE),
+    _m("labels.delete", "DELETE", "labels/{id}", _LABELS_WRITE),
     # threads
-    _m("threads.list", "GET", "threads", 5, _READ_META),
-    _m("threads.get", "GET", "threads/{id}", 5, _READ_META),
-    _m("threads.delete", "DELETE", "threads/{id}", 5, _DELETE),
-    _m("threads.modify", "POST", "threads/{id}/modify", 5, _CHANGE),
-    _m("threads.trash", "POST", "threads/{id}/trash", 5, _CHANGE),
-    _m("threads.untrash", "POST", "threads/{id}/untrash", 5, _CHANGE),
+    _m("threads.list", "GET", "threads", _READ_META),
+    _m("threads.get", "GET", "threads/{id}", _READ_META),
+    _m("threads.delete", "DELETE", "threads/{id}", _DELETE),
+    _m("threads.modify", "POST", "threads/{id}/modify", _CHANGE),
+    _m("threads.trash", "POST", "threads/{id}/trash", _CHANGE),
+    _m("threads.untrash", "POST", "threads/{id}/untrash", _CHANGE),
     # history
-    _m("history.list", "GET", "history", 2, _READ_META),
+    _m("history.list", "GET", "history", _READ_META),
 )
 
 METHOD_IDS = frozenset(m.id for m in METHODS)

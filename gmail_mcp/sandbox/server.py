@@ -24,6 +24,7 @@ from gmail_mcp.sandbox import page
 from gmail_mcp.sandbox.apierror import ApiError, invalid
 from gmail_mcp.sandbox.batch import handle_batch
 from gmail_mcp.sandbox.behaviour import Behaviour
+from gmail_mcp.sandbox.costs import COSTS, DEFAULT_COSTS, PER_MINUTE
 from gmail_mcp.sandbox.faults import FaultBook, FaultSpecError
 from gmail_mcp.sandbox.gateway import API_PREFIX, UPLOAD_PREFIXES, Gateway
 from gmail_mcp.sandbox.oauth import OAuthServer, basic_client_id, installed_client
@@ -43,11 +44,14 @@ class App:
         mailbox: Mailbox,
         *,
         latency_ms: float = 0,
-        quota_per_minute: int = 6000,
+        quota_per_minute: int | None = None,
+        quota_costs: str = DEFAULT_COSTS,
         clock: Callable[[], float] | None = None,
         verbose: bool = False,
         behaviour: Behaviour | None = None,
     ) -> None:
+        if quota_costs not in COSTS:
+            raise ValueError(f"unknown quota costs {quota_costs!r}: choose one of {', '.join(COSTS)}")
         self.mailbox = mailbox
         self.clock = clock or mailbox.clock
         self.latency_ms = latency_ms
@@ -55,7 +59,9 @@ class App:
         self.behaviour = behaviour or Behaviour()
         self.stats = Stats()
         self.faults = FaultBook()
-        self.quota = QuotaWindow(quota_per_minute, self.clock)
+        self.quota_costs = quota_costs
+        per_minute = PER_MINUTE[quota_costs] if quota_per_minute is None else quota_per_minute
+        self.quota = QuotaWindow(per_minute, self.clock)
         self.oauth = OAuthServer(self.clock, self.faults.take_oauth, self.faults.take_consent)
         self.gateway = Gateway(
             mailbox,
@@ -65,6 +71,7 @@ class App:
             faults=self.faults,
             behaviour=self.behaviour,
             clock=self.clock,
+            costs=COSTS[quota_costs],
         )
 
     def handle(self, request: Request) -> Reply:
@@ -312,17 +319,20 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
         latency_ms: float = 0,
-        quota_per_minute: int = 6000,
+        quota_per_minute: int | None = None,
         clock: Callable[[], float] | None = None,
         *,
+        quota_costs: str = DEFAULT_COSTS,
         verbose: bool = False,
         behaviour: Behaviour | None = None,
     ) -> None:
+        """`quota_per_minute` None: the limit of the `quota_costs` regime (6,000 for 2026, 15,000 legacy)."""
         self.mailbox = mailbox
         self.app = App(
             mailbox,
             latency_ms=latency_ms,
             quota_per_minute=quota_per_minute,
+            quota_costs=quota_costs,
             clock=clock,
             verbose=verbose,
             behaviour=behaviour,

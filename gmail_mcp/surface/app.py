@@ -1,13 +1,15 @@
-"""What the tools share: the settings, the account they act on, and how to open a URL."""
+"""What the tools share: the settings, the account they act on, how to open a URL, and their threads."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from gmail_mcp.actions.account import Account
-from gmail_mcp.config import Settings
+from gmail_mcp.config import TOOL_THREADS, Settings
 
 if TYPE_CHECKING:
     from gmail_mcp.backend import MailBackend
@@ -18,6 +20,9 @@ class App:
     settings: Settings
     account: Account
     opener: Callable[[str], object]
+    # The threads tool bodies run on: this server's own, never anyio's default pool, which the
+    # stdio transport needs to read requests and write answers (see registry.bind).
+    workers: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(TOOL_THREADS))
 
     def backend(self) -> MailBackend:
         return self.account.backend()

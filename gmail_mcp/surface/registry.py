@@ -15,6 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
+
 from gmail_mcp.surface.names import Tool
 from gmail_mcp.surface.toolkit import Hints
 
@@ -83,10 +86,15 @@ def spec(name: str) -> ToolSpec:
     return next(s for s in all_specs() if s.name == name)
 
 
-def bind(fn: Callable[..., Any], app: Any) -> Callable[..., Any]:
+def bind(fn: Callable[..., Any], app: Any, workers: anyio.CapacityLimiter) -> Callable[..., Any]:
     """`fn` with its first parameter (the App) filled in, and a signature without it.
 
-    The MCP SDK builds the input schema (and runs `Resolve` markers) from the signature.
+    The MCP SDK builds the input schema (and runs `Resolve` markers) from the signature. A sync
+    tool becomes a coroutine that runs the tool on a thread of `workers`, the server's own pool:
+    left to the SDK it would run on anyio's default pool of 40 threads, which the stdio transport
+    also reads and writes through, so 40 tools waiting for quota or a backoff would freeze the
+    server (no ping, no tools/list, finished answers held back). Waiting for a free worker holds
+    no thread at all.
     """
     signature = inspect.signature(fn, eval_str=True)
     parameters = list(signature.parameters.values())[1:]
@@ -100,8 +108,9 @@ def bind(fn: Callable[..., Any], app: Any) -> Callable[..., Any]:
     else:
 
         @functools.wraps(fn)
-        def bound_sync(*args: Any, **kwargs: Any) -> Any:
-            return fn(app, *args, **kwargs)
+        async def bound_sync(*args: Any, **kwargs: Any) -> Any:
+            call = functools.partial(fn, app, *args, **kwargs)
+            return await anyio.to_thread.run_sync(call, limiter=workers)
 
         bound = bound_sync
     bound.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

@@ -41,7 +41,7 @@ def roomy_sandbox(mailbox: Mailbox, fake_clock: FakeClock) -> Iterator[SandboxSe
         yield server
 
 
-def test_a_batch_of_50_gets_is_one_request_of_50_parts_costing_250_units(
+def test_a_batch_of_50_gets_is_one_request_of_50_parts_each_charged_2026_costs(
     mailbox: Mailbox, roomy_sandbox: SandboxServer
 ) -> None:
     service = service_on(roomy_sandbox)
@@ -55,7 +55,7 @@ def test_a_batch_of_50_gets_is_one_request_of_50_parts_costing_250_units(
         "requests": 1,
         "batch_requests": 1,
         "batch_parts": 50,
-        "quota_units": 250,
+        "quota_units": 50 * 20,  # messages.get: 20 units for projects created since May 2026
         "by_method": {"gmail.users.messages.get": 50},
     }
 
@@ -151,10 +151,10 @@ def test_a_batch_of_50_against_the_default_cap_of_10_gets_40_per_part_429s(
     assert answered == list(range(10))  # the first ten parts got the ten slots, deterministically
     assert refused == {(429, "Too many concurrent requests for user", "rateLimitExceeded")}
     stats = sandbox.stats()
-    # The refused parts reached Gmail (counted) but spent no quota.
+    # The refused parts reached Gmail (counted) but spent no quota (messages.get: 20 units, 2026).
     assert (stats["by_method"], stats["quota_units"], stats["concurrency_limited"]) == (
         {"gmail.users.messages.get": 50},
-        50,
+        10 * 20,
         40,
     )
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import http.client
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import google_auth_httplib2
 import pytest
 import requests
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
+from googleapiclient.http import build_http
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
 from gmail_mcp.sandbox.behaviour import Behaviour
-from tests.conftest import FakeClock
+from tests.conftest import DISCOVERY, FakeClock
 
 
 @pytest.fixture
@@ -44,7 +49,7 @@ def outcome(request: Any) -> str:
         return f"{exc.resp.status} {exc.error_details[0]['reason']}"
 
 
-def test_calls_past_the_per_minute_quota_get_429_until_the_window_rolls(
+def test_calls_past_the_per_minute_quota_get_403_user_rate_limit_until_the_window_rolls(
     gmail_service: Any, sandbox: SandboxServer, fake_clock: FakeClock
 ) -> None:
     listing = gmail_service.users().messages().list  # 5 units, against 100 a minute
@@ -56,16 +61,98 @@ def test_calls_past_the_per_minute_quota_get_429_until_the_window_rolls(
     with pytest.raises(HttpError) as info:
         listing(userId="me").execute()
     error = info.value
-    assert (error.resp.status, error.error_details[0]["reason"]) == (429, "rateLimitExceeded")
+    # Google's shape for the per-user limit: 403, reason userRateLimitExceeded, domain usageLimits.
+    assert (error.resp.status, error.error_details[0]["reason"], error.error_details[0]["domain"]) == (
+        403,
+        "userRateLimitExceeded",
+        "usageLimits",
+    )
     assert "Queries per minute per user" in error.reason
     assert {k: sandbox.stats()[k] for k in ("quota_units", "throttled")} == {
         "quota_units": 100,
         "throttled": 1,
     }
     fake_clock.advance(29.9)  # the first ten are 59.9 s old: still inside the minute
-    assert outcome(listing(userId="me")) == "429 rateLimitExceeded"
+    assert outcome(listing(userId="me")) == "403 userRateLimitExceeded"
     fake_clock.advance(0.2)
     assert outcome(listing(userId="me")) == "ok"
+
+
+def charges(sandbox: SandboxServer, service: Any, mailbox: Mailbox) -> dict[str, int]:
+    """Units the sandbox charges for one call of each method the product reads with."""
+    message = mailbox.all_messages()[0]
+    calls = {
+        "messages.list": service.users().messages().list(userId="me"),
+        "messages.get": service.users().messages().get(userId="me", id=message.id),
+        "threads.get": service.users().threads().get(userId="me", id=message.thread_id),
+        "labels.list": service.users().labels().list(userId="me"),
+        "history.list": service.users().history().list(userId="me", startHistoryId="1"),
+    }
+    charged = {}
+    for name, request in calls.items():
+        before = sandbox.stats()["quota_units"]
+        request.execute()
+        charged[name] = sandbox.stats()["quota_units"] - before
+    return charged
+
+
+def test_by_default_the_sandbox_charges_googles_2026_costs_at_6000_a_minute(
+    mailbox: Mailbox, fake_clock: FakeClock
+) -> None:
+    with SandboxServer(mailbox, clock=fake_clock) as sandbox:
+        service = service_on(sandbox)
+        assert charges(sandbox, service, mailbox) == {
+            "messages.list": 5,
+            "messages.get": 20,
+            "threads.get": 40,
+            "labels.list": 1,
+            "history.list": 2,
+        }
+        assert spend_until_refused(sandbox, service, mailbox) == 6000
+
+
+def test_legacy_costs_are_the_old_table_at_15000_a_minute(mailbox: Mailbox, fake_clock: FakeClock) -> None:
+    with SandboxServer(mailbox, clock=fake_clock, quota_costs="legacy") as sandbox:
+        service = service_on(sandbox)
+        assert charges(sandbox, service, mailbox) == {
+            "messages.list": 5,
+            "messages.get": 5,
+            "threads.get": 5,
+            "labels.list": 1,
+            "history.list": 2,
+        }
+        assert spend_until_refused(sandbox, service, mailbox) == 15000
+
+
+def test_an_explicit_per_minute_limit_overrides_the_regimes(mailbox: Mailbox, fake_clock: FakeClock) -> None:
+    with SandboxServer(mailbox, clock=fake_clock, quota_costs="legacy", quota_per_minute=600) as sandbox:
+        assert spend_until_refused(sandbox, service_on(sandbox), mailbox) == 600
+
+
+def test_an_unknown_cost_table_is_refused(mailbox: Mailbox) -> None:
+    with pytest.raises(ValueError, match="2026"):
+        SandboxServer(mailbox, quota_costs="2025")
+
+
+def service_on(sandbox: SandboxServer) -> Any:
+    """A real Gmail client on `sandbox` (the conftest fixture serves only the module's sandbox)."""
+    document = json.loads(DISCOVERY.read_text())
+    document["rootUrl"] = sandbox.url + "/"
+    http = google_auth_httplib2.AuthorizedHttp(Credentials(token="test"), http=build_http())
+    return build_from_document(document, http=http)
+
+
+def spend_until_refused(sandbox: SandboxServer, service: Any, mailbox: Mailbox) -> int:
+    """Units charged within one minute (the fake clock stands still) until the sandbox refuses:
+    dear batchModify calls first, then 1-unit labels.list calls to use up the rest exactly."""
+    ids = [mailbox.all_messages()[0].id]
+    modify = service.users().messages().batchModify
+    while outcome(modify(userId="me", body={"ids": ids, "addLabelIds": ["STARRED"]})) == "ok":
+        pass
+    while outcome(service.users().labels().list(userId="me")) == "ok":
+        pass
+    assert sandbox.stats()["throttled"] == 2
+    return int(sandbox.stats()["quota_units"])
 
 
 def test_each_batch_part_is_charged_and_throttled_on_its_own(gmail_service: Any, mailbox: Mailbox) -> None:
@@ -74,10 +161,10 @@ def test_each_batch_part_is_charged_and_throttled_on_its_own(gmail_service: Any,
         callback=lambda rid, resp, exc: outcomes.append("ok" if exc is None else str(exc.resp.status))
     )
     message_id = mailbox.all_messages()[0].id
-    for _ in range(21):  # 5 units each against a quota of 100
+    for _ in range(6):  # 20 units each (2026 costs) against a quota of 100
         batch.add(gmail_service.users().messages().get(userId="me", id=message_id))
     batch.execute()
-    assert outcomes == ["ok"] * 20 + ["429"]
+    assert outcomes == ["ok"] * 5 + ["403"]
 
 
 def test_a_fault_fails_the_next_count_calls_then_lets_them_through(
@@ -211,7 +298,11 @@ def test_a_storm_fails_calls_at_its_rate_the_same_way_every_run(
 ) -> None:
     def storm() -> list[str]:
         fault(sandbox, {"status": 503, "rate": 0.3, "seed": 7, "count": 1000})
-        calls = [outcome(gmail_service.users().getProfile(userId="me")) for _ in range(60)]
+        calls = []
+        for n in range(60):
+            if n % 20 == 0:
+                fake_clock.advance(60)  # getProfile costs 4 units (2026): 20 a minute fit this quota
+            calls.append(outcome(gmail_service.users().getProfile(userId="me")))
         requests.delete(sandbox.url + "/__sandbox/faults", timeout=10)
         fake_clock.advance(60)  # a fresh quota minute for the second run
         return calls

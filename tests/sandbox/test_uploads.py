@@ -87,7 +87,7 @@ def test_resumable_upload_of_a_large_message_arrives_in_chunks(
     assert (stats["upload_requests"], stats["by_method"], stats["quota_units"]) == (
         1 + chunks,
         {"gmail.users.messages.import": 1, "gmail.users.messages.get": 1},
-        25 + 5,  # import costs 25 units, get 5 (Google's quota table)
+        100 + 20,  # 2026 costs: import 100 units (assumed: 4x legacy), get 20
     )
 
 
