@@ -48,9 +48,14 @@ async def test_a_list_learns_attachments_at_no_extra_call_or_unit(harness: Harne
         found = await client.ok("search-emails", {"query": "in:anywhere", "max_results": 20})
     stats = harness.sandbox.stats()
     assert any(item["has_attachments"] for item in found["emails"])
-    # 2026 costs: messages.list 5 + 20 x messages.get 20, as with format=metadata; two batches of 10.
-    assert stats["by_method"] == {"gmail.users.messages.list": 1, "gmail.users.messages.get": 20}
-    assert (stats["requests"], stats["quota_units"]) == (3, 405)
+    # 2026 costs: messages.list 5 + 20 x messages.get 20, as with format=metadata (two batches of
+    # 10), and the label names once per server run (labels.list 1).
+    assert stats["by_method"] == {
+        "gmail.users.messages.list": 1,
+        "gmail.users.messages.get": 20,
+        "gmail.users.labels.list": 1,
+    }
+    assert (stats["requests"], stats["quota_units"]) == (4, 406)
 
 
 def nested(depth: int, leaf: str, root: str = "multipart/mixed") -> bytes:

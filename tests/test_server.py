@@ -11,7 +11,7 @@ import pytest
 from gmail_mcp.sandbox import Mailbox, SandboxServer
 from gmail_mcp.sandbox.behaviour import Behaviour
 from tests.conftest import FakeClock
-from tests.helpers import inject, reset_stats
+from tests.helpers import inject, reset_stats, service_on
 from tests.mcp_harness import Harness
 
 pytestmark = pytest.mark.anyio
@@ -91,7 +91,8 @@ async def test_a_first_search_with_20_results_fits_gmails_concurrency_cap(harnes
         found = await client.ok("search-emails", {"query": "in:anywhere", "max_results": 20})
     assert len(found["emails"]) == 20
     stats = harness.sandbox.stats()
-    assert (stats["requests"], stats["concurrency_limited"]) == (3, 0)  # a list and two batches of 10
+    # A list, two batches of 10, and (once per server run) the names of the user labels shown.
+    assert (stats["requests"], stats["concurrency_limited"]) == (4, 0)
 
 
 async def test_a_warm_search_with_20_results_costs_two_gmail_requests(
@@ -381,11 +382,14 @@ GMAIL_FAILURES = [
 async def test_a_gmail_error_becomes_the_error_object(
     harness: Harness, tool: str, arguments: dict[str, Any], method: str
 ) -> None:
+    # The ids straight from the sandbox: a tool call first would fill caches (the label names).
+    gmail = service_on(harness.sandbox)
+    email = gmail.users().messages().list(userId="me", q="is:unread in:inbox", maxResults=1).execute()
+    drafts = gmail.users().drafts().list(userId="me").execute()
+    (message,) = email["messages"]
+    ids = {"EMAIL": message["id"], "THREAD": message["threadId"], "DRAFT": drafts["drafts"][0]["id"]}
+    filled = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in arguments.items()}
     async with harness.client(enhanced=True) as client:
-        email = await first_unread(client)
-        drafts = (await client.ok("list-drafts", {}))["drafts"]
-        ids = {"EMAIL": email["id"], "THREAD": email["threadId"], "DRAFT": drafts[0]["id"]}
-        filled = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in arguments.items()}
         inject(harness.sandbox, status=403, count=1, method=method, reason="dailyLimitExceeded")
         error = await client.error(tool, filled)
     assert error["error_code"] == "QUOTA_EXCEEDED"

@@ -71,6 +71,7 @@ class EmailItem(Result):
     subject: str = ""
     date: Annotated[str, BARE] = ""
     snippet: Annotated[str, Excerpt()] = ""
+    # System labels by id (INBOX), user labels by name (actions/labelnames): quoted when unsafe.
     labels: Annotated[list[str], BARE] = []
     unread: bool = False
     has_attachments: Annotated[bool, Token("attachments")] = False
@@ -104,7 +105,7 @@ class Email(Result):
     content_type: Annotated[Literal["text", "markdown", "html"], Token()]
     thread_id: Annotated[str, Token("thread")]
     message_id: Annotated[str, ID]
-    labels: Annotated[list[str], BARE] = []
+    labels: Annotated[list[str], BARE] = []  # as EmailItem's
     attachments: list[Attachment] | None = None
     next_offset: Annotated[int | None, Token()] = None
     note: Annotated[str, Said()] = ""  # the text part and the HTML differ: which one this is

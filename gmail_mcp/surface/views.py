@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from gmail_mcp.models import AttachmentInfo, Draft, Label, Message, MessageSummary, Thread
 else:
     mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
+from gmail_mcp.actions import labelnames
 from gmail_mcp.actions.mailbox import attachment_ref
 from gmail_mcp.surface.results import (
     Attachment,
@@ -35,7 +36,8 @@ def iso_date(header: str, fallback: datetime | None) -> str:
     return fallback.isoformat() if fallback else header
 
 
-def email_item(summary: MessageSummary) -> EmailItem:
+def email_item(summary: MessageSummary, label_names: dict[str, str]) -> EmailItem:
+    """A list's item; user labels by the names in `label_names` (`Account.label_names.of`)."""
     return EmailItem(
         id=summary.id,
         thread_id=summary.thread_id,
@@ -43,7 +45,7 @@ def email_item(summary: MessageSummary) -> EmailItem:
         subject=summary.subject,
         date=iso_date(summary.date, summary.internal_date),
         snippet=summary.snippet,
-        labels=list(summary.label_ids),
+        labels=labelnames.shown(summary.label_ids, label_names),
         unread=summary.unread,
         has_attachments=summary.has_attachments,
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from pydantic import Field
 
-from gmail_mcp.actions import mailbox, sending
+from gmail_mcp.actions import labelnames, mailbox, sending
 from gmail_mcp.backend import Feature
 from gmail_mcp.config import DEFAULT_MAX_RESULTS_CAP
 from gmail_mcp.errors import InvalidParamsError, NotFoundError
@@ -44,8 +44,9 @@ CHANGES = (scopes.MODIFY,)
 
 def search(app: App, query: str, max_results: int, page_token: str | None) -> EmailList:
     page = app.backend().list_messages(query, max_results=max_results, page_token=page_token)
+    names = app.account.label_names.of(i for m in page.messages for i in m.label_ids)
     return EmailList(
-        emails=[views.email_item(m) for m in page.messages], next_page_token=page.next_page_token
+        emails=[views.email_item(m, names) for m in page.messages], next_page_token=page.next_page_token
     )
 
 
@@ -145,7 +146,7 @@ def read_email(
         content_type=body.content_type,
         thread_id=message.thread_id,
         message_id=message.id,
-        labels=list(message.label_ids),
+        labels=labelnames.shown(message.label_ids, app.account.label_names.of(message.label_ids)),
         attachments=views.attachments(message) if app.settings.enhanced else None,
         next_offset=next_offset,
         note=body.note,
