@@ -163,7 +163,12 @@ async def test_results_without_email_text_carry_no_fence(harness: Harness) -> No
         )
 
     assert trashed == f"success message: Email {found['emails'][0]['id']} moved to Trash."
-    assert sent == f"success message_id={structured['message_id']} thread_id={structured['thread_id']}"
+    # A send says its subject, which a reply takes from its thread (an email): fenced.
+    _, inside = fenced(sent)
+    assert (
+        inside
+        == f"success message_id={structured['message_id']} thread_id={structured['thread_id']} subject: Plan"
+    )
 
 
 @pytest.mark.anyio

@@ -18,6 +18,7 @@ from gmail_mcp.actions.approval import Decision, require_approval
 from gmail_mcp.actions.outgoing import (
     Outgoing,
     Prepared,
+    Refused,
     attempt,
     draft_content,
     prepare,
@@ -37,6 +38,7 @@ __all__ = [
     "prepare_draft_send",
     "prepare_send",
     "send",
+    "subject_of",
     "update_draft",
 ]
 
@@ -69,6 +71,11 @@ def prepare_send(
             attachment_paths=attachment_paths,
         ),
     )
+
+
+def subject_of(prepared: Prepared) -> str:
+    """The subject a prepared message carries (a reply's comes from its thread), "" if refused."""
+    return "" if isinstance(prepared, Refused) else prepared.envelope.subject
 
 
 def prepare_draft_send(account: Account, *, tool: str, draft_id: str) -> Prepared:
@@ -110,7 +117,7 @@ def create_draft(
     body: str,
     thread_id: str | None,
 ) -> Draft:
-    """Check, build and save a new draft."""
+    """Check, build and save a new draft; its message carries the subject saved."""
     outgoing = ready(
         attempt(
             account,
@@ -121,12 +128,13 @@ def create_draft(
         )
     )
     backend = account.backend()
-    return _recorded(
+    draft = _recorded(
         account,
         outgoing,
         lambda: backend.create_draft(outgoing.raw, thread_id=outgoing.thread_id),
         lambda d: {"draft_id": d.id},
     )
+    return _with_subject(draft, outgoing)
 
 
 def update_draft(
@@ -160,11 +168,19 @@ def update_draft(
 
     outgoing = ready(attempt(account, tool, make))
     backend = account.backend()
-    return _recorded(
+    draft = _recorded(
         account,
         outgoing,
         lambda: backend.update_draft(draft_id, outgoing.raw, thread_id=outgoing.thread_id),
         lambda d: {"draft_id": d.id},
+    )
+    return _with_subject(draft, outgoing)
+
+
+def _with_subject(draft: Draft, outgoing: Outgoing) -> Draft:
+    """The saved draft with the subject it was saved with (Gmail's answer carries ids only)."""
+    return draft.model_copy(
+        update={"message": draft.message.model_copy(update={"subject": outgoing.envelope.subject})}
     )
 
 

@@ -139,12 +139,15 @@ class SendResult(Result):
     status: Annotated[Literal["success"], BARE] = "success"
     message_id: Annotated[str, Token()]
     thread_id: Annotated[str, Token()]
+    # The subject sent: a reply's is "Re: <thread subject>", whatever subject was asked for.
+    subject: str = ""
 
 
 class DraftResult(Result):
     status: Annotated[Literal["success"], BARE] = "success"
     draft_id: Annotated[str, Token()]
     message_id: Annotated[str, Token()]
+    subject: str = ""  # the subject saved (a reply's: "Re: <thread subject>")
 
 
 class Done(Result):

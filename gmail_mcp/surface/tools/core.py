@@ -71,6 +71,12 @@ def prepare_send_email(
     )
 
 
+def sent(app: App, prepared: sending.Prepared, approval: ElicitationResult[Approval]) -> SendResult:
+    """Send `prepared` as approved; the result says the subject it went with."""
+    ref = sending.send(app.account, prepared, confirm.decision(approval))
+    return SendResult(message_id=ref.id, thread_id=ref.thread_id, subject=sending.subject_of(prepared))
+
+
 def ask_send_email(
     ctx: Context, prepared: Annotated[sending.Prepared, Resolve(prepare_send_email)]
 ) -> Elicit[Approval] | NoQuestion:
@@ -97,8 +103,7 @@ def send_email(
     bcc: str | None = None,
 ) -> SendResult:
     # The arguments built `prepared` (in its resolver); what is sent is exactly that, as approved.
-    ref = sending.send(app.account, prepared, confirm.decision(approval))
-    return SendResult(message_id=ref.id, thread_id=ref.thread_id)
+    return sent(app, prepared, approval)
 
 
 @TOOLS.tool(
@@ -233,7 +238,7 @@ def create_draft(
         body=message,
         thread_id=thread_id,
     )
-    return DraftResult(draft_id=draft.id, message_id=draft.message.id)
+    return DraftResult(draft_id=draft.id, message_id=draft.message.id, subject=draft.message.subject)
 
 
 @TOOLS.tool(Tool.LIST_DRAFTS, "List drafts", READ, READS, "List drafts, newest first.")

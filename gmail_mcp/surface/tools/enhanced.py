@@ -25,7 +25,7 @@ from gmail_mcp.surface.results import (
     ThreadResult,
 )
 from gmail_mcp.surface.toolkit import READ, Hints
-from gmail_mcp.surface.tools.core import CHANGES, DRAFTS, READS, SENDS, SENDS_MAIL, search
+from gmail_mcp.surface.tools.core import CHANGES, DRAFTS, READS, SENDS, SENDS_MAIL, search, sent
 
 TOOLS = Registry(enhanced=True)
 LabelNames = list[str]
@@ -131,8 +131,7 @@ def send_email_with_attachment(
     cc: str | None = None,
     bcc: str | None = None,
 ) -> SendResult:
-    ref = sending.send(app.account, prepared, confirm.decision(approval))
-    return SendResult(message_id=ref.id, thread_id=ref.thread_id)
+    return sent(app, prepared, approval)
 
 
 @TOOLS.tool(
@@ -187,7 +186,7 @@ def update_draft(
         subject=subject,
         body=message,
     )
-    return DraftResult(draft_id=draft.id, message_id=draft.message.id)
+    return DraftResult(draft_id=draft.id, message_id=draft.message.id, subject=draft.message.subject)
 
 
 def prepare_send_draft(ctx: Context, draft_id: str) -> sending.Prepared:
@@ -207,8 +206,7 @@ def send_draft(
     prepared: Annotated[sending.Prepared, Resolve(prepare_send_draft)],
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_draft)],
 ) -> SendResult:
-    ref = sending.send(app.account, prepared, confirm.decision(approval))
-    return SendResult(message_id=ref.id, thread_id=ref.thread_id)
+    return sent(app, prepared, approval)
 
 
 @TOOLS.tool(
