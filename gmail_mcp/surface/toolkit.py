@@ -220,43 +220,46 @@ def _invalid_arguments(tool: str, error: ValidationError) -> InvalidParamsError:
     )
 
 
-def compact_schema(schema: Any, *, output: bool = False) -> Any:
+def compact_schema(schema: Any, *, output: bool = False, top: bool = True) -> Any:
     """An equivalent, shorter JSON schema: every byte of it is paid by every agent on every turn.
 
     Drops pydantic's generated property titles, writes `anyOf: [X, null]` as `type: [X, "null"]`,
-    and drops `default: null` (omitting an optional argument means null). In output schemas,
-    where every field is always present, defaults say nothing and go too.
+    drops `type` beside `enum` or `const` (the values say it), and drops `default: null` and
+    `default: []` (omitting an optional argument means null, or an empty list). In output schemas, where every field is always present,
+    defaults say nothing and go too; the result's own `required` stays, so `{}` is no valid
+    result, and the nested objects' goes (a few hundred bytes, for objects the server builds).
     """
     if isinstance(schema, list):
-        return [compact_schema(item, output=output) for item in schema]
+        return [compact_schema(item, output=output, top=False) for item in schema]
     if not isinstance(schema, dict):
         return schema
     result: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "title" and isinstance(value, str):
             continue
-        if key == "default" and (output or value is None):
+        if key == "default" and (output or value is None or value == []):
             continue
-        if key in ("required", "description") and output:
+        if key == "description" and output:
             continue
-        if key == "properties" and isinstance(value, dict):
-            result[key] = {name: compact_schema(sub, output=output) for name, sub in value.items()}
+        if key == "required" and output and not top:
+            continue
+        if key in ("properties", "$defs") and isinstance(value, dict):  # name -> schema
+            result[key] = {name: compact_schema(sub, output=output, top=False) for name, sub in value.items()}
         else:
-            result[key] = compact_schema(value, output=output)
-    if "const" in result:
-        result.pop("type", None)  # the constant says it all
+            result[key] = compact_schema(value, output=output, top=False)
+    if "const" in result or "enum" in result:
+        result.pop("type", None)  # the values say it all
     options = result.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         other = next(o for o in options if o != {"type": "null"})
-        del result["anyOf"]
+        rest = {k: v for k, v in result.items() if k != "anyOf"}
         # An optional argument is simply left out; a result field may really be null.
-        result = {**other, **result}
-        if output:
-            result["type"] = (
-                [other["type"], "null"] if isinstance(other.get("type"), str) else other.get("type")
-            )
-            if "enum" in result:
-                result["enum"] = [*result["enum"], None]
+        if not output:
+            result = {**other, **rest}
+        elif "enum" in other:
+            result = {**other, **rest, "enum": [*other["enum"], None]}
+        elif isinstance(other.get("type"), str):
+            result = {**other, **rest, "type": [other["type"], "null"]}
     return _inline_definitions(result) if "$defs" in result else result
 
 
