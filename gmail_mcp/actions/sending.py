@@ -25,7 +25,7 @@ from gmail_mcp.actions.outgoing import (
     prepare_draft,
     ready,
 )
-from gmail_mcp.errors import PermissionDeniedError
+from gmail_mcp.errors import InvalidParamsError, PermissionDeniedError
 
 if TYPE_CHECKING:
     from gmail_mcp.models import Draft, MessageRef
@@ -149,9 +149,19 @@ def update_draft(
     body: str | None,
 ) -> Draft:
     """Replace only the given fields of a draft; its recipients (every header instance), text and
-    files are otherwise kept, read from its raw bytes."""
+    files are otherwise kept, read from its raw bytes.
+
+    Raises:
+        InvalidParamsError: no field given (nothing is read or written), or a bad one.
+    """
 
     def make() -> Outgoing:
+        if (to, cc, bcc, subject, body) == (None, None, None, None, None):
+            raise InvalidParamsError(
+                "Nothing to change: give recipient, subject, message, cc or bcc (the fields left out "
+                "are kept). The draft was not touched.",
+                draft_id=draft_id,
+            )
         current = draft_content(account.backend(), draft_id)
         return prepare(
             account,

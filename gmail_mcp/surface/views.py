@@ -6,6 +6,7 @@ import email.utils
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from gmail_mcp.errors import InvalidParamsError
 from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -92,7 +93,18 @@ def attachments(message: Message) -> list[Attachment]:
 
 
 def thread_result(thread: Thread, start: int, budget: int) -> ThreadResult:
-    """A conversation from message `start` on, as much as fits in `budget` characters of bodies."""
+    """A conversation from message `start` on, as much as fits in `budget` characters of bodies.
+
+    Raises:
+        InvalidParamsError: `start` is past the last message.
+    """
+    if start and start >= len(thread.messages):
+        raise InvalidParamsError(
+            f"start {start} is past the end: the conversation has {len(thread.messages)} messages "
+            "(0 is the first). Continue only from next_message_index; it is absent when nothing is left.",
+            start=start,
+            message_count=len(thread.messages),
+        )
     messages: list[ThreadMessage] = []
     next_index: int | None = None
     for index, message in enumerate(thread.messages[start:], start=start):
@@ -125,20 +137,21 @@ def thread_result(thread: Thread, start: int, budget: int) -> ThreadResult:
     )
 
 
-MIN_CHARS, MAX_CHARS = 1_000, 100_000
-
-
-def clamp_chars(requested: int) -> int:
-    """A per-call character budget within sane bounds (a smaller or larger ask is adjusted, not refused)."""
-    return max(MIN_CHARS, min(requested, MAX_CHARS))
-
-
 def page(text: str, offset: int, max_chars: int) -> tuple[str, int | None]:
     """`text[offset:]` cut to at most `max_chars`, at a line or word end when one is near.
 
     Returns the piece and the offset to continue from, or None when the piece reaches the end.
+
+    Raises:
+        InvalidParamsError: `offset` is past the text (only 0 may be, for an empty text).
     """
-    offset = max(0, min(offset, len(text)))
+    if offset and offset >= len(text):
+        raise InvalidParamsError(
+            f"offset {offset} is past the end: the content has {len(text):,} characters. Continue only "
+            "from next_offset; it is absent when nothing is left.",
+            offset=offset,
+            length=len(text),
+        )
     end = offset + max_chars
     if end >= len(text):
         return text[offset:], None

@@ -5,20 +5,35 @@ backend method, and shapes the result (its return model is the output schema).
 """
 
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
-from pydantic import Field
 
 from gmail_mcp.actions import labelnames, mailbox, sending
 from gmail_mcp.backend import Feature
-from gmail_mcp.config import DEFAULT_MAX_RESULTS_CAP
 from gmail_mcp.errors import InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import scopes
 from gmail_mcp.lazy import lazy_module
 from gmail_mcp.surface import confirm, views
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
+from gmail_mcp.surface.params import (
+    Bcc,
+    Cc,
+    Chars,
+    EmailId,
+    Format,
+    Message,
+    MoreTerms,
+    Offset,
+    Page,
+    PageToken,
+    Query,
+    Quoted,
+    ReplyTo,
+    Subject,
+    To,
+)
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import Done, DraftList, DraftResult, Email, EmailList, OpenResult, SendResult
 from gmail_mcp.surface.toolkit import READ, Hints
@@ -32,7 +47,6 @@ TOOLS = Registry(enhanced=False)
 WRITE = Hints(read_only=False)
 SENDS_MAIL = Hints(read_only=False, idempotent=False, open_world=True)
 GMAIL_ID = re.compile(r"^[0-9a-fA-F]{6,32}$")
-MaxResults = Annotated[int, Field(le=DEFAULT_MAX_RESULTS_CAP)]
 
 # The narrowest scopes each tool needs. Sending also reads: a reply looks up its thread, and a send
 # whose answer was lost is looked for before anything is sent again.
@@ -52,12 +66,12 @@ def search(app: App, query: str, max_results: int, page_token: str | None) -> Em
 
 def prepare_send_email(
     ctx: Context,
-    recipient_id: str,
-    subject: str,
-    message: str,
-    thread_id: str | None,
-    cc: str | None,
-    bcc: str | None,
+    recipient_id: To,
+    subject: Subject,
+    message: Message,
+    thread_id: ReplyTo,
+    cc: Cc,
+    bcc: Bcc,
 ) -> sending.Prepared:
     return sending.prepare_send(
         app_of(ctx).account,
@@ -88,19 +102,18 @@ def ask_send_email(
     "Send email",
     SENDS_MAIL,
     SENDS,
-    "Send an email. recipient_id: one or more addresses, comma-separated. thread_id makes it a "
-    "threaded reply (subject 'Re: <thread subject>').",
+    "Send an email; with thread_id, a reply in that thread.",
 )
 def send_email(
     app: App,
-    recipient_id: str,
-    subject: str,
-    message: str,
+    recipient_id: To,
+    subject: Subject,
+    message: Message,
     prepared: Annotated[sending.Prepared, Resolve(prepare_send_email)],
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_email)],
-    thread_id: str | None = None,
-    cc: str | None = None,
-    bcc: str | None = None,
+    thread_id: ReplyTo = None,
+    cc: Cc = None,
+    bcc: Bcc = None,
 ) -> SendResult:
     # The arguments built `prepared` (in its resolver); what is sent is exactly that, as approved.
     return sent(app, prepared, approval)
@@ -111,13 +124,10 @@ def send_email(
     "Unread emails",
     READ,
     READS,
-    "Unread inbox emails, newest first. query adds Gmail search terms.",
+    "Unread inbox emails, newest first.",
 )
 def get_unread_emails(
-    app: App,
-    query: str | None = None,
-    max_results: MaxResults = 20,
-    page_token: str | None = None,
+    app: App, query: MoreTerms = None, max_results: Page = 20, page_token: PageToken = None
 ) -> EmailList:
     return search(app, f"is:unread in:inbox {query or ''}".strip(), max_results, page_token)
 
@@ -127,20 +137,19 @@ def get_unread_emails(
     "Read email",
     READ,
     READS,
-    "Read an email (HTML as Markdown; format=html for the raw HTML). It stays unread. Long bodies "
-    "come in pieces: call again with offset=next_offset.",
+    "Read an email (it stays unread); call again with offset=next_offset for more of a long one.",
 )
 def read_email(
     app: App,
-    email_id: str,
-    offset: int = 0,
-    max_chars: int = 20_000,
-    format: Literal["auto", "text", "html"] = "auto",
-    include_quoted: bool = False,
+    email_id: EmailId,
+    offset: Offset = 0,
+    max_chars: Chars = 20_000,
+    format: Format = "auto",
+    include_quoted: Quoted = False,
 ) -> Email:
     message = app.backend().get_message(email_id)
     body = mime.extract_body(message.payload, format=format, include_quoted=include_quoted)
-    content, next_offset = views.page(body.content, offset, views.clamp_chars(max_chars))
+    content, next_offset = views.page(body.content, offset, max_chars)
     return Email(
         subject=message.subject,
         sender=message.sender,
@@ -166,9 +175,7 @@ def read_email(
     "Search with Gmail syntax (from: to: subject: is:unread has:attachment after:2024/1/31 "
     'label: OR -word "phrase"). Newest first.',
 )
-def search_emails(
-    app: App, query: str, max_results: MaxResults = 20, page_token: str | None = None
-) -> EmailList:
+def search_emails(app: App, query: Query, max_results: Page = 20, page_token: PageToken = None) -> EmailList:
     return search(app, query, max_results, page_token)
 
 
@@ -179,13 +186,13 @@ def search_emails(
     CHANGES,
     "Move an email to Trash (kept there 30 days).",
 )
-def trash_email(app: App, email_id: str) -> Done:
+def trash_email(app: App, email_id: EmailId) -> Done:
     mailbox.trash(app.account, Tool.TRASH_EMAIL, email_id)
     return Done(message=f"Email {email_id} moved to Trash.")
 
 
 @TOOLS.tool(Tool.MARK_EMAIL_AS_READ, "Mark as read", WRITE, CHANGES, "Mark an email as read.")
-def mark_email_as_read(app: App, email_id: str) -> Done:
+def mark_email_as_read(app: App, email_id: EmailId) -> Done:
     mailbox.mark_read(app.account, Tool.MARK_EMAIL_AS_READ, email_id)
     return Done(message=f"Email {email_id} marked as read.")
 
@@ -195,10 +202,10 @@ def mark_email_as_read(app: App, email_id: str) -> Done:
     "Open email",
     READ,
     READS,
-    "Open an email in Gmail in the server computer's browser; returns the URL.",
+    "Open an email in Gmail in this computer's browser; returns its URL.",
     needs=[Feature.WEB_URL],
 )
-def open_email(app: App, email_id: str) -> OpenResult:
+def open_email(app: App, email_id: EmailId) -> OpenResult:
     if not GMAIL_ID.fullmatch(email_id):
         raise InvalidParamsError(
             f"{email_id!r} is not a Gmail email id (hexadecimal); take ids from list or search results.",
@@ -217,16 +224,16 @@ def open_email(app: App, email_id: str) -> OpenResult:
     "Create draft",
     Hints(read_only=False, idempotent=False),
     DRAFTS,
-    "Save a draft, not sent. recipient: one or more addresses, comma-separated. thread_id makes it a reply.",
+    "Save a draft (not sent); with thread_id, a reply in that thread.",
 )
 def create_draft(
     app: App,
-    recipient: str,
-    subject: str,
-    message: str,
-    thread_id: str | None = None,
-    cc: str | None = None,
-    bcc: str | None = None,
+    recipient: To,
+    subject: Subject,
+    message: Message,
+    thread_id: ReplyTo = None,
+    cc: Cc = None,
+    bcc: Bcc = None,
 ) -> DraftResult:
     draft = sending.create_draft(
         app.account,
@@ -242,6 +249,6 @@ def create_draft(
 
 
 @TOOLS.tool(Tool.LIST_DRAFTS, "List drafts", READ, READS, "List drafts, newest first.")
-def list_drafts(app: App, max_results: MaxResults = 10, page_token: str | None = None) -> DraftList:
+def list_drafts(app: App, max_results: Page = 10, page_token: PageToken = None) -> DraftList:
     page = app.backend().list_drafts(max_results=max_results, page_token=page_token)
     return DraftList(drafts=[views.draft_item(d) for d in page.drafts], next_page_token=page.next_page_token)
