@@ -208,3 +208,20 @@ async def test_update_draft_with_nothing_to_change_is_refused_and_leaves_the_dra
     assert [(r["tool"], r["outcome"], r["error_code"]) for r in records] == [
         ("update-draft", "refused", "INVALID_PARAMS")
     ]
+
+
+async def test_download_attachment_is_not_idempotent_since_each_call_writes_a_new_file(
+    harness: Harness, tmp_path: Path
+) -> None:
+    folder = tmp_path / "downloads"
+    async with harness.client(enhanced=True, download_dirs=(folder,)) as client:
+        hints = {t.name: t.annotations for t in (await client.client.list_tools()).tools}
+        item = (await client.ok("search-emails", {"query": "has:attachment", "max_results": 1}))["emails"][0]
+        attachment = (await client.ok("read-email", {"email_id": item["id"]}))["attachments"][0]
+        call = {"email_id": item["id"], "attachment_id": attachment["part_id"], "save_path": "same"}
+        first, second = [await client.ok("download-attachment", call) for _ in range(2)]
+    assert sorted(p.name for p in folder.iterdir()) == ["same", "same (1)"]
+    assert (first["path"], second["path"]) == (str(folder / "same"), str(folder / "same (1)"))
+    download = hints["download-attachment"]
+    assert download is not None
+    assert (download.idempotent_hint, download.destructive_hint) == (False, False)

@@ -81,7 +81,7 @@ def read_thread(app: App, thread_id: ThreadId, start: Start = 0, max_chars: Char
 @TOOLS.tool(
     Tool.DOWNLOAD_ATTACHMENT,
     "Download attachment",
-    Hints(read_only=False),
+    Hints(read_only=False, idempotent=False),  # each call writes a new file
     READS,
     "Save an attachment as a new file (never overwrites); returns the path used.",
 )
