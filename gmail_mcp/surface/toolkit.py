@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, TextContent, Tool, ToolAnnotations
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, Tool, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, PermissionDeniedError
@@ -173,6 +174,32 @@ class GmailMCPServer(MCPServer[Any]):
                     tool=name,
                 ),
             )
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> Any:
+        """The prompt, or JSON-RPC -32602 (invalid params) saying what is wrong: an unknown name, a
+        missing or an unknown argument. The SDK answers those with code 0 and logs a traceback."""
+        prompt = next((p for p in await self.list_prompts() if p.name == name), None)
+        if prompt is None:
+            known = ", ".join(p.name for p in await self.list_prompts())
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt {name[:80]!r}. Prompts: {known}.")
+        given = set(arguments or {})
+        declared = {a.name: a for a in prompt.arguments or []}
+        missing = sorted(n for n, a in declared.items() if a.required and n not in given)
+        unknown = sorted(given - set(declared))
+        if missing or unknown:
+            problems = [
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unknown {', '.join(unknown)}" if unknown else "",
+            ]
+            raise MCPError(
+                INVALID_PARAMS,
+                f"Prompt {name} arguments: {'; '.join(p for p in problems if p)}. It takes: "
+                f"{', '.join(declared) or 'no arguments'}.",
+                {"missing": missing, "unknown": unknown},
+            )
+        return await super().get_prompt(name, arguments, context)
 
     async def _accepted_arguments(self, name: str) -> set[str] | None:
         """The argument names tool `name` takes (its input schema's properties), None if no such tool."""
