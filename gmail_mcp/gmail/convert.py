@@ -38,7 +38,7 @@ def _part_fields(depth: int) -> str:
 # What a list needs of each message: a format=full answer reduced by Google's `fields` selection to
 # the headers and the MIME structure, without body data. It costs the quota of format=metadata
 # (Gmail charges messages.get the same whatever the format), and the structure says exactly which
-# attachments read-email will list, where metadata's headers allow only a guess from the top-level
+# attachments a read of the message will list, where metadata's headers allow only a guess from the top-level
 # Content-Type. Every header of the message comes too (metadataHeaders exists only for
 # format=metadata): a few KB more per message on the wire, no more calls and no more units.
 SUMMARY_FIELDS = (
@@ -158,12 +158,12 @@ def _internal_date(message: JSON) -> datetime | None:
 
 
 def has_attachments(payload: JSON, root: MimePart, *, structure: bool = True) -> bool:
-    """Whether read-email lists any attachment: `mime.list_attachments` of the MIME structure.
+    """Whether a read of the message lists any attachment: `mime.list_attachments` of the MIME structure.
 
     `payload` is a format=full answer's, whole or reduced to its structure (`SUMMARY_FIELDS`), and
     `root` the same converted. Without the structure (`structure` False: format=metadata), below the depth the selection
     looks into, and where a multipart came back unsplit with its body as data (mail whose boundary
-    never appears: read-email's recovering parser looks into the data, which a list does not
+    never appears: a read's recovering parser looks into the data, which a list does not
     fetch), the answer is a guess from the top-level type.
     """
     if structure and not _cut_off(payload, SUMMARY_PART_DEPTH) and not _unsplit(root):

@@ -14,8 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from gmail_mcp.config import DEFAULT_MAX_FILES_PER_CALL, DEFAULT_MAX_RESULTS_CAP
+from gmail_mcp.surface.names import Tool
 
-# Characters of body per read-email / read-thread call.
+# Characters of body per call of the tools that read mail.
 MIN_CHARS, MAX_CHARS = 1_000, 100_000
 
 
@@ -26,7 +27,7 @@ def _id(description: str) -> Any:
 EmailId = Annotated[str, _id("From a list or search")]
 ThreadId = Annotated[str, _id("threadId of a listed email")]
 ReplyTo = Annotated[str | None, Field(min_length=1, description="Makes it a reply: threadId or email id")]
-DraftId = Annotated[str, _id("From list-drafts or create-draft")]
+DraftId = Annotated[str, _id(f"From {Tool.LIST_DRAFTS} or {Tool.CREATE_DRAFT}")]
 
 Query = Annotated[str, Field(description="Gmail search syntax")]
 MoreTerms = Annotated[str | None, Field(description="More search terms, e.g. from:ana")]
@@ -48,7 +49,7 @@ Format = Annotated[
 Quoted = Annotated[bool, Field(description="Unfold quoted earlier messages")]
 Start = Annotated[int, Field(ge=0, description="From next_message_index")]
 
-AttachmentRef = Annotated[str, _id("attachment_id, part_id or filename from read-email")]
+AttachmentRef = Annotated[str, _id(f"attachment_id, part_id or filename from {Tool.READ_EMAIL}")]
 # An empty path is refused by the jail, with the allowed folders in the error.
 SavePath = Annotated[str, Field(description="File or folder in the download folder (relative to it)")]
 AttachmentPaths = Annotated[
