@@ -60,7 +60,7 @@ AttachmentPaths = Annotated[
         description="Files in the attachment folders (errors list them)",
     ),
 ]
-LabelNames = Annotated[list[str], Field(description="Names or ids (INBOX, STARRED, UNREAD too)")]
+Labels = Annotated[list[str], Field(description="Names or ids (INBOX, STARRED, UNREAD too)")]
 CreateMissing = Annotated[bool, Field(description="Create add_labels that do not exist")]
 
 # update-draft: each replaces the draft's own; left out, it is kept.

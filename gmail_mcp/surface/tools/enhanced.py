@@ -20,7 +20,7 @@ from gmail_mcp.surface.params import (
     CreateMissing,
     DraftId,
     EmailId,
-    LabelNames,
+    Labels,
     Message,
     NewBcc,
     NewCc,
@@ -159,8 +159,8 @@ def send_email_with_attachment(
 def manage_labels(
     app: App,
     email_id: EmailId,
-    add_labels: LabelNames = [],  # noqa: B006  (pydantic copies defaults)
-    remove_labels: LabelNames = [],  # noqa: B006
+    add_labels: Labels = [],  # noqa: B006  (pydantic copies defaults)
+    remove_labels: Labels = [],  # noqa: B006
     create_missing: CreateMissing = False,
 ) -> LabelsChanged:
     labels = mailbox.change_labels(
