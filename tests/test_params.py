@@ -191,7 +191,7 @@ async def test_an_empty_id_is_invalid_params_and_nothing_happens(
 ) -> None:
     async with harness.client(enhanced=True) as client:
         reset_stats(harness.sandbox)
-        await refused(client, tool, arguments, "at least 1 character")
+        await refused(client, tool, arguments, "is empty")
     assert harness.sandbox.stats()["requests"] == 0
 
 

@@ -251,10 +251,11 @@ def compact_schema(schema: Any, *, output: bool = False, top: bool = True) -> An
     """An equivalent, shorter JSON schema: every byte of it is paid by every agent on every turn.
 
     Drops pydantic's generated property titles, writes `anyOf: [X, null]` as `type: [X, "null"]`,
-    drops `type` beside `enum` or `const` (the values say it), and drops `default: null` and
-    `default: []` (omitting an optional argument means null, or an empty list). In output schemas, where every field is always present,
+    drops `type` beside `enum` or `const` (the values say it), and drops `default` when it is
+    null, [], 0 or false (omitting an optional argument means just that). In output schemas, where every field is always present,
     defaults say nothing and go too; the result's own `required` stays, so `{}` is no valid
-    result, and the nested objects' goes (a few hundred bytes, for objects the server builds).
+    result; nested objects (which the server builds) lose their `required` and `type: object`
+    (their properties say it): a few hundred bytes.
     """
     if isinstance(schema, list):
         return [compact_schema(item, output=output, top=False) for item in schema]
@@ -264,7 +265,7 @@ def compact_schema(schema: Any, *, output: bool = False, top: bool = True) -> An
     for key, value in schema.items():
         if key == "title" and isinstance(value, str):
             continue
-        if key == "default" and (output or value is None or value == []):
+        if key == "default" and (output or value in (None, [], 0, False)):
             continue
         if key == "description" and output:
             continue
@@ -274,8 +275,8 @@ def compact_schema(schema: Any, *, output: bool = False, top: bool = True) -> An
             result[key] = {name: compact_schema(sub, output=output, top=False) for name, sub in value.items()}
         else:
             result[key] = compact_schema(value, output=output, top=False)
-    if "const" in result or "enum" in result:
-        result.pop("type", None)  # the values say it all
+    if "const" in result or "enum" in result or (output and not top and "properties" in result):
+        result.pop("type", None)  # the values, or the properties of an object the server built, say it
     options = result.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         other = next(o for o in options if o != {"type": "null"})

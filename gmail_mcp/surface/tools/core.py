@@ -102,7 +102,7 @@ def ask_send_email(
     "Send email",
     SENDS_MAIL,
     SENDS,
-    "Send an email; with thread_id, a reply in that thread.",
+    "Send an email (a reply with thread_id).",
 )
 def send_email(
     app: App,
@@ -137,7 +137,7 @@ def get_unread_emails(
     "Read email",
     READ,
     READS,
-    "Read an email (it stays unread); call again with offset=next_offset for more of a long one.",
+    "Read an email (it stays unread); more with offset=next_offset.",
 )
 def read_email(
     app: App,
@@ -172,8 +172,7 @@ def read_email(
     "Search emails",
     READ,
     READS,
-    "Search with Gmail syntax (from: to: subject: is:unread has:attachment after:2024/1/31 "
-    'label: OR -word "phrase"). Newest first.',
+    "Gmail search (from: to: subject: is:unread has:attachment after:2024/1/31 label: OR), newest first.",
 )
 def search_emails(app: App, query: Query, max_results: Page = 20, page_token: PageToken = None) -> EmailList:
     return search(app, query, max_results, page_token)
@@ -202,7 +201,7 @@ def mark_email_as_read(app: App, email_id: EmailId) -> Done:
     "Open email",
     READ,
     READS,
-    "Open an email in Gmail in this computer's browser; returns its URL.",
+    "Open an email in Gmail in this computer's browser.",
     needs=[Feature.WEB_URL],
 )
 def open_email(app: App, email_id: EmailId) -> OpenResult:
@@ -224,7 +223,7 @@ def open_email(app: App, email_id: EmailId) -> OpenResult:
     "Create draft",
     Hints(read_only=False, idempotent=False),
     DRAFTS,
-    "Save a draft (not sent); with thread_id, a reply in that thread.",
+    "Save a draft, not sent (a reply with thread_id).",
 )
 def create_draft(
     app: App,

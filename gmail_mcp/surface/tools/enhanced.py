@@ -72,7 +72,7 @@ def list_emails(
     "Read conversation",
     READ,
     READS,
-    "Read a conversation, oldest first; call again with start=next_message_index for more.",
+    "Read a conversation, oldest first; more with start=next_message_index.",
 )
 def read_thread(app: App, thread_id: ThreadId, start: Start = 0, max_chars: Chars = 40_000) -> ThreadResult:
     return views.thread_result(app.backend().get_thread(thread_id), start, max_chars)
@@ -83,7 +83,7 @@ def read_thread(app: App, thread_id: ThreadId, start: Start = 0, max_chars: Char
     "Download attachment",
     Hints(read_only=False, idempotent=False),  # each call writes a new file
     READS,
-    "Save an attachment as a new file (never overwrites); returns the path used.",
+    "Save an attachment as a new file; never overwrites.",
 )
 def download_attachment(
     app: App, email_id: EmailId, attachment_id: AttachmentRef, save_path: SavePath
@@ -132,7 +132,7 @@ def ask_send_with_files(
     "Send email with files",
     SENDS_MAIL,
     SENDS,
-    "Send an email with files; with thread_id, a reply in that thread.",
+    "Send an email with files (a reply with thread_id).",
 )
 def send_email_with_attachment(
     app: App,
@@ -179,7 +179,7 @@ def list_labels(app: App) -> LabelList:
     "Update draft",
     Hints(read_only=False, destructive=True),
     DRAFTS,
-    "Change only the fields given of a draft; attachments are kept.",
+    "Change the given fields of a draft; attachments stay.",
 )
 def update_draft(
     app: App,
