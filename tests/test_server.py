@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
 from gmail_mcp.sandbox.behaviour import Behaviour
+from gmail_mcp.surface.registry import spec
 from tests.conftest import FakeClock
 from tests.helpers import inject, reset_stats, service_on
 from tests.mcp_harness import Harness
@@ -59,20 +61,27 @@ async def test_enhanced_mode_adds_the_enhanced_tools(harness: Harness) -> None:
     assert {t.name for t in tools} == ENHANCED_TOOLS
 
 
-async def test_every_tool_has_a_title_all_four_hints_and_an_output_schema(harness: Harness) -> None:
+async def test_every_tool_has_a_title_its_four_hints_and_an_output_schema(harness: Harness) -> None:
+    # A hint left out is the MCP default (the cautious value): the listing writes only the others.
+    defaults = {"read_only": False, "destructive": True, "idempotent": False, "open_world": True}
     async with harness.client(enhanced=True) as client:
         tools = (await client.client.list_tools()).tools
     for tool in tools:
         hints = tool.annotations
         assert tool.title and tool.description, tool.name
         assert hints is not None
-        assert None not in (
-            hints.read_only_hint,
-            hints.destructive_hint,
-            hints.idempotent_hint,
-            hints.open_world_hint,
-        )
+        listed = {
+            "read_only": hints.read_only_hint,
+            "destructive": hints.destructive_hint,
+            "idempotent": hints.idempotent_hint,
+            "open_world": hints.open_world_hint,
+        }
+        meant = dataclasses.asdict(spec(tool.name).hints)
+        assert {k: defaults[k] if v is None else v for k, v in listed.items()} == meant, tool.name
+        assert all(v is None or v != defaults[k] for k, v in listed.items()), tool.name
         assert tool.output_schema and tool.output_schema["type"] == "object", tool.name
+    reads = [t for t in tools if t.annotations and t.annotations.read_only_hint]
+    assert reads and all(None not in t.annotations.model_dump().values() for t in reads if t.annotations)
 
 
 async def test_a_first_search_with_20_results_fits_gmails_concurrency_cap(harness: Harness) -> None:

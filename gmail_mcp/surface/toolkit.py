@@ -32,7 +32,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Hints:
-    """The four MCP tool annotations, always all set (the spec's defaults are the unsafe ones)."""
+    """The four MCP tool annotations, each decided for every tool (none left to chance).
+
+    The listing writes a hint only where it differs from the MCP default (readOnlyHint false,
+    destructiveHint true, idempotentHint false, openWorldHint true), since a client must read a
+    missing hint as that default: the same meaning in fewer bytes. The defaults are the cautious
+    ones, so a client that ignores a missing hint is more careful, never less: a read tool writes
+    all four; a send writes only destructiveHint: false.
+    """
 
     read_only: bool
     destructive: bool = False
@@ -40,11 +47,14 @@ class Hints:
     open_world: bool = False
 
     def annotations(self) -> ToolAnnotations:
+        def unless(value: bool, default: bool) -> bool | None:
+            return None if value == default else value
+
         return ToolAnnotations(
-            read_only_hint=self.read_only,
-            destructive_hint=self.destructive,
-            idempotent_hint=self.idempotent,
-            open_world_hint=self.open_world,
+            read_only_hint=unless(self.read_only, False),
+            destructive_hint=unless(self.destructive, True),
+            idempotent_hint=unless(self.idempotent, False),
+            open_world_hint=unless(self.open_world, True),
         )
 
 
