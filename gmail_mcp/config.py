@@ -69,7 +69,7 @@ class ReadLimits:
     max_ratio: int = 200  # inflated / compressed, for members over 1 MiB (real XML: 5-50)
     max_members: int = 10_000
     seconds: float = 20.0  # one extraction, in its own process, killed when it runs out
-    memory_bytes: int = 2 * 1024 * 1024 * 1024  # the extraction process's address space (POSIX)
+    memory_bytes: int = 1024 * 1024 * 1024  # the extraction process's address space (POSIX)
     processes: int = 2  # extractions at once (each is a process and a core)
     # Extracted attachments kept while the model pages through them (page 2 costs no Gmail request).
     cache_bytes: int = 64 * 1024 * 1024

@@ -148,9 +148,10 @@ def _serve() -> int:
     os.dup2(2, 1)  # whatever a library prints goes to the log, never into the answer
     header = json.loads(sys.stdin.buffer.readline())
     limits = ReadLimits(**header["limits"])
-    _confine(limits)
-    data = sys.stdin.buffer.read()
+    data = sys.stdin.buffer.read()  # at most ReadLimits.max_bytes: the parent checked
     found = Identified(header["reader"], header["mime_type"])
+    documents.load_library(found.reader)  # the limits are for the file, not for loading the reader
+    _confine(limits)
     answer: dict[str, Any]
     try:
         document = documents.read(found, data, header["charset"], limits)

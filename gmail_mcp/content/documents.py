@@ -28,6 +28,7 @@ libraries load on first use, never at server start.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import re
 import warnings
@@ -40,7 +41,17 @@ from gmail_mcp.config import ReadLimits
 from gmail_mcp.content.charsets import clean_text, decode_bytes, decode_header
 from gmail_mcp.errors import InvalidParamsError, PermissionDeniedError
 
-__all__ = ["ISOLATED", "Document", "Identified", "Reader", "check_archive", "identify", "read", "unreadable"]
+__all__ = [
+    "ISOLATED",
+    "Document",
+    "Identified",
+    "Reader",
+    "check_archive",
+    "identify",
+    "load_library",
+    "read",
+    "unreadable",
+]
 
 Reader = Literal["text", "html", "message", "pdf", "docx", "xlsx", "pptx", "image", "binary"]
 ContentType = Literal["text", "markdown", "image", "binary"]
@@ -180,6 +191,13 @@ def read(found: Identified, data: bytes, charset: str | None, limits: ReadLimits
         text = text[: limits.max_chars]
         note = _join(note, f"Only the first {limits.max_chars:,} characters were kept.")
     return Document(text, content_type, found.mime_type, note=note)
+
+
+def load_library(reader: Reader) -> None:
+    """Import what `read` needs for `reader` now (a worker does, before it caps its own memory)."""
+    modules = {"pdf": "pypdfium2", "docx": "docx", "xlsx": "openpyxl", "pptx": "pptx", "image": "PIL.Image"}
+    if reader in modules:
+        importlib.import_module(modules[reader])
 
 
 # --- identifying ---------------------------------------------------------------------------------
@@ -358,11 +376,7 @@ class _Pieces:
         return "\n\n".join(self.parts)
 
     def note(self, what: str) -> str:
-        return (
-            f"Reading stopped after {len(self.parts):,} {what}: the text limit was reached."
-            if self.stopped
-            else ""
-        )
+        return f"Reading stopped after {len(self.parts):,} {what}." if self.stopped else ""
 
 
 # --- zip-based Office files ----------------------------------------------------------------------
@@ -405,10 +419,22 @@ def _office(data: bytes, limits: ReadLimits, open_document: Callable[[io.BytesIO
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the libraries warn about harmless oddities
             return open_document(io.BytesIO(data))
-    except (PermissionDeniedError, InvalidParamsError):
+    except (PermissionDeniedError, InvalidParamsError, MemoryError):
         raise
     except Exception as exc:  # each library raises its own zoo on a damaged file
+        if _out_of_memory(exc):
+            raise MemoryError(str(exc)) from exc
         raise InvalidParamsError(f"This {kind} file is damaged or not what its name says.") from exc
+
+
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """Whether a library's own error was really a failed allocation (lxml reports "Memory allocation
+    failed" as a syntax error, zlib its Z_MEM_ERROR as a zlib.error)."""
+    while exc is not None:
+        if isinstance(exc, MemoryError) or "memory" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _docx(data: bytes, limits: ReadLimits) -> tuple[str, ContentType, str]:
@@ -416,15 +442,21 @@ def _docx(data: bytes, limits: ReadLimits) -> tuple[str, ContentType, str]:
     from docx.table import Table
 
     document = _office(data, limits, docx.Document, "DOCX")
+    # Styles by id, looked up once: python-docx scans every style on each `.style` access.
+    styles = {style.style_id: style for style in document.styles}
+    hidden_styles = {
+        key for key, style in styles.items() if getattr(getattr(style, "font", None), "hidden", None)
+    }
     pieces = _Pieces(limits.max_chars)
     hidden = 0
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             text = "\n".join(" | ".join(" ".join(c.text.split()) for c in row.cells) for row in block.rows)
         else:
-            text, left_out = _visible_runs(block)
+            style_id = block._p.style
+            text, left_out = _visible_runs(block, style_id in hidden_styles, hidden_styles)
             hidden += left_out
-            level = _heading_level(block)
+            level = _heading_level(styles[style_id].name if style_id in styles else "")
             text = f"{'#' * level} {text}" if level and text else text
         if text.strip() and not pieces.add(text):
             break
@@ -432,24 +464,24 @@ def _docx(data: bytes, limits: ReadLimits) -> tuple[str, ContentType, str]:
     return pieces.text(), "text", _join(note, pieces.note("paragraphs and tables"))
 
 
-def _visible_runs(paragraph: Any) -> tuple[str, int]:
-    """A paragraph's text without runs formatted as hidden (Word's "hidden" font attribute)."""
+def _visible_runs(paragraph: Any, hidden_paragraph: bool, hidden_styles: set[str]) -> tuple[str, int]:
+    """A paragraph's text without runs formatted as hidden (Word's "hidden" font attribute, set on
+    the run, its character style or its paragraph's style)."""
     shown: list[str] = []
     hidden = 0
     for item in paragraph.iter_inner_content():
         for run in getattr(item, "runs", None) or [item]:  # a hyperlink holds runs
-            style_font = getattr(getattr(run, "style", None), "font", None)
-            if run.font.hidden or (run.font.hidden is None and style_font is not None and style_font.hidden):
+            direct = run.font.hidden
+            if direct or (direct is None and (hidden_paragraph or run._r.style in hidden_styles)):
                 hidden += bool(run.text.strip())
             else:
                 shown.append(run.text)
     return "".join(shown), hidden
 
 
-def _heading_level(paragraph: Any) -> int:
-    name = (paragraph.style.name if paragraph.style is not None else "") or ""
-    match = re.fullmatch(r"Heading (\d)", name)
-    return int(match.group(1)) if match else (1 if name == "Title" else 0)
+def _heading_level(style_name: str | None) -> int:
+    match = re.fullmatch(r"Heading (\d)", style_name or "")
+    return int(match.group(1)) if match else (1 if style_name == "Title" else 0)
 
 
 def _xlsx(data: bytes, limits: ReadLimits) -> tuple[str, ContentType, str]:
@@ -468,12 +500,12 @@ def _xlsx(data: bytes, limits: ReadLimits) -> tuple[str, ContentType, str]:
             writer = csv.writer(out, lineterminator="\n")
             for row in sheet.iter_rows(values_only=True):
                 cells += len(row)
+                if cells > limits.max_cells:
+                    stopped = f"Reading stopped at {limits.max_cells:,} cells."
+                    break
                 values = _trimmed(row)
                 if values:
                     writer.writerow(values)
-                if cells > limits.max_cells:
-                    stopped = f"Reading stopped after {limits.max_cells:,} cells."
-                    break
                 if out.tell() > limits.max_chars:
                     break
             if not pieces.add(f"--- sheet {sheet.title}{state} ---\n{out.getvalue().rstrip()}") or stopped:
