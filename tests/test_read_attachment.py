@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -324,3 +325,25 @@ async def test_an_extraction_past_its_deadline_is_stopped_and_the_server_goes_on
         after = await client.ok(Tool.READ_ATTACHMENT, {"email_id": email_id, "attachment_id": "ok.txt"})
     assert error["error_code"] == "PERMISSION_DENIED" and error["error_details"] == {"limit_seconds": 0.05}
     assert after["content"] == "fine"
+
+
+def test_over_stdio_a_seeded_pdf_invoice_is_read_and_stdout_carries_only_the_protocol(tmp_path: Any) -> None:
+    from tests.test_e2e import INITIALIZE, SERVE, child_env, spawn
+
+    invoice = {"email_id": "1a0f6b5ba6000021", "attachment_id": "Cloudnest-INV-2026-1001.pdf"}
+    with spawn([*SERVE, "--sandbox", "--enhanced"], child_env(tmp_path), stdin=True) as server:
+        server.send(INITIALIZE)
+        assert server.receive()["id"] == 1
+        server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        call = {"name": Tool.READ_ATTACHMENT, "arguments": invoice}
+        server.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call})
+        answer = server.receive()
+        code = server.finish()
+    assert code == 0
+    result = answer["result"]
+    assert not result.get("isError"), result
+    assert result["structuredContent"]["content"].startswith(
+        "--- page 1 of 1 ---\nCloudnest invoice INV-2026-1001"
+    )
+    assert len(server.stdout_lines) == 2
+    assert all(json.loads(line)["jsonrpc"] == "2.0" for line in server.stdout_lines)
