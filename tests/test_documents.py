@@ -156,6 +156,7 @@ def test_a_worker_that_crashes_is_reported_as_a_file_it_could_not_read() -> None
     assert refused.value.details["exit_status"] < 0
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the address-space cap and its reading are Linux's")
 def test_a_document_needing_more_memory_than_the_cap_is_refused() -> None:
     data = files.docx_of_size(100_000)  # 6.7 MB of XML: far more than 60 MB once parsed
     with pytest.raises(PermissionDeniedError, match="memory"):
@@ -202,3 +203,21 @@ def test_worker_errors_keep_their_code() -> None:
     with pytest.raises(GmailMcpError) as refused:
         Extractor(ReadLimits(max_pages=10)).read(Identified("pdf", "application/pdf"), data, None)
     assert (refused.value.code, refused.value.details) == ("PERMISSION_DENIED", {"count": 50, "limit": 10})
+
+
+def test_the_worker_gets_none_of_the_servers_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GMAIL_MCP_HTTP_TOKEN", "s3cret-token-of-the-server-0123456789")
+    shows = (
+        sys.executable,
+        "-c",
+        'import json, os, sys; sys.stdin.buffer.read(); print(json.dumps({"text": json.dumps(dict(os.environ)), '
+        '"content_type": "text", "mime_type": "application/pdf"}))',
+    )
+    document = Extractor(LIMITS, command=shows).read(Identified("pdf", "application/pdf"), b"%PDF-", None)
+    assert "s3cret" not in document.text and "PATH" in document.text
+
+
+def test_a_worker_answer_of_the_wrong_shape_is_a_reader_failure() -> None:
+    forged = (sys.executable, "-c", 'print(\'{"text": "x", "content_type": "image", "mime_type": "x"}\')')
+    with pytest.raises(InvalidParamsError, match="stopped"):
+        Extractor(LIMITS, command=forged).read(Identified("pdf", "application/pdf"), b"%PDF-", None)

@@ -76,7 +76,8 @@ class Extractor:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,  # the worker's own log lines go where the server's go
-            close_fds=True,
+            close_fds=True,  # no socket or file of the server's reaches a parser of hostile files
+            env=_worker_environment(),
         )
         try:
             out, _ = worker.communicate(request, timeout=self.limits.seconds)
@@ -95,12 +96,33 @@ class Extractor:
         return _answer(out, worker.returncode, found)
 
 
+# What a Python process needs to start and find its libraries; nothing else of the server's
+# environment (an HTTP token, an IMAP password) is handed to a parser of hostile files.
+_WORKER_ENVIRONMENT = (
+    "PATH",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "SYSTEMROOT",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+)
+
+
+def _worker_environment() -> dict[str, str]:
+    return {name: os.environ[name] for name in _WORKER_ENVIRONMENT if name in os.environ}
+
+
 def _answer(out: bytes, returncode: int, found: Identified) -> Document:
     try:
         answer = json.loads(out)
     except ValueError:
         answer = None
-    if not isinstance(answer, dict):
+    if not isinstance(answer, dict) or not (
+        isinstance(answer.get("error"), dict) or answer.get("content_type") in ("text", "markdown")
+    ):
         logger.warning("the %s reader stopped with exit status %s", found.reader, returncode)
         raise InvalidParamsError(
             f"The {found.mime_type} reader stopped on this file (exit status {returncode}): it is damaged "
@@ -162,28 +184,54 @@ def _serve() -> int:
             "note": document.note,
         }
     except GmailMcpError as exc:
-        answer = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+        if isinstance(exc, InvalidParamsError) and _came_near_the_memory_cap(limits):
+            answer = _out_of_memory(limits)
+        else:
+            answer = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
     except MemoryError:
-        answer = {
-            "error": {
-                "code": PermissionDeniedError.code,
-                "message": f"Reading this file needs more than {limits.memory_bytes:,} bytes of memory, the "
-                "limit; it was stopped. Download it to read it another way.",
-                "details": {"limit_bytes": limits.memory_bytes},
-            }
-        }
+        answer = _out_of_memory(limits)
     except Exception:
-        logging.getLogger("gmail_mcp").exception("reading a %s failed", found.reader)
-        answer = {
-            "error": {
-                "code": InvalidParamsError.code,
-                "message": f"This {found.mime_type} file could not be read: it is damaged or not what it seems.",
-                "details": {},
+        if _came_near_the_memory_cap(limits):
+            answer = _out_of_memory(limits)
+        else:
+            logging.getLogger("gmail_mcp").exception("reading a %s failed", found.reader)
+            answer = {
+                "error": {
+                    "code": InvalidParamsError.code,
+                    "message": f"This {found.mime_type} file could not be read: it is damaged or not what it seems.",
+                    "details": {},
+                }
             }
-        }
-    answer_to.write(json.dumps(answer).encode())
+    answer_to.write(json.dumps(answer, default=str).encode())
     answer_to.close()
     return 0
+
+
+def _out_of_memory(limits: ReadLimits) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": PermissionDeniedError.code,
+            "message": f"Reading this file needs more than {limits.memory_bytes:,} bytes of memory, the "
+            "limit; it was stopped. Download it to read it another way.",
+            "details": {"limit_bytes": limits.memory_bytes},
+        }
+    }
+
+
+_NEAR = 16 * 1024 * 1024
+
+
+def _came_near_the_memory_cap(limits: ReadLimits) -> bool:
+    """Whether this process's address space peaked within a few MiB of its cap (Linux): a library
+    failing then failed for want of memory, whatever it says (lxml says "unknown error")."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024 >= limits.memory_bytes - _NEAR
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
 
 
 if __name__ == "__main__":
