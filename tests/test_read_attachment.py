@@ -276,10 +276,6 @@ async def test_an_attachment_over_gmails_25_mb_is_refused_before_it_is_fetched(
     assert "gmail.users.messages.attachments.get" not in by_method
 
 
-async def test_the_default_input_limit_is_gmails_25_mb() -> None:
-    assert ReadLimits().max_bytes == 25 * 1024 * 1024
-
-
 async def test_a_zip_bomb_disguised_as_a_document_is_refused(harness: Any, mailbox: Mailbox) -> None:
     email_id = deliver(
         mailbox,
