@@ -49,7 +49,7 @@ async def test_every_input_property_says_what_it_takes_and_numbers_carry_their_b
             described += 1
             if schema.get("type") == "integer":
                 assert "minimum" in schema, (tool["name"], name)
-    assert described == 56
+    assert described == 60
 
 
 async def test_output_schemas_refuse_an_empty_result(harness: Harness) -> None:
@@ -152,6 +152,29 @@ async def test_read_thread_bounds_start_and_max_chars(harness: Harness, mailbox:
     assert sum(len(m["content"]) for m in small["messages"]) <= 1_000 and small["next_message_index"]
 
 
+INVOICE = {"email_id": "1a0f6b5ba6000021", "attachment_id": "Cloudnest-INV-2026-1001.pdf"}  # seeded
+
+
+async def test_read_attachment_bounds_offset_and_max_chars(harness: Harness) -> None:
+    async with harness.client(enhanced=True) as client:
+        whole = await client.ok("read-attachment", {**INVOICE, "max_chars": 100_000})
+        length = whole["total_chars"]
+        await refused(client, "read-attachment", {**INVOICE, "offset": -1}, "greater than or equal to 0")
+        for below in (0, 999):
+            await refused(client, "read-attachment", {**INVOICE, "max_chars": below}, "1000")
+        await refused(client, "read-attachment", {**INVOICE, "max_chars": 100_001}, "100000")
+        for past in (length, length + 1):
+            error = await client.error("read-attachment", {**INVOICE, "offset": past})
+            assert (
+                error["error_code"] == "INVALID_PARAMS" and f"{length:,} characters" in error["error_message"]
+            )
+        smallest = await client.ok("read-attachment", {**INVOICE, "max_chars": 1_000})
+        last = await client.ok("read-attachment", {**INVOICE, "offset": length - 1})
+    assert whole["next_offset"] is None and len(whole["content"]) == length
+    assert len(smallest["content"]) <= 1_000 and (smallest["next_offset"] is None) == (length <= 1_000)
+    assert len(last["content"]) == 1 and last["next_offset"] is None
+
+
 async def test_attachment_paths_take_1_to_20_files(harness: Harness, tmp_path: Path) -> None:
     files = tmp_path / "files"
     files.mkdir()
@@ -178,6 +201,8 @@ async def test_attachment_paths_take_1_to_20_files(harness: Harness, tmp_path: P
         ("read-thread", {"thread_id": ""}),
         ("download-attachment", {"email_id": "", "attachment_id": "a", "save_path": "x"}),
         ("download-attachment", {"email_id": "abc", "attachment_id": "", "save_path": "x"}),
+        ("read-attachment", {"email_id": "", "attachment_id": "a"}),
+        ("read-attachment", {"email_id": "abc", "attachment_id": " "}),
         ("manage-labels", {"email_id": "", "add_labels": ["STARRED"]}),
         ("update-draft", {"draft_id": "", "subject": "x"}),
         ("send-draft", {"draft_id": ""}),
@@ -224,4 +249,5 @@ async def test_download_attachment_is_not_idempotent_since_each_call_writes_a_ne
     assert (first["path"], second["path"]) == (str(folder / "same"), str(folder / "same (1)"))
     download = hints["download-attachment"]
     assert download is not None
-    assert (download.idempotent_hint, download.destructive_hint) == (False, False)
+    # Not idempotent: left out, which MCP reads as false; not destructive: written, as false.
+    assert (download.idempotent_hint, download.destructive_hint) == (None, False)

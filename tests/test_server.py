@@ -82,7 +82,11 @@ async def test_every_tool_has_a_title_its_four_hints_and_an_output_schema(harnes
         assert all(v is None or v != defaults[k] for k, v in listed.items()), tool.name
         assert tool.output_schema and tool.output_schema["type"] == "object", tool.name
     reads = [t for t in tools if t.annotations and t.annotations.read_only_hint]
-    assert reads and all(None not in t.annotations.model_dump().values() for t in reads if t.annotations)
+    assert reads and all(
+        None not in (a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint)
+        for a in (t.annotations for t in reads)
+        if a
+    )
 
 
 async def test_a_first_search_with_20_results_fits_gmails_concurrency_cap(harness: Harness) -> None:

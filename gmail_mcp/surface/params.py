@@ -46,6 +46,7 @@ Message = Annotated[str, Field(description="Plain text, Markdown or HTML")]
 
 Offset = Annotated[int, Field(ge=0, description="From next_offset")]
 Chars = Annotated[int, Field(ge=MIN_CHARS, le=MAX_CHARS, description="Body characters per call")]
+TextChars = Annotated[int, Field(ge=MIN_CHARS, le=MAX_CHARS, description="Characters of text per call")]
 Format = Annotated[
     Literal["auto", "text", "html"],
     Field(description="auto: HTML as Markdown, text: text part, html: raw HTML"),

@@ -257,18 +257,19 @@ def _invalid_arguments(tool: str, error: ValidationError) -> InvalidParamsError:
     )
 
 
-def compact_schema(schema: Any, *, output: bool = False, top: bool = True) -> Any:
+def compact_schema(schema: Any, *, output: bool = False, top: bool = True, option: bool = False) -> Any:
     """An equivalent, shorter JSON schema: every byte of it is paid by every agent on every turn.
 
     Drops pydantic's generated property titles, writes `anyOf: [X, null]` as `type: [X, "null"]`,
     drops `type` beside `enum` or `const` (the values say it), and drops `default` when it is
     null, [], 0 or false (omitting an optional argument means just that). In output schemas, where every field is always present,
     defaults say nothing and go too; the result's own `required` stays, so `{}` is no valid
-    result; nested objects (which the server builds) lose their `required` and `type: object`
-    (their properties say it): a few hundred bytes.
+    result; nested objects and arrays (which the server builds) lose their `required` and their
+    `type: object` or `type: array` (their `properties` or `items` say it): a few hundred bytes.
+    A choice inside `anyOf` keeps its type, so `[X, null]` can still be written `type: [X, "null"]`.
     """
     if isinstance(schema, list):
-        return [compact_schema(item, output=output, top=False) for item in schema]
+        return [compact_schema(item, output=output, top=False, option=True) for item in schema]
     if not isinstance(schema, dict):
         return schema
     result: dict[str, Any] = {}
@@ -285,8 +286,19 @@ def compact_schema(schema: Any, *, output: bool = False, top: bool = True) -> An
             result[key] = {name: compact_schema(sub, output=output, top=False) for name, sub in value.items()}
         else:
             result[key] = compact_schema(value, output=output, top=False)
-    if "const" in result or "enum" in result or (output and not top and "properties" in result):
-        result.pop("type", None)  # the values, or the properties of an object the server built, say it
+    if "const" in result or "enum" in result:
+        result.pop("type", None)  # the values say it all
+    elif (
+        output
+        and not top
+        and not option
+        and (result.get("type"), "properties" in result, "items" in result)
+        in (
+            ("object", True, False),
+            ("array", False, True),
+        )
+    ):
+        result.pop("type")  # the properties or items of what the server built say it
     options = result.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         other = next(o for o in options if o != {"type": "null"})

@@ -40,6 +40,7 @@ from gmail_mcp.surface.toolkit import READ, Hints
 
 if TYPE_CHECKING:
     from gmail_mcp.content import mime
+    from gmail_mcp.models import MessagePage
 else:
     mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
 
@@ -57,7 +58,11 @@ CHANGES = (scopes.MODIFY,)
 
 
 def search(app: App, query: str, max_results: int, page_token: str | None) -> EmailList:
-    page = app.backend().list_messages(query, max_results=max_results, page_token=page_token)
+    return email_list(app, app.backend().list_messages(query, max_results=max_results, page_token=page_token))
+
+
+def email_list(app: App, page: "MessagePage") -> EmailList:
+    """A page of emails as a list result, user labels by name (one cached labels.list)."""
     names = app.account.label_names.of(i for m in page.messages for i in m.label_ids)
     return EmailList(
         emails=[views.email_item(m, names) for m in page.messages], next_page_token=page.next_page_token
