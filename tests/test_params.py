@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from gmail_mcp.sandbox import Mailbox
+from gmail_mcp.surface.toolkit import compact_schema
 from tests.helpers import reset_stats
 from tests.mcp_harness import Harness, StrictClient
 
@@ -251,3 +253,24 @@ async def test_download_attachment_is_not_idempotent_since_each_call_writes_a_ne
     assert download is not None
     # Not idempotent: left out, which MCP reads as false; not destructive: written, as false.
     assert (download.idempotent_hint, download.destructive_hint) == (None, False)
+
+
+def test_a_compact_output_schema_keeps_what_null_allows_and_drops_what_items_say() -> None:
+    class Part(BaseModel):
+        name: str
+
+    class Answer(BaseModel):
+        parts: list[Part]
+        tags: list[str] | None
+        more: int | None = None
+
+    schema = compact_schema(Answer.model_json_schema(), output=True)
+    assert schema == {
+        "properties": {
+            "parts": {"items": {"properties": {"name": {"type": "string"}}}},
+            "tags": {"items": {"type": "string"}, "type": ["array", "null"]},
+            "more": {"type": ["integer", "null"]},
+        },
+        "required": ["parts", "tags"],
+        "type": "object",
+    }
