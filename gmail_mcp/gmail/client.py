@@ -9,6 +9,7 @@ Listing with details is one `messages.list` plus one batch of `messages.get(form
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,7 +38,12 @@ from gmail_mcp.models import (
     AttachmentInfo,
     Draft,
     DraftPage,
+    FilterAction,
+    FilterCriteria,
+    HistoryPage,
+    IdPage,
     Label,
+    MailFilter,
     Message,
     MessagePage,
     MessageRef,
@@ -59,6 +65,36 @@ _ENCLOSED = ("message/rfc822", "message/global", "message/rfc822-headers")
 @cache
 def _discovery_document() -> str:
     return (resources.files("googleapiclient") / "discovery_cache/documents/gmail.v1.json").read_text("utf-8")
+
+
+@cache
+def label_palette() -> frozenset[str]:
+    """The only colours Gmail takes for labels, as its discovery document lists them (LabelColor)."""
+    schema = json.loads(_discovery_document())["schemas"]["LabelColor"]["properties"]["backgroundColor"]
+    return frozenset(re.findall(r"#[0-9a-f]{6}", schema["description"].lower()))
+
+
+def _color(text_color: str | None, background_color: str | None) -> JSON | None:
+    """A label's `color`, checked against Gmail's palette (Gmail answers a bare 400 otherwise).
+
+    Raises:
+        InvalidParamsError: one colour without the other, or a colour outside the palette.
+    """
+    if not text_color and not background_color:
+        return None
+    wanted = {
+        "textColor": (text_color or "").strip().lower(),
+        "backgroundColor": (background_color or "").strip().lower(),
+    }
+    outside = [value or "(none)" for value in wanted.values() if value not in label_palette()]
+    if outside:
+        raise InvalidParamsError(
+            f"Gmail takes label colours only from its palette, and both of them: {', '.join(outside)} is not "
+            "one (e.g. #000000 black, #ffffff white, #fb4c2f red, #ffad47 orange, #16a766 green, #4a86e8 "
+            "blue, #a479e2 purple). error_details lists them all.",
+            palette=sorted(label_palette()),
+        )
+    return wanted
 
 
 def _raw_answer(request: Any) -> Any:
@@ -101,6 +137,8 @@ class GmailClient:
         self._drafts_api = users.drafts()
         self._labels_res = users.labels()
         self._threads_api = users.threads()
+        self._history_api = users.history()
+        self._filters_api = users.settings().filters()
         self._user = user_id
         batch_uri = document["rootUrl"] + document.get("batchPath", "batch")
         self._exec = Executor(
@@ -188,6 +226,23 @@ class GmailClient:
             Target.of("Search", query=query or None, page_token=page_token),
         )
         return answer
+
+    def list_ids(
+        self,
+        query: str = "",
+        *,
+        label_ids: Sequence[str] = (),
+        max_results: int = MAX_PAGE,
+        page_token: str | None = None,
+        include_spam_trash: bool = False,
+    ) -> IdPage:
+        """One page of matching message ids, newest first, without details: one request."""
+        listing = self._list(query, tuple(label_ids), _page_size(max_results), page_token, include_spam_trash)
+        return IdPage(
+            ids=tuple(m["id"] for m in listing.get("messages", [])),
+            next_page_token=listing.get("nextPageToken"),
+            result_size_estimate=int(listing.get("resultSizeEstimate") or 0),
+        )
 
     def get_summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]:
         """Headers and flags of many messages in batches; ones deleted meanwhile are skipped."""
@@ -554,8 +609,9 @@ class GmailClient:
         self, name: str, *, text_color: str | None = None, background_color: str | None = None
     ) -> Label:
         body: JSON = {"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}
-        if text_color or background_color:
-            body["color"] = {"textColor": text_color, "backgroundColor": background_color}
+        color = _color(text_color, background_color)
+        if color:
+            body["color"] = color
         try:
             answer = self._exec.call(
                 lambda: self._labels_api().create(userId=self._user, body=body),
@@ -583,8 +639,9 @@ class GmailClient:
         background_color: str | None = None,
     ) -> Label:
         body: JSON = {"name": name} if name else {}
-        if text_color or background_color:
-            body["color"] = {"textColor": text_color, "backgroundColor": background_color}
+        color = _color(text_color, background_color)
+        if color:
+            body["color"] = color
         if not body:
             raise InvalidParamsError("Nothing to change: give a new name or colours.", label_id=label_id)
         try:
@@ -605,6 +662,55 @@ class GmailClient:
             )
         finally:
             self._forget_labels()
+
+    # -- history and filters -----------------------------------------------------------------
+
+    def list_history(self, start_history_id: str, *, page_token: str | None = None) -> HistoryPage:
+        """One page (up to 500 records) of the changes after `start_history_id`, oldest first.
+
+        Raises:
+            NotFoundError: Gmail no longer has the history from that start (it keeps about a week).
+        """
+        answer = self._exec.call(
+            lambda: self._history_api.list(
+                userId=self._user,
+                startHistoryId=start_history_id,
+                pageToken=page_token or None,
+                maxResults=MAX_PAGE,
+            ),
+            Target.of("History", start_history_id=start_history_id),
+        )
+        return convert.history_from_json(answer)
+
+    def list_filters(self) -> list[MailFilter]:
+        answer = self._exec.call(lambda: self._filters_api.list(userId=self._user), Target.of("Filters"))
+        return [convert.filter_from_json(f) for f in answer.get("filter", [])]
+
+    def create_filter(self, criteria: FilterCriteria, action: FilterAction) -> MailFilter:
+        """A new filter, at most once: after an ambiguous failure an equal filter is looked for
+        (Gmail refuses a second one, so a blind retry would fail after the first succeeded)."""
+        body = convert.filter_to_json(criteria, action)
+
+        def find() -> JSON | None:
+            for found in self.list_filters():
+                if found.criteria == criteria and found.action == action:
+                    return {"id": found.id, **convert.filter_to_json(found.criteria, found.action)}
+            return None
+
+        answer = self._exec.call(
+            lambda: self._filters_api.create(userId=self._user, body=body),
+            Target.of("Filter"),
+            idempotent=False,
+            reconcile=find,
+        )
+        return convert.filter_from_json(answer)
+
+    def delete_filter(self, filter_id: str) -> None:
+        self._exec.call(
+            lambda: self._filters_api.delete(userId=self._user, id=filter_id),
+            Target.of("Filter", filter_id=filter_id),
+            missing_ok=True,
+        )
 
     # -- account ---------------------------------------------------------------------------
 
