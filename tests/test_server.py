@@ -424,6 +424,7 @@ async def test_prompts_render_useful_instructions(harness: Harness) -> None:
         )
     texts = [m.content.text for p in (manage, draft, edit) for m in p.messages]  # type: ignore[union-attr]
     assert "untrusted" in texts[0] and "get-unread-emails" in texts[0]
+    assert all(tool in texts[0] for tool in ("list-changes", "modify-emails", "dry_run", "create-filter"))
     assert (
         "dana@example.org" in texts[1] and "the Q3 budget review" in texts[1] and "create-draft" in texts[1]
     )
