@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from gmail_mcp.actions.bulk import Change, narrowed
+from gmail_mcp.models import Label
 from gmail_mcp.sandbox import Mailbox, SandboxServer
 from tests.helpers import reset_stats
 from tests.mcp_harness import Harness
@@ -176,7 +178,7 @@ async def test_a_query_that_could_escape_the_narrowing_is_refused(
     before = {m.id: set(m.label_ids) for m in mailbox.all_messages()}
     async with harness.client(enhanced=True) as client:
         error = await client.error("modify-emails", {"query": query, "actions": ["trash"]})
-    assert error["error_code"] == "INVALID_PARAMS" and "unclosed" in error["error_message"]
+    assert error["error_code"] == "INVALID_PARAMS" and "query" in error["error_message"]
     assert {m.id: set(m.label_ids) for m in mailbox.all_messages()} == before
 
 
@@ -210,3 +212,22 @@ async def test_read_only_mode_has_no_bulk_changes(harness: Harness) -> None:
     async with harness.client(enhanced=True, read_only=True) as client:
         names = {t.name for t in (await client.client.list_tools()).tools}
     assert "modify-emails" not in names and "list-changes" in names
+
+
+@pytest.mark.parametrize(
+    ("add", "remove", "query", "search"),
+    [
+        ((), ("INBOX",), "from:x", "in:inbox from:x"),
+        (("STARRED",), ("UNREAD",), "from:x OR from:y", "(-is:starred OR is:unread) from:x OR from:y"),
+        (("TRASH",), (), "from:x", "from:x"),  # a search leaves the trash out by itself
+        (("TRASH",), (), "in:anywhere from:x", "-in:trash in:anywhere from:x"),
+        ((), ("TRASH",), "from:x", "in:trash from:x"),
+        (("Label_7",), (), "subject:(a b) from:", "-label:letters-weekly subject:(a b) from:"),
+    ],
+)
+def test_a_query_is_narrowed_to_what_the_change_would_alter(
+    add: tuple[str, ...], remove: tuple[str, ...], query: str, search: str
+) -> None:
+    labels = [Label(id="Label_7", name="Letters/Weekly")]
+    change = Change(add, remove, {"Label_7": "Letters/Weekly"})
+    assert narrowed(query, change, labels) == search

@@ -1,7 +1,7 @@
 """Bulk changes: one label change (archive, read, star, trash, labels...) on many emails at once.
 
 Emails are chosen by ids or by a Gmail search. A search is narrowed to the emails the change would
-alter (archiving searches ``(<query>) in:inbox``, labelling ``(<query>) -label:x``), which makes
+alter (archiving searches ``in:inbox <query>``, labelling ``-label:x <query>``), which makes
 three things true at once: the count is exactly what would change, the change is one
 `messages.batchModify` call per 1,000 emails, and a second identical call continues where the
 first stopped at its cap, because what was changed no longer matches (a page token would skip
@@ -57,6 +57,9 @@ SYSTEM_TERMS = {
     "CATEGORY_FORUMS": "category:forums",
 }
 _SEARCHABLE_NAME = re.compile(r"[\w.&+-]+")
+_LEADING_CONNECTIVE = re.compile(r"(OR|AND|AROUND)(\s|$)")
+# A query that might reach into the trash (in:trash, in:anywhere, label:trash ...): more than enough.
+_REACHES_TRASH = re.compile(r"trash|anywhere|bin", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,16 @@ def resolve_change(
 
 def narrowed(query: str, change: Change, labels: Sequence[Label]) -> str:
     """`query` limited to the emails `change` would alter: any label to add missing, or any label
-    to remove present.
+    to remove present. The condition goes first, ANDed with the whole query (Gmail's OR binds
+    tighter than the implicit AND): a query can then neither swallow it (a trailing ``from:``) nor
+    escape it, unless it opens with a connective or leaves a quote or group open, which is refused.
+
+    Trashing needs no condition of its own unless the query reaches into the trash: a search
+    leaves trashed mail out by itself.
 
     Raises:
-        InvalidParamsError: the query is empty or unbalanced (our condition must not end up inside
-            an open quote or group), or a label cannot be named in a search unambiguously.
+        InvalidParamsError: the query is empty, opens with a connective or is unbalanced, or a
+            label cannot be named in a search unambiguously.
     """
     text = query.strip()
     if not text:
@@ -159,10 +167,17 @@ def narrowed(query: str, change: Change, labels: Sequence[Label]) -> str:
         raise InvalidParamsError(
             "The query has an unclosed quote or parenthesis; fix it and call again.", query=query
         )
-    conditions = [f"-{search_term(i, change, labels)}" for i in change.add]
+    if _LEADING_CONNECTIVE.match(text):
+        raise InvalidParamsError(
+            "The query starts with OR, AND or AROUND; fix it and call again.", query=query
+        )
+    adds = [i for i in change.add if i != "TRASH" or _REACHES_TRASH.search(text)]
+    conditions = [f"-{search_term(i, change, labels)}" for i in adds]
     conditions += [search_term(i, change, labels) for i in change.remove]
+    if not conditions:
+        return text
     condition = conditions[0] if len(conditions) == 1 else f"({' OR '.join(conditions)})"
-    return f"({text}) {condition}"
+    return f"{condition} {text}"
 
 
 def search_term(label_id: str, change: Change, labels: Sequence[Label]) -> str:

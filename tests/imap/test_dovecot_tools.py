@@ -51,7 +51,14 @@ async def test_every_core_tool_but_open_email_is_offered_and_open_email_is_absen
     async with imap_harness.client(enhanced=True) as client:
         enhanced = {t.name for t in (await client.client.list_tools()).tools}
     assert core == CORE_TOOLS - {"open-email"}
-    assert enhanced == ENHANCED_TOOLS - {"open-email"}
+    # The mailbox history and filters are the Gmail API's own.
+    assert enhanced == ENHANCED_TOOLS - {
+        "open-email",
+        "list-changes",
+        "list-filters",
+        "create-filter",
+        "delete-filter",
+    }
 
 
 async def test_results_have_the_same_shape_as_the_rest_backend(
@@ -451,3 +458,25 @@ def test_an_attachment_is_handed_over_in_pieces_by_its_part_id(imap_backend: Any
     with pytest.raises(Exception, match="not an attachment id") as refused:
         imap_backend.save_attachment(invoice.id, "../../etc/passwd", pieces.append)
     assert getattr(refused.value, "code", "") == "INVALID_PARAMS"
+
+
+async def test_modify_emails_stars_and_trashes_by_query_and_untrashes_by_ids(
+    imap_harness: ImapHarness, imap_server: Account
+) -> None:
+    async with imap_harness.client(enhanced=True) as client:
+        dry = await client.ok("modify-emails", {"query": "in:inbox", "actions": ["star"], "dry_run": True})
+        starred = await client.ok("modify-emails", {"query": "in:inbox", "actions": ["star"]})
+        again = await client.ok("modify-emails", {"query": "in:inbox", "actions": ["star"]})
+        cafe = await find(client, "subject:café")
+        trashed = await client.ok("modify-emails", {"query": "subject:café", "actions": ["trash", "read"]})
+        in_trash = (await client.ok("search-emails", {"query": "in:trash"}))["emails"]
+        back = await client.ok("modify-emails", {"ids": [in_trash[0]["id"]], "actions": ["untrash"]})
+    inbox = folder_messages(imap_server, "INBOX")
+    assert dry["count"] == starred["count"] == len(inbox) and again["count"] == 0
+    assert trashed["count"] == 1 and in_trash[0]["subject"] == cafe["subject"] == "Café déjà vu"
+    assert in_trash[0]["labels"] == ["TRASH", "STARRED"]  # read, starred, in the Trash folder
+    assert back["count"] == 1
+    assert all(b"\\Flagged" in flags for flags in inbox.values())
+    assert "<cafe-1@example.fr>" in inbox and "<cafe-1@example.fr>" not in folder_messages(
+        imap_server, "Trash"
+    )
