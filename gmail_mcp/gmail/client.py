@@ -29,6 +29,7 @@ from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.batchwire import LeanBatchHttpRequest
 from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.history_filters import HistoryAndFilters
 from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.prefetch import FetchedAhead
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
@@ -38,12 +39,8 @@ from gmail_mcp.models import (
     AttachmentInfo,
     Draft,
     DraftPage,
-    FilterAction,
-    FilterCriteria,
-    HistoryPage,
     IdPage,
     Label,
-    MailFilter,
     Message,
     MessagePage,
     MessageRef,
@@ -107,7 +104,7 @@ def _raw_answer(request: Any) -> Any:
     return request
 
 
-class GmailClient:
+class GmailClient(HistoryAndFilters):
     """Typed access to one Gmail mailbox. Thread-safe."""
 
     def __init__(
@@ -662,55 +659,6 @@ class GmailClient:
             )
         finally:
             self._forget_labels()
-
-    # -- history and filters -----------------------------------------------------------------
-
-    def list_history(self, start_history_id: str, *, page_token: str | None = None) -> HistoryPage:
-        """One page (up to 500 records) of the changes after `start_history_id`, oldest first.
-
-        Raises:
-            NotFoundError: Gmail no longer has the history from that start (it keeps about a week).
-        """
-        answer = self._exec.call(
-            lambda: self._history_api.list(
-                userId=self._user,
-                startHistoryId=start_history_id,
-                pageToken=page_token or None,
-                maxResults=MAX_PAGE,
-            ),
-            Target.of("History", start_history_id=start_history_id),
-        )
-        return convert.history_from_json(answer)
-
-    def list_filters(self) -> list[MailFilter]:
-        answer = self._exec.call(lambda: self._filters_api.list(userId=self._user), Target.of("Filters"))
-        return [convert.filter_from_json(f) for f in answer.get("filter", [])]
-
-    def create_filter(self, criteria: FilterCriteria, action: FilterAction) -> MailFilter:
-        """A new filter, at most once: after an ambiguous failure an equal filter is looked for
-        (Gmail refuses a second one, so a blind retry would fail after the first succeeded)."""
-        body = convert.filter_to_json(criteria, action)
-
-        def find() -> JSON | None:
-            for found in self.list_filters():
-                if found.criteria == criteria and found.action == action:
-                    return {"id": found.id, **convert.filter_to_json(found.criteria, found.action)}
-            return None
-
-        answer = self._exec.call(
-            lambda: self._filters_api.create(userId=self._user, body=body),
-            Target.of("Filter"),
-            idempotent=False,
-            reconcile=find,
-        )
-        return convert.filter_from_json(answer)
-
-    def delete_filter(self, filter_id: str) -> None:
-        self._exec.call(
-            lambda: self._filters_api.delete(userId=self._user, id=filter_id),
-            Target.of("Filter", filter_id=filter_id),
-            missing_ok=True,
-        )
 
     # -- account ---------------------------------------------------------------------------
 
