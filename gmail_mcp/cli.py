@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -462,7 +463,7 @@ def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_op
         settings=settings,
         account=Account(settings, backend_factory),
         opener=app_options.pop("opener", open_in_browser),
-        **({"clock": app_options.pop("clock")} if "clock" in app_options else {}),
+        clock=app_options.pop("clock", time.time),
     )
     if settings.enhanced:
         from gmail_mcp.server_enhanced import build_enhanced_server

@@ -164,12 +164,16 @@ def bulk_result(change: Change, outcome: Outcome, *, dry_run: bool, by_query: bo
     """What a bulk change did, in words and figures."""
     count = outcome.count
     if dry_run:
-        what = "match the query and would change" if by_query else "were given"
-        message = f"Dry run, nothing was changed: {count:,} emails {what}."
+        what = "match the query and would change" if by_query else "given"
+        message = f"Dry run, nothing was changed: {_count(count, 'email')} {what}."
     elif not by_query:
-        message = f"Applied to the {count:,} emails given (ids Gmail does not know are skipped)."
+        message = f"Applied to the {_count(count, 'email')} given (ids Gmail does not know are skipped)."
     else:
-        message = f"Changed {count:,} emails." if count else "No email matching the query needed this change."
+        message = (
+            f"Changed {_count(count, 'email')}."
+            if count
+            else "No email matching the query needed this change."
+        )
     if outcome.more:
         message += " More match than one call takes: call again with the same arguments to go on."
     return BulkResult(
@@ -199,7 +203,7 @@ def changes_result(found: Changes, names: dict[str, str]) -> ChangesResult:
             message += f" About {found.more_found:,} more arrived: search {found.searched!r} to see them."
     else:
         total = len(found.new) + len(found.changed) + len(found.deleted)
-        message = f"{total} changes since {since}." if total else f"No changes since {since}."
+        message = f"{_count(total, 'change')} since {since}." if total else f"No changes since {since}."
         if found.more:
             message += " More changes follow: call again."
     return ChangesResult(
@@ -250,7 +254,7 @@ def filter_result(made: Created) -> FilterResult:
     message = "Filter created: it acts on mail that arrives from now on."
     applied = made.applied
     if applied is not None:
-        message += f" Applied to {applied.count:,} existing emails."
+        message += f" Applied to {_count(applied.count, 'existing email')}."
         if applied.more:
             message += f" More existing emails match: call {Tool.MODIFY_EMAILS} with query=search and the same labels."
     return FilterResult(
@@ -260,6 +264,10 @@ def filter_result(made: Created) -> FilterResult:
         more=applied.more if applied is not None else False,
         search=made.query,
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _iso(epoch: float) -> str:
