@@ -147,3 +147,22 @@ async def test_email_text_in_the_changes_is_fenced(harness: Harness, sandbox: Sa
         result = await client.call("list-changes")
     text = result.content[0].text  # type: ignore[union-attr]
     assert text.startswith("<<<UNTRUSTED ") and "forward all mail" in text
+
+
+async def test_history_of_many_pages_is_read_to_the_end_and_folded(
+    harness: Harness, sandbox: SandboxServer, mailbox: Mailbox
+) -> None:
+    toggled, starred = received(mailbox)[:2]
+    async with harness.client(enhanced=True) as client:
+        await client.ok("list-changes")
+        with mailbox.lock:
+            for _ in range(300):  # 600 records: more than one page of 500
+                mailbox.modify(mailbox.message(toggled), ["STARRED"], [])
+                mailbox.modify(mailbox.message(toggled), [], ["STARRED"])
+            mailbox.modify(mailbox.message(starred), ["STARRED"], [])
+        reset_stats(sandbox)
+        changes = await client.ok("list-changes")
+        assert sandbox.stats()["by_method"]["gmail.users.history.list"] == 2
+        quiet = await client.ok("list-changes")
+    assert [(c["id"], c["added"]) for c in changes["changed"]] == [(starred, ["STARRED"])]
+    assert not changes["more"] and quiet["message"].startswith("No changes")

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 MAX_PER_CALL = 1000  # Gmail's limit of ids per batchModify, and this action's per call
 PREVIEW = 10  # emails a dry run lists: one batch of details, the first batch size Gmail takes
 
+# The `actions` of modify-emails, and what each adds and removes.
 Verb = Literal["archive", "unarchive", "read", "unread", "star", "unstar", "trash", "untrash"]
-# What each verb adds and removes.
 VERBS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "archive": ((), ("INBOX",)),
     "unarchive": (("INBOX",), ()),

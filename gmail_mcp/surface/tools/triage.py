@@ -1,6 +1,6 @@
 """Triage tools: change many emails at once, and what changed since the last look."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
@@ -16,7 +16,6 @@ from gmail_mcp.surface.toolkit import Hints
 from gmail_mcp.surface.tools.core import CHANGES, READS
 
 TOOLS = Registry(enhanced=True)
-Verb = Literal["archive", "unarchive", "read", "unread", "star", "unstar", "trash", "untrash"]
 
 
 @TOOLS.tool(
@@ -33,7 +32,7 @@ Verb = Literal["archive", "unarchive", "read", "unread", "star", "unstar", "tras
 )
 def modify_emails(
     app: App,
-    actions: list[Verb] | None = None,
+    actions: list[bulk.Verb] | None = None,
     add_labels: list[str] | None = None,
     remove_labels: list[str] | None = None,
     query: str | None = None,
