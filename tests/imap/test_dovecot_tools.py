@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.models import FilterAction, FilterCriteria
 from tests.imap.conftest import DATA, ImapHarness, raw_client
 from tests.imap.dovecot import Account
 from tests.imap.proxy import Proxy
@@ -480,3 +482,17 @@ async def test_modify_emails_stars_and_trashes_by_query_and_untrashes_by_ids(
     assert "<cafe-1@example.fr>" in inbox and "<cafe-1@example.fr>" not in folder_messages(
         imap_server, "Trash"
     )
+
+
+async def test_history_and_filters_are_refused_plainly_if_ever_asked_over_imap(imap_backend: Any) -> None:
+    calls = [
+        lambda: imap_backend.list_history("1"),
+        imap_backend.list_filters,
+        lambda: imap_backend.create_filter(
+            FilterCriteria(subject="x"), FilterAction(add_label_ids=("STARRED",))
+        ),
+        lambda: imap_backend.delete_filter("f1"),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidParamsError, match="only through the Gmail API"):
+            call()
