@@ -84,9 +84,15 @@ class Registry:
 
 def all_specs() -> list[ToolSpec]:
     """Every tool of every mode, core first."""
-    from gmail_mcp.surface.tools import core, enhanced, organize, triage
+    from gmail_mcp.surface.tools import attachments, core, enhanced, organize, triage
 
-    return [*core.TOOLS.specs, *enhanced.TOOLS.specs, *triage.TOOLS.specs, *organize.TOOLS.specs]
+    return [
+        *core.TOOLS.specs,
+        *enhanced.TOOLS.specs,
+        *attachments.TOOLS.specs,
+        *triage.TOOLS.specs,
+        *organize.TOOLS.specs,
+    ]
 
 
 def preset_tools(preset: Preset) -> frozenset[str]:
