@@ -18,6 +18,7 @@ TRIAGE = {
     "search-emails",
     "read-email",
     "read-thread",
+    "read-attachment",
     "trash-email",
     "mark-email-as-read",
     "modify-emails",
