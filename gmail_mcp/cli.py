@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -111,7 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--credentials", type=Path, help="OAuth client file (default: credentials.json in the config folder)"
     )
     auth.add_argument("--read-only", action="store_true", help="ask only for gmail.readonly")
-    auth.add_argument("--tools", help="comma-separated tools to authorise for (default: all)")
+    auth.add_argument(
+        "--tools",
+        help="comma-separated tools or presets (triage, compose, admin) to authorise for (default: all)",
+    )
     auth.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening it")
     auth.add_argument(
         "--timeout", type=float, default=300, help="seconds to wait for the sign-in (default 300)"
@@ -146,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the enhanced tools (threads, labels, attachments, drafts); also GMAIL_MCP_ENHANCED=1",
     )
     serve.add_argument("--read-only", action="store_true", help="only tools that change nothing")
-    serve.add_argument("--tools", help="comma-separated subset of tools to expose")
+    serve.add_argument(
+        "--tools", help="comma-separated tools or presets (triage, compose, admin) to expose (default: all)"
+    )
     serve.add_argument(
         "--transport",
         choices=["stdio", "http"],
@@ -457,6 +463,7 @@ def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_op
         settings=settings,
         account=Account(settings, backend_factory),
         opener=app_options.pop("opener", open_in_browser),
+        clock=app_options.pop("clock", time.time),
     )
     if settings.enhanced:
         from gmail_mcp.server_enhanced import build_enhanced_server
@@ -623,7 +630,7 @@ def run_auth(args: argparse.Namespace) -> int:
         raise SystemExit("gmail-mcp auth: --account names IMAP logins for now; use it with --imap")
     from gmail_mcp.gmail import scopes
     from gmail_mcp.gmail.auth import TokenStore, login
-    from gmail_mcp.surface.registry import all_specs
+    from gmail_mcp.surface.registry import all_specs, expand_tools
 
     paths = Paths.resolve()
     credentials = args.credentials or paths.credentials
@@ -634,10 +641,10 @@ def run_auth(args: argparse.Namespace) -> int:
         paths = paths.sandbox_profile(root)  # never the real login's file
         credentials = fetch_sandbox_client(root, paths.credentials)
     tool_scopes: dict[str, frozenset[str]] = {spec.name: spec.scopes for spec in all_specs()}
-    wanted = _split(args.tools) if args.tools else list(tool_scopes)
-    unknown = sorted(set(wanted) - set(tool_scopes))
-    if unknown:
-        raise SystemExit(f"gmail-mcp auth: unknown tools {', '.join(unknown)}")
+    try:
+        wanted = sorted(expand_tools(_split(args.tools))) if args.tools else list(tool_scopes)
+    except GmailMcpError as exc:
+        raise SystemExit(f"gmail-mcp auth: {exc.message}") from None
     needed = set().union(*(tool_scopes[t] for t in wanted))
     if args.read_only:
         needed = {scopes.READONLY}

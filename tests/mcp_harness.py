@@ -51,7 +51,9 @@ class Harness:
                 max_wait=settings.max_wait,
             )
         )
-        return make_server(settings, backend, opener=lambda url: self.opened.append(url) or True)
+        return make_server(
+            settings, backend, opener=lambda url: self.opened.append(url) or True, clock=self.clock
+        )
 
     @asynccontextmanager
     async def client(self, **overrides: Any) -> AsyncIterator[StrictClient]:

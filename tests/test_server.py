@@ -40,6 +40,14 @@ ENHANCED_TOOLS = CORE_TOOLS | {
     "update-draft",
     "send-draft",
     "delete-draft",
+    "modify-emails",
+    "list-changes",
+    "create-label",
+    "rename-label",
+    "delete-label",
+    "list-filters",
+    "create-filter",
+    "delete-filter",
 }
 
 
@@ -78,15 +86,12 @@ async def test_every_tool_has_a_title_its_four_hints_and_an_output_schema(harnes
             "open_world": hints.open_world_hint,
         }
         meant = dataclasses.asdict(spec(tool.name).hints)
+        if meant["read_only"]:  # MCP defines these two only for tools that change something
+            assert (listed.pop("destructive"), listed.pop("idempotent")) == (None, None), tool.name
+            del meant["destructive"], meant["idempotent"]
         assert {k: defaults[k] if v is None else v for k, v in listed.items()} == meant, tool.name
         assert all(v is None or v != defaults[k] for k, v in listed.items()), tool.name
         assert tool.output_schema and tool.output_schema["type"] == "object", tool.name
-    reads = [t for t in tools if t.annotations and t.annotations.read_only_hint]
-    assert reads and all(
-        None not in (a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint)
-        for a in (t.annotations for t in reads)
-        if a
-    )
 
 
 async def test_a_first_search_with_20_results_fits_gmails_concurrency_cap(harness: Harness) -> None:
@@ -422,8 +427,13 @@ async def test_prompts_render_useful_instructions(harness: Harness) -> None:
         edit = await client.client.get_prompt(
             "edit-draft", {"changes": "make it shorter", "current_draft": "Hi Dana, long text"}
         )
+    async with harness.client(enhanced=True) as client:
+        enhanced = (await client.client.get_prompt("manage-email")).messages[0].content.text  # type: ignore[union-attr]
     texts = [m.content.text for p in (manage, draft, edit) for m in p.messages]  # type: ignore[union-attr]
     assert "untrusted" in texts[0] and "get-unread-emails" in texts[0]
+    # The bulk, history and filter tools are named only where they are offered.
+    bulk = ("list-changes", "modify-emails", "dry_run", "create-filter")
+    assert all(tool in enhanced for tool in bulk) and not any(tool in texts[0] for tool in bulk)
     assert (
         "dana@example.org" in texts[1] and "the Q3 budget review" in texts[1] and "create-draft" in texts[1]
     )

@@ -50,6 +50,10 @@ _LEGACY = {
     "threads.trash": 5,
     "threads.untrash": 5,
     "history.list": 2,
+    "settings.filters.list": 1,
+    "settings.filters.get": 1,
+    "settings.filters.create": 5,
+    "settings.filters.delete": 5,
 }
 
 _2026 = {
@@ -89,6 +93,10 @@ _2026 = {
     "threads.modify": 40,
     "threads.trash": 40,
     "threads.untrash": 40,
+    "settings.filters.list": 1,
+    "settings.filters.get": 4,
+    "settings.filters.create": 20,
+    "settings.filters.delete": 20,
 }
 
 

@@ -28,6 +28,9 @@ _DRAFT_READ = _gmail("modify", "compose", "readonly")
 _INSERT = _gmail("modify", "insert")
 _LABELS_READ = _gmail("modify", "readonly", "metadata", "labels")
 _LABELS_WRITE = _gmail("modify", "labels")
+_SETTINGS_READ = _gmail("modify", "readonly", "settings.basic")
+# Creating and deleting filters takes gmail.settings.basic and nothing else, not even full access.
+_SETTINGS_WRITE = frozenset({"https://www.googleapis.com/auth/gmail.settings.basic"})
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,11 @@ METHODS: tuple[Method, ...] = (
     _m("threads.untrash", "POST", "threads/{id}/untrash", _CHANGE),
     # history
     _m("history.list", "GET", "history", _READ_META),
+    # settings
+    _m("settings.filters.list", "GET", "settings/filters", _SETTINGS_READ),
+    _m("settings.filters.create", "POST", "settings/filters", _SETTINGS_WRITE),
+    _m("settings.filters.get", "GET", "settings/filters/{id}", _SETTINGS_READ),
+    _m("settings.filters.delete", "DELETE", "settings/filters/{id}", _SETTINGS_WRITE),
 )
 
 METHOD_IDS = frozenset(m.id for m in METHODS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ class App:
     # The threads tool bodies run on: this server's own, never anyio's default pool, which the
     # stdio transport needs to read requests and write answers (see registry.bind).
     workers: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(TOOL_THREADS))
+    clock: Callable[[], float] = time.time  # epoch seconds: when a look at the changes was taken
 
     def backend(self) -> MailBackend:
         return self.account.backend()

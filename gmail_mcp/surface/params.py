@@ -45,8 +45,7 @@ Subject = Annotated[str, Field(description="Replies get 'Re: <thread subject>'")
 Message = Annotated[str, Field(description="Plain text, Markdown or HTML")]
 
 Offset = Annotated[int, Field(ge=0, description="From next_offset")]
-Chars = Annotated[int, Field(ge=MIN_CHARS, le=MAX_CHARS, description="Body characters per call")]
-TextChars = Annotated[int, Field(ge=MIN_CHARS, le=MAX_CHARS, description="Characters of text per call")]
+Chars = Annotated[int, Field(ge=MIN_CHARS, le=MAX_CHARS, description="Characters per call")]
 Format = Annotated[
     Literal["auto", "text", "html"],
     Field(description="auto: HTML as Markdown, text: text part, html: raw HTML"),
@@ -76,3 +75,13 @@ NewCc = Annotated[str | None, Field(description="Cc: addresses; '' removes all")
 NewBcc = Annotated[str | None, Field(description="Bcc: addresses; '' removes all")]
 NewSubject = Annotated[str | None, Field(description="A reply keeps its thread's")]
 NewMessage = Annotated[str | None, Field(description="Plain text, Markdown or HTML")]
+
+# Triage and organising (enhanced).
+SomeLabels = Annotated[list[str] | None, Field(description="Label names or ids")]
+Matching = Annotated[str | None, Field(description="Gmail search: every match (or give ids)")]
+Dry = Annotated[bool, Field(description="Only count and show the first 10")]
+Changes = Annotated[int, Field(ge=1, le=DEFAULT_MAX_RESULTS_CAP, description="Most changes listed")]
+LabelName = Annotated[str, NotEmpty, Field(description="Parent/Child nests it")]
+LabelRef = Annotated[str, NotEmpty, Field(description="Its name or id")]
+Color = Annotated[str | None, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Gmail palette, e.g. #4a86e8")]
+FilterId = Annotated[str, NotEmpty, Field(description=f"From {Tool.LIST_FILTERS}")]

@@ -36,9 +36,10 @@ class Hints:
 
     The listing writes a hint only where it differs from the MCP default (readOnlyHint false,
     destructiveHint true, idempotentHint false, openWorldHint true), since a client must read a
-    missing hint as that default: the same meaning in fewer bytes. The defaults are the cautious
-    ones, so a client that ignores a missing hint is more careful, never less: a read tool writes
-    all four; a send writes only destructiveHint: false.
+    missing hint as that default: the same meaning in fewer bytes. A read-only tool writes neither
+    destructiveHint nor idempotentHint, which MCP defines only for tools that are not read-only.
+    The defaults are the cautious ones, so a client that ignores a missing hint is more careful,
+    never less: a read tool writes readOnlyHint and openWorldHint; a send only destructiveHint: false.
     """
 
     read_only: bool
@@ -52,8 +53,8 @@ class Hints:
 
         return ToolAnnotations(
             read_only_hint=unless(self.read_only, False),
-            destructive_hint=unless(self.destructive, True),
-            idempotent_hint=unless(self.idempotent, False),
+            destructive_hint=None if self.read_only else unless(self.destructive, True),
+            idempotent_hint=None if self.read_only else unless(self.idempotent, False),
             open_world_hint=unless(self.open_world, True),
         )
 
@@ -267,6 +268,8 @@ def compact_schema(schema: Any, *, output: bool = False, top: bool = True, optio
     result; nested objects and arrays (which the server builds) lose their `required` and their
     `type: object` or `type: array` (their `properties` or `items` say it): a few hundred bytes.
     A choice inside `anyOf` keeps its type, so `[X, null]` can still be written `type: [X, "null"]`.
+    A result field that is always the same value (`status: "success"`) is left out of the schema
+    (it still comes in every result; no schema here forbids more fields).
     """
     if isinstance(schema, list):
         return [compact_schema(item, output=output, top=False, option=True) for item in schema]
@@ -283,7 +286,10 @@ def compact_schema(schema: Any, *, output: bool = False, top: bool = True, optio
         if key == "required" and output and not top:
             continue
         if key in ("properties", "$defs") and isinstance(value, dict):  # name -> schema
-            result[key] = {name: compact_schema(sub, output=output, top=False) for name, sub in value.items()}
+            subs = {name: compact_schema(sub, output=output, top=False) for name, sub in value.items()}
+            if output and key == "properties":  # a field that is always one value (status) tells nothing
+                subs = {name: sub for name, sub in subs.items() if set(sub) != {"const"}}
+            result[key] = subs
         else:
             result[key] = compact_schema(value, output=output, top=False)
     if "const" in result or "enum" in result:

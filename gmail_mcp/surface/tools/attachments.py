@@ -8,7 +8,8 @@ it the content: see `actions/reading.py` for how the attachment is found, fetche
 from gmail_mcp.actions import reading
 from gmail_mcp.surface import views
 from gmail_mcp.surface.app import App
-from gmail_mcp.surface.params import AttachmentRef, EmailId, Offset, TextChars
+from gmail_mcp.surface.names import Preset
+from gmail_mcp.surface.params import AttachmentRef, Chars, EmailId, Offset
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import AttachmentContent
 from gmail_mcp.surface.toolkit import READ
@@ -22,14 +23,15 @@ TOOLS = Registry(enhanced=True)
     "Read attachment",
     READ,
     READS,
-    "An attachment's text (PDF, Office, CSV, HTML...) or image; more with offset=next_offset.",
+    "An attachment's text (PDF, Office, CSV, HTML...) or image.",
+    presets=[Preset.TRIAGE],
 )
 def read_attachment(
     app: App,
     email_id: EmailId,
     attachment_id: AttachmentRef,
     offset: Offset = 0,
-    max_chars: TextChars = 20_000,
+    max_chars: Chars = 20_000,
 ) -> AttachmentContent:
     found = reading.read_attachment(app.account, email_id, attachment_id)
     return views.attachment_content(found, offset, max_chars)

@@ -17,6 +17,7 @@ from gmail_mcp.lazy import lazy_module
 from gmail_mcp.surface import confirm, views
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
+from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.params import (
     Bcc,
     Cc,
@@ -107,7 +108,8 @@ def ask_send_email(
     "Send email",
     SENDS_MAIL,
     SENDS,
-    "Send an email (a reply with thread_id).",
+    "Send an email.",
+    presets=[Preset.COMPOSE],
 )
 def send_email(
     app: App,
@@ -130,6 +132,7 @@ def send_email(
     READ,
     READS,
     "Unread inbox emails, newest first.",
+    presets=[Preset.TRIAGE],
 )
 def get_unread_emails(
     app: App, query: MoreTerms = None, max_results: Page = 20, page_token: PageToken = None
@@ -142,7 +145,8 @@ def get_unread_emails(
     "Read email",
     READ,
     READS,
-    "Read an email (it stays unread); more with offset=next_offset.",
+    "Read an email (it stays unread).",
+    presets=[Preset.TRIAGE],
 )
 def read_email(
     app: App,
@@ -178,6 +182,7 @@ def read_email(
     READ,
     READS,
     "Gmail search (from: to: subject: is:unread has:attachment after:2024/1/31 label: OR), newest first.",
+    presets=[Preset.TRIAGE],
 )
 def search_emails(app: App, query: Query, max_results: Page = 20, page_token: PageToken = None) -> EmailList:
     return search(app, query, max_results, page_token)
@@ -189,13 +194,16 @@ def search_emails(app: App, query: Query, max_results: Page = 20, page_token: Pa
     Hints(read_only=False, destructive=True),
     CHANGES,
     "Move an email to Trash (kept there 30 days).",
+    presets=[Preset.TRIAGE],
 )
 def trash_email(app: App, email_id: EmailId) -> Done:
     mailbox.trash(app.account, Tool.TRASH_EMAIL, email_id)
     return Done(message=f"Email {email_id} moved to Trash.")
 
 
-@TOOLS.tool(Tool.MARK_EMAIL_AS_READ, "Mark as read", WRITE, CHANGES, "Mark an email as read.")
+@TOOLS.tool(
+    Tool.MARK_EMAIL_AS_READ, "Mark as read", WRITE, CHANGES, "Mark an email as read.", presets=[Preset.TRIAGE]
+)
 def mark_email_as_read(app: App, email_id: EmailId) -> Done:
     mailbox.mark_read(app.account, Tool.MARK_EMAIL_AS_READ, email_id)
     return Done(message=f"Email {email_id} marked as read.")
@@ -228,7 +236,8 @@ def open_email(app: App, email_id: EmailId) -> OpenResult:
     "Create draft",
     Hints(read_only=False, idempotent=False),
     DRAFTS,
-    "Save a draft, not sent (a reply with thread_id).",
+    "Save a draft, not sent.",
+    presets=[Preset.COMPOSE],
 )
 def create_draft(
     app: App,
@@ -252,7 +261,9 @@ def create_draft(
     return DraftResult(draft_id=draft.id, message_id=draft.message.id, subject=draft.message.subject)
 
 
-@TOOLS.tool(Tool.LIST_DRAFTS, "List drafts", READ, READS, "List drafts, newest first.")
+@TOOLS.tool(
+    Tool.LIST_DRAFTS, "List drafts", READ, READS, "List drafts, newest first.", presets=[Preset.COMPOSE]
+)
 def list_drafts(app: App, max_results: Page = 10, page_token: PageToken = None) -> DraftList:
     page = app.backend().list_drafts(max_results=max_results, page_token=page_token)
     return DraftList(drafts=[views.draft_item(d) for d in page.drafts], next_page_token=page.next_page_token)

@@ -11,6 +11,7 @@ from gmail_mcp.actions import mailbox, sending
 from gmail_mcp.surface import confirm, views
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
+from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.params import (
     AttachmentPaths,
     AttachmentRef,
@@ -60,6 +61,7 @@ TOOLS = Registry(enhanced=True)
     READ,
     READS,
     "Emails matching a Gmail query, newest first.",
+    presets=[Preset.TRIAGE],
 )
 def list_emails(
     app: App, query: Query = "in:inbox", page_size: Page = 20, page_token: PageToken = None
@@ -72,7 +74,8 @@ def list_emails(
     "Read conversation",
     READ,
     READS,
-    "Read a conversation, oldest first; more with start=next_message_index.",
+    "Read a conversation, oldest first.",
+    presets=[Preset.TRIAGE],
 )
 def read_thread(app: App, thread_id: ThreadId, start: Start = 0, max_chars: Chars = 40_000) -> ThreadResult:
     return views.thread_result(app.backend().get_thread(thread_id), start, max_chars)
@@ -132,7 +135,8 @@ def ask_send_with_files(
     "Send email with files",
     SENDS_MAIL,
     SENDS,
-    "Send an email with files (a reply with thread_id).",
+    "Send an email with files.",
+    presets=[Preset.COMPOSE],
 )
 def send_email_with_attachment(
     app: App,
@@ -155,6 +159,7 @@ def send_email_with_attachment(
     Hints(read_only=False, destructive=True),
     CHANGES,
     "Add or remove labels on an email.",
+    presets=[Preset.TRIAGE],
 )
 def manage_labels(
     app: App,
@@ -169,7 +174,14 @@ def manage_labels(
     return LabelsChanged(message=f"Labels of {email_id} updated.", labels=labels)
 
 
-@TOOLS.tool(Tool.LIST_LABELS, "List labels", READ, READS, "List all labels with their ids.")
+@TOOLS.tool(
+    Tool.LIST_LABELS,
+    "List labels",
+    READ,
+    READS,
+    "List all labels with their ids.",
+    presets=[Preset.TRIAGE, Preset.ADMIN],
+)
 def list_labels(app: App) -> LabelList:
     return LabelList(labels=[views.label_item(label) for label in app.backend().list_labels()])
 
@@ -180,6 +192,7 @@ def list_labels(app: App) -> LabelList:
     Hints(read_only=False, destructive=True),
     DRAFTS,
     "Change the given fields of a draft; attachments stay.",
+    presets=[Preset.COMPOSE],
 )
 def update_draft(
     app: App,
@@ -213,7 +226,9 @@ def ask_send_draft(
     return confirm.ask(ctx, prepared, "Send this draft")
 
 
-@TOOLS.tool(Tool.SEND_DRAFT, "Send draft", SENDS_MAIL, DRAFTS, "Send an existing draft.")
+@TOOLS.tool(
+    Tool.SEND_DRAFT, "Send draft", SENDS_MAIL, DRAFTS, "Send an existing draft.", presets=[Preset.COMPOSE]
+)
 def send_draft(
     app: App,
     draft_id: DraftId,
@@ -229,6 +244,7 @@ def send_draft(
     Hints(read_only=False, destructive=True),
     DRAFTS,
     "Delete a draft for good (drafts skip Trash).",
+    presets=[Preset.COMPOSE],
 )
 def delete_draft(app: App, draft_id: DraftId) -> Done:
     mailbox.delete_draft(app.account, Tool.DELETE_DRAFT, draft_id)
