@@ -130,6 +130,11 @@ class GmailMCPServer(MCPServer[Any]):
         self._on_refused = on_refused
         self._listing: list[Tool] | None = None  # compacted once; tools change only at registration
 
+    @property
+    def lowlevel(self) -> Any:
+        """The SDK's low-level server under this one: what a streamable HTTP session manager serves."""
+        return self._lowlevel_server
+
     def add(self, name: str, title: str, hints: Hints, description: str, fn: Callable[..., Any]) -> None:
         """Add `fn` as tool `name`, guarded, with its title, hints and description."""
         self.add_tool(

@@ -1,0 +1,192 @@
+"""Resumable streamable HTTP against `serve --transport http` as a real process.
+
+Every SSE event carries an id; a client whose stream broke sends a GET with `Last-Event-ID` and
+gets what the stream sent after that event (never a 500), from its own session only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+import pytest
+
+from tests.test_e2e import child_env, free_port, spawn
+from tests.test_e2e_http import HTTP
+
+PROTOCOL = "2025-11-25"  # the first version whose clients read priming events (SEP-1699)
+
+
+@dataclass
+class Event:
+    id: str | None = None
+    data: str = ""
+    retry: int | None = None
+
+    def message(self) -> dict[str, Any] | None:
+        return json.loads(self.data) if self.data else None
+
+
+def events(response: httpx2.Response) -> Iterator[Event]:
+    """The SSE events of a streamed response, as they arrive."""
+    event = Event()
+    for line in response.iter_lines():
+        if not line:
+            if event.id is not None or event.data:
+                yield event
+            event = Event()
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "id":
+            event.id = value
+        elif name == "data":
+            event.data = f"{event.data}\n{value}" if event.data else value
+        elif name == "retry":
+            event.retry = int(value)
+
+
+@dataclass
+class Session:
+    http: httpx2.Client
+    url: str
+    token: str
+    id: str = ""
+    seen: list[Event] = field(default_factory=list)
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Accept": "application/json, text/event-stream",
+            "Content-Type": "application/json",
+            "MCP-Protocol-Version": PROTOCOL,
+            **extra,
+        }
+        if self.id:
+            headers["Mcp-Session-Id"] = self.id
+        return headers
+
+    def open(self) -> Session:
+        body = {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": PROTOCOL,
+                "capabilities": {},
+                "clientInfo": {"name": "test_http_resume", "version": "1"},
+            },
+        }
+        with self.http.stream("POST", self.url, headers=self.headers(), json=body) as response:
+            assert response.status_code == 200, response.read()
+            self.id = response.headers["mcp-session-id"]
+            list(events(response))
+        initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+        assert self.http.post(self.url, headers=self.headers(), json=initialized).status_code == 202
+        return self
+
+    def call(self, request_id: int, tool: str, arguments: dict[str, Any], *, read: int | None = None) -> None:
+        """POST a tools/call and read its stream: `read` events, then drop the connection (None: all)."""
+        body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call"}
+        body["params"] = {"name": tool, "arguments": arguments}
+        with self.http.stream("POST", self.url, headers=self.headers(), json=body) as response:
+            assert response.status_code == 200
+            for event in events(response):
+                self.seen.append(event)
+                if read is not None and len(self.seen) >= read:
+                    break
+
+    def resume(self, last_event_id: str, *, until: int | None = None) -> tuple[int, list[Event]]:
+        """GET with Last-Event-ID: (status, events) up to the answer to request `until`, or to the end."""
+        got: list[Event] = []
+        headers = {**self.headers(**{"Last-Event-ID": last_event_id}), "Accept": "text/event-stream"}
+        with self.http.stream("GET", self.url, headers=headers) as response:
+            if response.status_code != 200:
+                return response.status_code, got
+            for event in events(response):
+                got.append(event)
+                message = event.message()
+                if until is not None and message is not None and message.get("id") == until:
+                    break
+        return 200, got
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    token: str
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    port = free_port()
+    home = tmp_path_factory.mktemp("resume")
+    with spawn([*HTTP, "--port", str(port)], child_env(home)) as server:
+        server.wait_until_listening(port)
+        yield Served(f"http://127.0.0.1:{port}/mcp", (home / "http-token").read_text().strip())
+
+
+@pytest.fixture
+def http() -> Iterator[httpx2.Client]:
+    with httpx2.Client(timeout=30) as client:
+        yield client
+
+
+def test_a_call_whose_stream_dropped_is_resumed_with_last_event_id(
+    served: Served, http: httpx2.Client
+) -> None:
+    session = Session(http, served.url, served.token).open()
+    session.call(7, "search-emails", {"query": "in:inbox", "max_results": 2}, read=1)
+    [priming] = session.seen
+    assert priming.id and priming.data == "" and priming.retry == 1000
+
+    status, replayed = session.resume(priming.id, until=7)
+
+    answer = replayed[-1].message()
+    assert status == 200
+    assert answer is not None and answer["id"] == 7
+    assert len(answer["result"]["structuredContent"]["emails"]) == 2
+    assert all(event.id for event in replayed)
+
+
+def test_every_event_of_a_stream_has_an_id_and_the_answer_can_be_replayed_again(
+    served: Served, http: httpx2.Client
+) -> None:
+    session = Session(http, served.url, served.token).open()
+    session.call(3, "get-unread-emails", {"max_results": 1})
+    priming, answer = session.seen
+    assert priming.id and answer.id and int(answer.id) > int(priming.id)
+
+    _, replayed = session.resume(priming.id, until=3)
+
+    assert [event.data for event in replayed] == [answer.data]
+
+
+def test_a_last_event_id_that_is_not_kept_gets_an_empty_stream_not_a_500(
+    served: Served, http: httpx2.Client
+) -> None:
+    session = Session(http, served.url, served.token).open()
+    for unknown in ("999999", "not-an-id", "0"):
+        assert session.resume(unknown) == (200, [])
+
+
+def test_a_session_cannot_replay_another_sessions_events(served: Served, http: httpx2.Client) -> None:
+    first = Session(http, served.url, served.token).open()
+    first.call(5, "read-email", {"email_id": "ffffffffffffffff"})
+    other = Session(http, served.url, served.token).open()
+
+    status, replayed = other.resume(first.seen[0].id or "", until=5)
+
+    assert status == 200
+    assert not [event for event in replayed if event.data]
+
+
+def test_resuming_needs_the_bearer_token(served: Served, http: httpx2.Client) -> None:
+    session = Session(http, served.url, served.token).open()
+    session.call(2, "list-drafts", {}, read=1)
+    session.token = "wrong-" + served.token
+
+    assert session.resume(session.seen[0].id or "")[0] == 401
