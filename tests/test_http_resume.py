@@ -152,7 +152,7 @@ def test_a_call_whose_stream_dropped_is_resumed_with_last_event_id(
     assert all(event.id for event in replayed)
 
 
-def test_every_event_of_a_stream_has_an_id_and_the_answer_can_be_replayed_again(
+def test_a_finished_call_is_replayed_from_any_of_its_events_and_the_stream_then_ends(
     served: Served, http: httpx2.Client
 ) -> None:
     session = Session(http, served.url, served.token).open()
@@ -160,9 +160,8 @@ def test_every_event_of_a_stream_has_an_id_and_the_answer_can_be_replayed_again(
     priming, answer = session.seen
     assert priming.id and answer.id and int(answer.id) > int(priming.id)
 
-    _, replayed = session.resume(priming.id, until=3)
-
-    assert [event.data for event in replayed] == [answer.data]
+    assert session.resume(priming.id) == (200, [answer])
+    assert session.resume(answer.id) == (200, [])
 
 
 def test_a_last_event_id_that_is_not_kept_gets_an_empty_stream_not_a_500(
@@ -190,3 +189,68 @@ def test_resuming_needs_the_bearer_token(served: Served, http: httpx2.Client) ->
     session.token = "wrong-" + served.token
 
     assert session.resume(session.seen[0].id or "")[0] == 401
+
+
+def answer(request_id: int) -> Any:
+    from mcp.types import JSONRPCResponse
+
+    return JSONRPCResponse(jsonrpc="2.0", id=request_id, result={})
+
+
+def note(text: str = "") -> Any:
+    from mcp.types import JSONRPCNotification
+
+    return JSONRPCNotification(jsonrpc="2.0", method="notifications/progress", params={"message": text})
+
+
+async def replayed(store: Any, after: str) -> tuple[Any, list[str]]:
+    """(the stream to go on with or None, the ids of the events replayed)."""
+    sent: list[str] = []
+
+    async def send(event: Any) -> None:
+        sent.append(event.event_id)
+
+    return await store.replay_events_after(after, send), sent
+
+
+@pytest.mark.anyio
+async def test_a_session_keeps_only_its_newest_events_by_count_and_by_size() -> None:
+    from gmail_mcp.surface.http_events import SessionEvents
+
+    by_count = SessionEvents(max_events=3, max_bytes=10**6)
+    ids = [await by_count.store_event("1", note()) for _ in range(5)]
+    by_size = SessionEvents(max_events=100, max_bytes=250)
+    big = [await by_size.store_event("2", note("x" * 100)) for _ in range(3)]  # about 150 bytes each
+    alone = SessionEvents(max_events=100, max_bytes=10)
+    only = await alone.store_event("3", note("larger than the whole budget"))
+
+    assert await replayed(by_count, ids[1]) == (None, [])  # forgotten: nothing to replay
+    assert await replayed(by_count, ids[2]) == ("1", ids[3:])
+    assert await replayed(by_size, big[1]) == (None, [])  # gone to stay under 250 bytes
+    assert await replayed(by_size, big[2]) == ("2", [])
+    assert await replayed(alone, only) == ("3", [])  # the newest is kept even when over the size
+
+
+@pytest.mark.anyio
+async def test_a_finished_stream_is_replayed_and_then_ended() -> None:
+    from gmail_mcp.surface.http_events import SessionEvents
+
+    store = SessionEvents()
+    priming = await store.store_event("4", None)
+    said = await store.store_event("4", note("half way"))
+    done = await store.store_event("4", answer(4))
+
+    assert await replayed(store, priming) == (None, [said, done])
+    assert await replayed(store, done) == (None, [])
+
+
+@pytest.mark.anyio
+async def test_a_stream_still_running_is_replayed_and_left_open_for_what_comes_next() -> None:
+    from gmail_mcp.surface.http_events import SessionEvents
+
+    store = SessionEvents()
+    priming = await store.store_event("4", None)
+    progress = await store.store_event("4", note("half way"))
+    await store.store_event("5", answer(5))  # another stream's events are not replayed
+
+    assert await replayed(store, priming) == ("4", [progress])

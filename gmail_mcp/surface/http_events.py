@@ -24,7 +24,7 @@ from typing import Any
 
 from mcp.server.streamable_http import EventCallback, EventId, EventMessage, EventStore, StreamId
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from mcp.types import JSONRPCMessage, jsonrpc_message_adapter
+from mcp.types import JSONRPCError, JSONRPCMessage, JSONRPCResponse, jsonrpc_message_adapter
 
 from gmail_mcp.config import HTTP_EVENT_BYTES_PER_SESSION, HTTP_EVENTS_PER_SESSION
 
@@ -35,6 +35,7 @@ logger = logging.getLogger("gmail_mcp")
 class _Event:
     stream: StreamId
     text: str | None  # the message's JSON; None for a priming event (an id and no data)
+    last: bool = False  # the answer that ends its stream
 
 
 class SessionEvents(EventStore):
@@ -53,7 +54,7 @@ class SessionEvents(EventStore):
     async def store_event(self, stream_id: StreamId, message: JSONRPCMessage | None) -> EventId:
         text = None if message is None else message.model_dump_json(by_alias=True, exclude_unset=True)
         event_id = str(next(self._ids))
-        self._events[event_id] = _Event(stream_id, text)
+        self._events[event_id] = _Event(stream_id, text, isinstance(message, JSONRPCResponse | JSONRPCError))
         self._bytes += len(text or "")
         while len(self._events) > 1 and (
             len(self._events) > self._max_events or self._bytes > self._max_bytes
@@ -65,18 +66,25 @@ class SessionEvents(EventStore):
     async def replay_events_after(
         self, last_event_id: EventId, send_callback: EventCallback
     ) -> StreamId | None:
-        """Send the events of `last_event_id`'s stream that came after it; None if it is not kept."""
-        last = self._events.get(last_event_id)
-        if last is None:
+        """Send the events of `last_event_id`'s stream that came after it.
+
+        Returns the stream, for the transport to go on with what it sends next; None when there
+        is nothing more to come (the event is not kept, or its stream has ended with its answer),
+        and the transport then ends the reconnected stream rather than hold it open for nothing.
+        """
+        since = self._events.get(last_event_id)
+        if since is None:
             logger.info("SSE replay asked after an event no longer kept; nothing replayed")
             return None
         # A snapshot: new events may be stored while the callback sends.
-        later = list(itertools.dropwhile(lambda item: item[0] != last_event_id, self._events.items()))[1:]
+        events = list(self._events.items())
+        later = list(itertools.dropwhile(lambda item: item[0] != last_event_id, events))[1:]
         for event_id, event in later:
-            if event.stream == last.stream and event.text is not None:
+            if event.stream == since.stream and event.text is not None:
                 message = jsonrpc_message_adapter.validate_json(event.text, by_name=False)
                 await send_callback(EventMessage(message, event_id))
-        return last.stream
+        ended = any(event.last and event.stream == since.stream for _, event in events)
+        return None if ended else since.stream
 
 
 class SessionManager(StreamableHTTPSessionManager):
