@@ -1,7 +1,8 @@
 """Resumable streamable HTTP against `serve --transport http` as a real process.
 
 Every SSE event carries an id; a client whose stream broke sends a GET with `Last-Event-ID` and
-gets what the stream sent after that event (never a 500), from its own session only.
+gets what the stream sent after that event (never a 500), from its own session only. Progress
+notifications travel on the stream of the call they belong to.
 """
 
 from __future__ import annotations
@@ -88,10 +89,20 @@ class Session:
         assert self.http.post(self.url, headers=self.headers(), json=initialized).status_code == 202
         return self
 
-    def call(self, request_id: int, tool: str, arguments: dict[str, Any], *, read: int | None = None) -> None:
+    def call(
+        self,
+        request_id: int,
+        tool: str,
+        arguments: dict[str, Any],
+        *,
+        read: int | None = None,
+        progress_token: str | None = None,
+    ) -> None:
         """POST a tools/call and read its stream: `read` events, then drop the connection (None: all)."""
-        body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call"}
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call"}
         body["params"] = {"name": tool, "arguments": arguments}
+        if progress_token is not None:
+            body["params"]["_meta"] = {"progressToken": progress_token}
         with self.http.stream("POST", self.url, headers=self.headers(), json=body) as response:
             assert response.status_code == 200
             for event in events(response):
@@ -162,6 +173,21 @@ def test_a_finished_call_is_replayed_from_any_of_its_events_and_the_stream_then_
 
     assert session.resume(priming.id) == (200, [answer])
     assert session.resume(answer.id) == (200, [])
+
+
+def test_progress_comes_on_the_calls_stream_before_its_answer_and_is_replayed_too(
+    served: Served, http: httpx2.Client
+) -> None:
+    session = Session(http, served.url, served.token).open()
+    session.call(9, "search-emails", {"query": "after:2000/01/01", "max_results": 50}, progress_token="p9")
+    messages = [event.message() for event in session.seen[1:]]
+    progress = [m["params"] for m in messages if m and m.get("method") == "notifications/progress"]
+
+    assert messages[-1] and messages[-1]["id"] == 9 and len(progress) >= 3
+    assert {p["progressToken"] for p in progress} == {"p9"}
+    assert [p["progress"] for p in progress] == sorted({p["progress"] for p in progress})
+    assert progress[-1]["progress"] == progress[-1]["total"] == 50
+    assert session.resume(session.seen[0].id or "")[1] == session.seen[1:]
 
 
 def test_a_last_event_id_that_is_not_kept_gets_an_empty_stream_not_a_500(
