@@ -155,3 +155,19 @@ async def test_a_send_cancelled_after_its_answer_was_lost_is_audited_as_maybe_se
     assert (last["tool"], last["outcome"], last["cancelled_by_client"]) == ("send-email", "unknown", True)
     assert last["subject"] == "Lost"
     assert cancelled.error_code() in (None, "UPSTREAM_ERROR")
+
+
+async def test_progress_reaches_a_client_over_stdio(tmp_path: Any) -> None:
+    from tests.test_e2e import stdio_client
+
+    seen: list[Progress] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total, message))
+
+    with anyio.fail_after(60):
+        async with stdio_client("--sandbox", home=tmp_path) as client:
+            result = await client.client.call_tool("search-emails", SEARCH, progress_callback=on_progress)
+
+    assert not result.is_error
+    assert len(seen) >= 3 and seen[-1][:2] == (50, 50)
