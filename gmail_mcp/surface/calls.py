@@ -66,34 +66,33 @@ async def run_call(body: Callable[[], T], workers: anyio.CapacityLimiter, contex
                     logger.debug("a progress notification could not be sent", exc_info=True)
 
     finished = False
-
-    async def cancel_when_cancelled() -> None:
-        try:
-            await anyio.sleep_forever()
-        finally:
-            if not finished:
-                call.cancel()
-
-    outcome: list[T] = []
-    failed: list[Exception] = []
     watching = anyio.CancelScope()
 
     async def watch() -> None:
         with watching:
-            await cancel_when_cancelled()
+            try:
+                await anyio.sleep_forever()
+            finally:
+                if not finished:  # the request was cancelled (not the watch ended after the body)
+                    call.cancel()
 
-    async with anyio.create_task_group() as group:
-        if context is not None:
-            group.start_soon(forward, context)
-        group.start_soon(watch)
-        try:
-            outcome.append(await anyio.to_thread.run_sync(run, limiter=workers))
-        except Exception as exc:  # raised below, outside the group (which would wrap it)
-            failed.append(exc)
-        finally:
-            finished = True
-            watching.cancel()
-            send.close()
+    outcome: list[T] = []
+    failed: list[Exception] = []
+    try:
+        async with anyio.create_task_group() as group:
+            if context is not None:
+                group.start_soon(forward, context)
+            group.start_soon(watch)
+            try:
+                outcome.append(await anyio.to_thread.run_sync(run, limiter=workers))
+            except Exception as exc:  # raised below, outside the group (which would wrap it)
+                failed.append(exc)
+            finally:
+                finished = True
+                watching.cancel()
+                send.close()
+    finally:
+        receive.close()  # when not forwarding, or the forwarding was cancelled before it began
     if failed:
         raise failed[0]
     return outcome[0]
