@@ -57,13 +57,14 @@ class Session:
     token: str
     id: str = ""
     seen: list[Event] = field(default_factory=list)
+    protocol: str = PROTOCOL  # the version asked for at initialize and named by every request
 
     def headers(self, **extra: str) -> dict[str, str]:
         headers = {
             "Authorization": f"Bearer {self.token}",
             "Accept": "application/json, text/event-stream",
             "Content-Type": "application/json",
-            "MCP-Protocol-Version": PROTOCOL,
+            "MCP-Protocol-Version": self.protocol,
             **extra,
         }
         if self.id:
@@ -76,7 +77,7 @@ class Session:
             "id": 0,
             "method": "initialize",
             "params": {
-                "protocolVersion": PROTOCOL,
+                "protocolVersion": self.protocol,
                 "capabilities": {},
                 "clientInfo": {"name": "test_http_resume", "version": "1"},
             },
@@ -97,13 +98,16 @@ class Session:
         *,
         read: int | None = None,
         progress_token: str | None = None,
+        named: str | None = None,
     ) -> None:
-        """POST a tools/call and read its stream: `read` events, then drop the connection (None: all)."""
+        """POST a tools/call and read its stream: `read` events, then drop the connection (None: all).
+        `named`: the protocol version its header names, when not the session's."""
         body: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call"}
         body["params"] = {"name": tool, "arguments": arguments}
         if progress_token is not None:
             body["params"]["_meta"] = {"progressToken": progress_token}
-        with self.http.stream("POST", self.url, headers=self.headers(), json=body) as response:
+        headers = self.headers(**({"MCP-Protocol-Version": named} if named else {}))
+        with self.http.stream("POST", self.url, headers=headers, json=body) as response:
             assert response.status_code == 200
             for event in events(response):
                 self.seen.append(event)
@@ -188,6 +192,28 @@ def test_progress_comes_on_the_calls_stream_before_its_answer_and_is_replayed_to
     assert [p["progress"] for p in progress] == sorted({p["progress"] for p in progress})
     assert progress[-1]["progress"] == progress[-1]["total"] == 50
     assert session.resume(session.seen[0].id or "")[1] == session.seen[1:]
+
+
+def test_a_session_that_agreed_on_2025_11_25_gets_priming_events_even_when_a_request_names_an_older_one(
+    served: Served, http: httpx2.Client
+) -> None:
+    session = Session(http, served.url, served.token).open()
+    session.call(4, "list-drafts", {}, named="2025-03-26")  # as the conformance suite's requests do
+    priming, answer = session.seen
+
+    assert priming.id and priming.data == "" and priming.retry == 1000
+    assert session.resume(priming.id) == (200, [answer])
+
+
+def test_a_client_that_agreed_on_an_older_protocol_gets_no_priming_event_it_could_not_read(
+    served: Served, http: httpx2.Client
+) -> None:
+    session = Session(http, served.url, served.token, protocol="2025-06-18").open()
+    session.call(4, "list-drafts", {})
+    [answer] = session.seen
+
+    message = answer.message()
+    assert answer.id and message is not None and message["id"] == 4
 
 
 def test_a_last_event_id_that_is_not_kept_gets_an_empty_stream_not_a_500(

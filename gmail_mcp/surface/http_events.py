@@ -12,6 +12,13 @@ session's answers to another session presenting an event id it saw elsewhere. Ea
 its newest events up to a count and a size; older ones are forgotten (a `Last-Event-ID` older
 than that replays nothing: the client has to call again). Messages are kept as their JSON text,
 which is what they cost on the wire.
+
+A stream opens with a priming event (an id, no data, and the `retry` delay) for clients of
+protocol 2025-11-25 or newer, so even a stream that breaks before its first message can be
+resumed. Older clients cannot read such an event. Which clients those are is decided by the
+version the session negotiated at `initialize`, not by one request's `MCP-Protocol-Version`
+header alone: a client that agreed on 2025-11-25 reads priming events on every stream, even
+when a request of its names an older version (the official conformance suite does so).
 """
 
 from __future__ import annotations
@@ -22,9 +29,18 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from mcp.server.streamable_http import EventCallback, EventId, EventMessage, EventStore, StreamId
+from mcp.server.streamable_http import (
+    EventCallback,
+    EventId,
+    EventMessage,
+    EventStore,
+    SSEEvent,
+    StreamableHTTPServerTransport,
+    StreamId,
+)
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.types import JSONRPCError, JSONRPCMessage, JSONRPCResponse, jsonrpc_message_adapter
+from mcp_types.version import is_version_at_least
 
 from gmail_mcp.config import HTTP_EVENT_BYTES_PER_SESSION, HTTP_EVENTS_PER_SESSION
 
@@ -87,11 +103,36 @@ class SessionEvents(EventStore):
         return None if ended else since.stream
 
 
+PRIMING_SINCE = "2025-11-25"  # the first protocol whose clients read priming events (SEP-1699)
+
+
+class SessionTransport(StreamableHTTPServerTransport):
+    """The SDK's transport of one session, priming its streams by the version the session agreed."""
+
+    negotiated: str | None = None  # the version the session's initialize asked for (None: not yet)
+
+    async def _mint_priming_event(self, stream_id: StreamId, protocol_version: str) -> SSEEvent | None:
+        # The SDK calls this for every SSE stream it opens, first for the session's initialize
+        # (with the version its params ask for; the server agrees to it when it supports it, and
+        # a version it does not know never primes), then with each request's header.
+        if self.negotiated is None:
+            self.negotiated = protocol_version
+        elif not is_version_at_least(protocol_version, PRIMING_SINCE):
+            protocol_version = self.negotiated  # primed exactly when the session's version is
+        return await super()._mint_priming_event(stream_id, protocol_version)
+
+
 class SessionManager(StreamableHTTPSessionManager):
-    """The SDK's session manager, with a `SessionEvents` store of its own for every session."""
+    """The SDK's session manager, with a `SessionEvents` store of its own for every session, and
+    streams primed by the version the session negotiated (`SessionTransport`)."""
 
     def _admit_session(self, requestor: Any) -> Any:
         # The SDK hands `self.event_store` to the session it admits; admissions are serialised
         # under its creation lock, so each session gets the store made here.
         self.event_store = SessionEvents()
-        return super()._admit_session(requestor)
+        transport = super()._admit_session(requestor)
+        if isinstance(transport, StreamableHTTPServerTransport):
+            # The SDK builds the transport itself; it becomes the subclass that differs from it
+            # only in the one method above (no state of its own but a class default).
+            transport.__class__ = SessionTransport
+        return transport
