@@ -157,6 +157,36 @@ async def test_a_send_cancelled_after_its_answer_was_lost_is_audited_as_maybe_se
     assert cancelled.error_code() in (None, "UPSTREAM_ERROR")
 
 
+async def test_a_resource_read_waiting_for_its_quota_turn_says_so_and_a_cancel_stops_it(
+    harness: Harness,
+) -> None:
+    from mcp import types
+
+    # 110 units a minute: a search of 5 takes 105 (2026 costs), so reading an email (20) waits a minute.
+    waiting_for_real(harness, units_per_minute=110, max_wait=120)
+    seen: list[Progress] = []
+    # Leaving the client waits for the server's running bodies: within the bound only if the read stopped.
+    with anyio.fail_after(30):
+        async with harness.client() as client:
+            found = await client.ok("search-emails", {"query": "after:2000/01/01", "max_results": 5})
+            uri = f"gmail://me/messages/{found['emails'][0]['id']}"
+            before = harness.sandbox.stats()["requests"]
+            read = types.ReadResourceRequest(params=types.ReadResourceRequestParams(uri=uri))
+            with anyio.CancelScope() as scope:
+
+                async def on_progress(done: float, total: float | None, message: str | None) -> None:
+                    seen.append((done, total, message))
+                    scope.cancel()
+
+                await client.client.session.send_request(
+                    read, types.ReadResourceResult, progress_callback=on_progress
+                )
+
+    assert scope.cancelled_caught
+    assert (seen[0][2] or "").startswith("Waiting ") and "quota" in (seen[0][2] or "")
+    assert harness.sandbox.stats()["requests"] == before  # the email was never fetched
+
+
 async def test_progress_reaches_a_client_over_stdio(tmp_path: Any) -> None:
     from tests.test_e2e import stdio_client
 

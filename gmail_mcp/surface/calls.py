@@ -11,7 +11,7 @@ the two are joined to the request:
   ends), the request's scope is cancelled; the waiting task then marks the call's `Steps`
   cancelled, which wakes any wait and stops the body at its next step. The task still waits for
   the worker to finish: what the body did up to there (a send already under way) is known and
-  audited, never abandoned mid-way.
+  audited, never abandoned mid-way. Then the request ends cancelled, with no answer.
 """
 
 from __future__ import annotations
@@ -93,6 +93,10 @@ async def run_call(body: Callable[[], T], workers: anyio.CapacityLimiter, contex
                 send.close()
     finally:
         receive.close()  # when not forwarding, or the forwarding was cancelled before it began
+    if call.cancelled:
+        # The request was cancelled: it ends as such (the SDK sends no answer nobody awaits),
+        # now that the body has stopped, rather than with the error that stopped it.
+        await anyio.lowlevel.checkpoint_if_cancelled()
     if failed:
         raise failed[0]
     return outcome[0]
