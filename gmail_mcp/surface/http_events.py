@@ -131,7 +131,7 @@ class SessionManager(StreamableHTTPSessionManager):
         # under its creation lock, so each session gets the store made here.
         self.event_store = SessionEvents()
         transport = super()._admit_session(requestor)
-        if isinstance(transport, StreamableHTTPServerTransport):
+        if type(transport) is StreamableHTTPServerTransport:  # not a subclass the SDK may bring
             # The SDK builds the transport itself; it becomes the subclass that differs from it
             # only in the one method above (no state of its own but a class default).
             transport.__class__ = SessionTransport
