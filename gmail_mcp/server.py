@@ -53,7 +53,7 @@ class GmailServer(GmailMCPServer):
         return [*await super().list_resource_templates(), *resources.listing(self.templates())]
 
     async def read_resource(self, uri: Any, context: Any = None) -> list[ReadResourceContents]:
-        return await resources.read(self.app, self.templates(), str(uri))
+        return await resources.read(self.app, self.templates(), str(uri), context)
 
     async def _complete(self, ref: Any, argument: Any, context: Any) -> Completion | None:
         return await resources.complete(

@@ -7,7 +7,9 @@ import threading
 
 import pytest
 
+from gmail_mcp.common import steps
 from gmail_mcp.common.pacing import QuotaLimiter, QuotaWait
+from gmail_mcp.errors import CancelledCallError
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, PROFILES, CostProfile
 from gmail_mcp.sandbox.costs import COSTS as SANDBOX_COSTS
 from gmail_mcp.sandbox.costs import PER_MINUTE as SANDBOX_PER_MINUTE
@@ -69,6 +71,28 @@ def test_a_wait_ends_a_margin_after_the_turn_for_the_servers_clock() -> None:
     clock = SharedClock()
     limiter = limiter_on(clock, 100, margin=0.5)
     assert starts(limiter, clock, [100, 100]) == [0.0, 60.5]
+
+
+def test_a_call_cancelled_while_it_waits_gives_its_turn_back() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 100, max_wait=200)
+    call(limiter, 100)
+    cancelled = steps.Steps()
+    cancelled.cancel()
+    with steps.running(cancelled), pytest.raises(CancelledCallError):
+        limiter.acquire(100)  # its turn would have come at 60 s
+    assert clock() == 0.0
+    assert limiter.turn_in(100) == 60.0  # not 120: nothing stays reserved for the cancelled call
+
+
+def test_a_wait_is_reported_as_a_step_of_the_call() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 100)
+    reports: list[tuple[float, float | None, str]] = []
+    call(limiter, 100)
+    with steps.running(steps.Steps(lambda *report: reports.append(report))):
+        call(limiter, 10)
+    assert reports == [(1, None, "Waiting 60 s: Gmail's per-user quota; this call's turn comes then.")]
 
 
 def test_units_used_long_ago_do_not_count() -> None:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gmail_mcp.common import steps
 from gmail_mcp.config import DEFAULT_MAX_WAIT, DEFAULT_UNITS_PER_MINUTE
 
 WINDOW_SECONDS = 60.0
@@ -78,7 +79,7 @@ class QuotaLimiter:
         units_per_minute: int = DEFAULT_UNITS_PER_MINUTE,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = steps.sleep,
         window: float = WINDOW_SECONDS,
         max_wait: float = DEFAULT_MAX_WAIT,
         margin: float = MARGIN_SECONDS,
@@ -110,10 +111,12 @@ class QuotaLimiter:
             return self._rate
 
     def acquire(self, units: int) -> Lease:
-        """Reserve `units` and sleep until their turn.
+        """Reserve `units` and sleep until their turn (a wait the current call reports, and ends
+        early when it is cancelled).
 
         Raises:
             QuotaWait: the turn is more than `max_wait` seconds away; nothing was reserved.
+            CancelledCallError: the call was cancelled while it waited; nothing stays reserved.
         """
         with self._lock:
             now = self._clock()
@@ -126,9 +129,16 @@ class QuotaLimiter:
         target = start + self._margin if start > now else start
         # Re-read the clock: another thread's sleep may already have moved a shared fake clock.
         waited = 0.0
-        while (remaining := target - self._clock()) > 0:
-            self._sleep(remaining)
-            waited += remaining
+        try:
+            if target > now:
+                steps.current().waiting(target - now, "Gmail's per-user quota; this call's turn comes then")
+            while (remaining := target - self._clock()) > 0:
+                self._sleep(remaining)
+                waited += remaining
+        except BaseException:
+            with self._lock:  # a cancelled wait gives its turn to the calls behind it
+                self._drop(lease)
+            raise
         with self._lock:
             self.waited += waited
         return lease
