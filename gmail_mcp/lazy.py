@@ -44,3 +44,9 @@ def lazy_module(name: str) -> Any:
     """`name`, imported on first attribute access (annotate the name with the real module under
     TYPE_CHECKING, as the callers do)."""
     return LazyModule(name)
+
+
+def load_now(module: Any) -> None:
+    """Import a `lazy_module` now (say, in the background before it is needed); a real module as is."""
+    if isinstance(module, LazyModule):
+        module._load()
