@@ -395,7 +395,7 @@ def _unknown(failure: Failure, target: Target, unknown: UnknownOutcome | None) -
 def _quota_wait_error(wait: QuotaWait) -> QuotaExceededError:
     return QuotaExceededError(
         f"Gmail's per-user quota is used up for now: this call's turn would come in "
-        f"{wait.retry_after_seconds} s, longer than the {wait.max_wait:g} s a call may wait. "
+        f"{wait.retry_after_seconds} s, longer than the {wait.max_wait:g} s it may wait. "
         f"Nothing was sent; try again in {wait.retry_after_seconds} s.",
         retry_after=wait.retry_after_seconds,
     )
