@@ -266,29 +266,36 @@ class QuotaLimiter:
         """The first moment within `prompt_wait` at which a small call fits in the whole rate in
         every window it would share with a turn already granted, or `inf` (it is not reserved a
         place behind them: that is what a small call never does). It may start now, or when
-        charged units leave the window."""
+        charged units leave the window (tried at a tenth of a second's grain: a busy window holds
+        thousands of entries, and this runs under the lock)."""
+        # Calls in flight count in every window: the server charges them at a time not known yet.
+        in_flight = sum(entry.units for entry in self._log if entry.open and entry.sent)
+        timed = sorted((entry.at, entry.units) for entry in self._log if not (entry.open and entry.sent))
         leaving = sorted(
-            entry.at + self._window
-            for entry in self._log
-            if not entry.open and now < entry.at + self._window <= now + self._prompt_wait
+            {
+                math.ceil((entry.at + self._window) * 10) / 10
+                for entry in self._log
+                if not entry.open and now < entry.at + self._window <= now + self._prompt_wait
+            }
         )
         for start in [now, *leaving]:
-            if self._fits(start, units):
+            if self._fits(timed, in_flight + units, start):
                 return start
         return math.inf
 
-    def _fits(self, start: float, units: int) -> bool:
-        """Whether `units` starting at `start` keep every window they fall in within the rate.
-
-        Calls in flight count in every window: the server charges them at a time not known yet.
-        """
-        ends = [start, *(entry.at for entry in self._log if start < entry.at < start + self._window)]
+    def _fits(self, timed: list[tuple[float, int]], units: int, start: float) -> bool:
+        """Whether `units` starting at `start` keep every window they fall in within the rate:
+        `timed` is (time, units) of everything else in the log, in time order. The windows to
+        check end at `start` and wherever a later entry comes in, within a window of it."""
+        ends = [start, *(at for at, _ in timed if start < at < start + self._window)]
+        total, first, last = 0, 0, 0
         for end in ends:
-            inside = sum(
-                entry.units
-                for entry in self._log
-                if end - self._window < entry.at <= end or (entry.open and entry.sent)
-            )
-            if inside + units > self._rate:
+            while last < len(timed) and timed[last][0] <= end:
+                total += timed[last][1]
+                last += 1
+            while first < last and timed[first][0] <= end - self._window:
+                total -= timed[first][1]
+                first += 1
+            if total + units > self._rate:
                 return False
         return True
