@@ -333,8 +333,9 @@ def add_quota_options(parser: argparse.ArgumentParser, *, pacing: bool) -> None:
             default=DEFAULT_MAX_WAIT,
             metavar="S",
             help=(
-                "seconds a call may wait for its quota turn or a retry (default %(default)g); a call "
-                "that would wait longer fails at once with QUOTA_EXCEEDED and retry_after"
+                "seconds a call may wait for its quota turn or a retry (default %(default)g; one "
+                "cheaper than reading a message: 5 at most); a call that would wait longer fails at "
+                "once with QUOTA_EXCEEDED and retry_after"
             ),
         )
 
