@@ -514,14 +514,15 @@ def sandbox_backend(
     def create() -> Any:
         if before is not None:
             before()
-        from google.oauth2.credentials import Credentials
-
         from gmail_mcp.gmail.auth import TokenStore
 
         if login is not None and login.exists():
             store = TokenStore(login)
             store.login_command = f"gmail-mcp auth --sandbox-url {settings.api_root.rstrip('/')}"
             return _client(settings, store.load())
+        # After our Gmail package, which keeps the Google libraries' unused parts unloaded.
+        from google.oauth2.credentials import Credentials
+
         # The sandbox accepts any bearer token it did not issue itself.
         return _client(settings, Credentials(token="sandbox"))
 

@@ -50,3 +50,4 @@ def test_a_first_listing_waits_for_no_body_reading_code_and_warm_up_loads_it_bes
     assert result["listed"] == 20
     assert result["after_listing"] == []  # the MIME facade and the HTML code are not on its path
     assert {"gmail_mcp.content.mime", "gmail_mcp.content.htmlmd"} <= set(result["after_warm_up"])
+    assert result["unused_loaded"] == []  # pyparsing and the signing code stay unloaded throughout
