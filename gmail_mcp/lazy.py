@@ -14,13 +14,15 @@ thread wait until the module has finished loading.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import sys
 import threading
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import importlib.abc
 
 
 class LazyModule:
@@ -85,8 +87,9 @@ class _StandIn(ModuleType):
         return getattr(real, attribute)
 
 
-class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Answers the import of a deferred module (until it is needed for real) with a stand-in."""
+class _StandInFinder:
+    """Answers the import of a deferred module (until it is needed for real) with a stand-in: a
+    meta path finder and its loader (duck-typed: `importlib.abc` would cost the start-up an import)."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -94,7 +97,7 @@ class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         with _deferred_lock:
             if fullname not in _deferred:
                 return None
-        return importlib.machinery.ModuleSpec(fullname, self)
+        return importlib.machinery.ModuleSpec(fullname, cast("importlib.abc.Loader", self))
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         return _StandIn(spec.name)
