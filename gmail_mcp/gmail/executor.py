@@ -5,7 +5,8 @@ are reserved before a call starts (and the limiter told how Gmail answered, so p
 retryable failures are retried with backoff, a call that must not be repeated blindly (a send) is
 first looked for, and every lower-level exception becomes a `GmailMcpError`. No wait is longer
 than the limiter's `max_wait`: a call whose turn is further away fails at once with
-QUOTA_EXCEEDED and `retry_after` (seconds).
+QUOTA_EXCEEDED and `retry_after` (seconds). Calls cheaper than reading a message are the limiter's
+small calls: they never queue behind a bulk job (see `common/pacing.py`).
 
 Every request and every batch is a step of the current call (`common/steps.py`): batches report
 how many of their requests Gmail has answered, waits report themselves, and a cancelled call
@@ -93,6 +94,8 @@ class Executor:
         self._backoff = backoff
         self._limiter = limiter
         self._costs = costs
+        # Calls cheaper than reading one message are small: they never queue behind a bulk job.
+        self._small_below = costs.units_for("gmail.users.messages.get")
         self._sizer = sizer or BatchSizer()
         self._in_flight = threading.BoundedSemaphore(max_in_flight)
         # httplib2 is not thread-safe: each request borrows an Http nobody else is using. Borrowing
@@ -135,7 +138,7 @@ class Executor:
         """
         while True:
             try:
-                lease = self._limiter.acquire(units)
+                lease = self._limiter.acquire(units, small=units < self._small_below)
             except QuotaWait as wait:
                 raise _quota_wait_error(wait) from None
             with self._in_flight:
@@ -421,7 +424,7 @@ def _unknown(failure: Failure, target: Target, unknown: UnknownOutcome | None) -
 def _quota_wait_error(wait: QuotaWait) -> QuotaExceededError:
     return QuotaExceededError(
         f"Gmail's per-user quota is used up for now: this call's turn would come in "
-        f"{wait.retry_after_seconds} s, longer than the {wait.max_wait:g} s a call may wait. "
+        f"{wait.retry_after_seconds} s, longer than the {wait.max_wait:g} s it may wait. "
         f"Nothing was sent; try again in {wait.retry_after_seconds} s.",
         retry_after=wait.retry_after_seconds,
     )
