@@ -339,8 +339,9 @@ def add_quota_options(parser: argparse.ArgumentParser, *, pacing: bool) -> None:
             default=DEFAULT_MAX_WAIT,
             metavar="S",
             help=(
-                "seconds a call may wait for its quota turn or a retry (default %(default)g); a call "
-                "that would wait longer fails at once with QUOTA_EXCEEDED and retry_after"
+                "seconds a call may wait for its quota turn or a retry (default %(default)g; one "
+                "cheaper than reading a message: 5 at most); a call that would wait longer fails at "
+                "once with QUOTA_EXCEEDED and retry_after"
             ),
         )
 
@@ -411,8 +412,9 @@ def run_serve(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         sandbox_url: str | None = args.sandbox_url
         login, granted = None, None
+        sandbox_ready: Callable[[], None] | None = None
         if in_process:
-            sandbox_url = stack.enter_context(
+            sandbox_url, sandbox_ready = stack.enter_context(
                 builtin_sandbox(args.load, args.unread, args.quota_per_minute, args.quota_costs)
             )
         elif sandbox_url:
@@ -424,7 +426,7 @@ def run_serve(args: argparse.Namespace) -> int:
             paths = stack.enter_context(sandbox_session(keep=args.keep))
             settings = settings_from(args, root, root + "mail/{id}", paths, granted)
             say_where(settings)
-            backend = sandbox_backend(settings, login)
+            backend = sandbox_backend(settings, login, before=sandbox_ready)
         else:
             real = Paths.resolve()
             settings = settings_from(args, api_root(), GMAIL_WEB_URL, real, granted_scopes(real))
@@ -508,20 +510,26 @@ def gmail_backend(settings: Settings) -> Callable[[], Any]:
     return create
 
 
-def sandbox_backend(settings: Settings, login: Path | None = None) -> Callable[[], Any]:
-    """A client on the sandbox: with the login rehearsed against it when there is one."""
+def sandbox_backend(
+    settings: Settings, login: Path | None = None, *, before: Callable[[], None] | None = None
+) -> Callable[[], Any]:
+    """A client on the sandbox: with the login rehearsed against it when there is one. `before`
+    runs first (a built-in sandbox starts then)."""
     if login is not None and login.exists():
         print(f"gmail-mcp: using the sandbox login at {login}", file=sys.stderr)
 
     def create() -> Any:
-        from google.oauth2.credentials import Credentials
-
+        if before is not None:
+            before()
         from gmail_mcp.gmail.auth import TokenStore
 
         if login is not None and login.exists():
             store = TokenStore(login)
             store.login_command = f"gmail-mcp auth --sandbox-url {settings.api_root.rstrip('/')}"
             return _client(settings, store.load())
+        # After our Gmail package, which keeps the Google libraries' unused parts unloaded.
+        from google.oauth2.credentials import Credentials
+
         # The sandbox accepts any bearer token it did not issue itself.
         return _client(settings, Credentials(token="sandbox"))
 
