@@ -88,7 +88,7 @@ def build_server(app: App) -> GmailServer:
     """The core server over `app`: nine tools and three prompts."""
     server = GmailServer(app)
     server.add_specs(s for s in all_specs() if not s.enhanced)
-    register_prompts(server)
+    register_prompts(server, lambda: server.hints.keys())  # the tools offered when a prompt is asked for
     return server
 
 

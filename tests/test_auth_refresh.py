@@ -180,7 +180,7 @@ def every_tool_arguments(harness: Harness) -> dict[str, dict[str, Any]]:
         },
         "manage-labels": {**email, "add_labels": ["STARRED"]},
         "list-labels": {},
-        "update-draft": {"draft_id": "r123456789"},
+        "update-draft": {"draft_id": "r123456789", "subject": "Hello again"},
         "send-draft": {"draft_id": "r123456789"},
         "delete-draft": {"draft_id": "r123456789"},
         "modify-emails": {"query": "from:news@example.com", "actions": ["archive"]},

@@ -68,6 +68,23 @@ async def test_every_corpus_message_reads_back_through_read_email(
 
 
 @pytest.mark.corpus
+async def test_lists_flag_attachments_exactly_when_read_email_lists_some(
+    corpus_sandbox: Any, tmp_path: Path
+) -> None:
+    harness = Harness(corpus_sandbox, corpus_sandbox.clock, tmp_path)
+    async with harness.client(enhanced=True) as client:
+        listed = await client.ok("search-emails", {"query": "in:anywhere", "max_results": 50})
+        flags = {item["id"]: item["has_attachments"] for item in listed["emails"]}
+        reads = {i: await client.ok("read-email", {"email_id": i}) for i in flags}
+    assert len(flags) == len(EXPECTED)
+    wrong = [
+        (reads[i]["subject"], flag) for i, flag in flags.items() if flag != bool(reads[i]["attachments"])
+    ]
+    assert wrong == []
+    assert 0 < sum(flags.values()) < len(flags)
+
+
+@pytest.mark.corpus
 async def test_html_mail_comes_back_as_a_fraction_of_its_html(corpus_sandbox: Any, tmp_path: Path) -> None:
     """Through the public interface: read-email's content against the raw HTML of each HTML email.
 

@@ -364,7 +364,8 @@ def test_demo_walks_through_each_step_and_leaves_nothing_behind(tmp_path: Path) 
     assert f"1. tools/list: {len(ENHANCED_TOOLS)} tools:" in out
     costs = re.findall(r"\(cost: (\d+) HTTP requests?, (\d+) Gmail quota units\)", out)
     assert len(costs) == 4
-    assert costs[0][0] == "2"  # the listing's details come in one batch, as the demo says
+    # The listing's details come in one batch, plus the label names once, as the demo says.
+    assert costs[0][0] == "3"
     shown = re.search(r"^\s+(\{\"status\": \"error\".*)$", out, flags=re.MULTILINE)
     assert shown, out
     error = json.loads(shown[1])

@@ -120,6 +120,8 @@ async def test_a_label_lists_its_newest_emails(harness: Any) -> None:
         by_name = await read(client, "gmail://me/labels/Travel%20Plans")
         tool = await client.ok(Tool.SEARCH_EMAILS, {"query": 'label:"Travel Plans"'})
     assert re.findall(r"^([0-9a-f]{16}) ", by_name.text, re.M) == [e["id"] for e in tool["emails"]]
+    # Labels by name, as in the tool's list, never a user label's id.
+    assert "Travel Plans" in by_name.text and "Label_" not in by_name.text
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from gmail_mcp.actions.audit import AuditLog
 from gmail_mcp.actions.downloads import DownloadBudget
+from gmail_mcp.actions.labelnames import LabelNames
 from gmail_mcp.backend import MailBackend
 from gmail_mcp.common import steps
 from gmail_mcp.config import Settings
@@ -41,6 +42,7 @@ class Account:
         self._backend: MailBackend | None = None
         self._reading: Reading | None = None
         self._lock = threading.Lock()
+        self.label_names = LabelNames(self.backend)
 
     def backend(self) -> MailBackend:
         with self._lock:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gmail_mcp.actions import downloads
+from gmail_mcp.actions import downloads, labelnames
 from gmail_mcp.actions.account import Account
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError, PermissionDeniedError
 
@@ -60,8 +60,7 @@ def change_labels(
         added=add_ids,
         removed=remove_ids,
     )
-    names = {label.id: label.name for label in backend.list_labels()}
-    return [names.get(i, i) for i in ref.label_ids]
+    return labelnames.shown(ref.label_ids, account.label_names.of(ref.label_ids))
 
 
 def label_id(account: Account, tool: str, backend: MailBackend, name_or_id: str, *, create: bool) -> str:

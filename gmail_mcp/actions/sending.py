@@ -18,6 +18,7 @@ from gmail_mcp.actions.approval import Decision, require_approval
 from gmail_mcp.actions.outgoing import (
     Outgoing,
     Prepared,
+    Refused,
     attempt,
     draft_content,
     prepare,
@@ -25,7 +26,7 @@ from gmail_mcp.actions.outgoing import (
     ready,
 )
 from gmail_mcp.common import steps
-from gmail_mcp.errors import CancelledCallError, PermissionDeniedError
+from gmail_mcp.errors import CancelledCallError, InvalidParamsError, PermissionDeniedError
 
 if TYPE_CHECKING:
     from gmail_mcp.models import Draft, MessageRef
@@ -38,6 +39,7 @@ __all__ = [
     "prepare_draft_send",
     "prepare_send",
     "send",
+    "subject_of",
     "update_draft",
 ]
 
@@ -70,6 +72,11 @@ def prepare_send(
             attachment_paths=attachment_paths,
         ),
     )
+
+
+def subject_of(prepared: Prepared) -> str:
+    """The subject a prepared message carries (a reply's comes from its thread), "" if refused."""
+    return "" if isinstance(prepared, Refused) else prepared.envelope.subject
 
 
 def prepare_draft_send(account: Account, *, tool: str, draft_id: str) -> Prepared:
@@ -111,7 +118,7 @@ def create_draft(
     body: str,
     thread_id: str | None,
 ) -> Draft:
-    """Check, build and save a new draft."""
+    """Check, build and save a new draft; its message carries the subject saved."""
     outgoing = ready(
         attempt(
             account,
@@ -122,12 +129,13 @@ def create_draft(
         )
     )
     backend = account.backend()
-    return _recorded(
+    draft = _recorded(
         account,
         outgoing,
         lambda: backend.create_draft(outgoing.raw, thread_id=outgoing.thread_id),
         lambda d: {"draft_id": d.id},
     )
+    return _with_subject(draft, outgoing)
 
 
 def update_draft(
@@ -142,9 +150,19 @@ def update_draft(
     body: str | None,
 ) -> Draft:
     """Replace only the given fields of a draft; its recipients (every header instance), text and
-    files are otherwise kept, read from its raw bytes."""
+    files are otherwise kept, read from its raw bytes.
+
+    Raises:
+        InvalidParamsError: no field given (nothing is read or written), or a bad one.
+    """
 
     def make() -> Outgoing:
+        if (to, cc, bcc, subject, body) == (None, None, None, None, None):
+            raise InvalidParamsError(
+                "Nothing to change: give recipient, subject, message, cc or bcc (the fields left out "
+                "are kept). The draft was not touched.",
+                draft_id=draft_id,
+            )
         current = draft_content(account.backend(), draft_id)
         return prepare(
             account,
@@ -161,11 +179,19 @@ def update_draft(
 
     outgoing = ready(attempt(account, tool, make))
     backend = account.backend()
-    return _recorded(
+    draft = _recorded(
         account,
         outgoing,
         lambda: backend.update_draft(draft_id, outgoing.raw, thread_id=outgoing.thread_id),
         lambda d: {"draft_id": d.id},
+    )
+    return _with_subject(draft, outgoing)
+
+
+def _with_subject(draft: Draft, outgoing: Outgoing) -> Draft:
+    """The saved draft with the subject it was saved with (Gmail's answer carries ids only)."""
+    return draft.model_copy(
+        update={"message": draft.message.model_copy(update={"subject": outgoing.envelope.subject})}
     )
 
 

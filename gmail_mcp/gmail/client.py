@@ -3,7 +3,8 @@
 Built from the discovery document shipped with google-api-python-client (no network at
 start), with the API root as configuration: the root is written into the document, so the batch
 and media-upload URLs follow it too (`client_options["api_endpoint"]` would move neither).
-Listing with details is one `messages.list` plus one batch of `messages.get(format=metadata)`.
+Listing with details is one `messages.list` plus one batch of `messages.get` reduced by a `fields`
+selection to headers and MIME structure (see `convert.SUMMARY_FIELDS`).
 """
 
 from __future__ import annotations
@@ -255,12 +256,10 @@ class GmailClient(HistoryAndFilters):
         )
 
     def get_summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]:
-        """Headers and flags of many messages in batches; ones deleted meanwhile are skipped."""
+        """Headers, flags and whether each has attachments, of many messages in batches (their MIME
+        structure without bodies: see `convert.SUMMARY_FIELDS`); ones deleted meanwhile are skipped."""
         answers = self._exec.batch(
-            [
-                partial(self._get_request, i, "metadata", metadataHeaders=list(convert.SUMMARY_HEADERS))
-                for i in message_ids
-            ],
+            [partial(self._get_request, i, "full", fields=convert.SUMMARY_FIELDS) for i in message_ids],
             [Target.of("Message", email_id=i) for i in message_ids],
             alongside=self._ahead.in_progress(),  # a listing fetched ahead takes one of Gmail's slots
         )
@@ -412,9 +411,14 @@ class GmailClient(HistoryAndFilters):
 
     def _complete(self, messages: list[Message]) -> list[Message]:
         """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference."""
-        messages = [m.model_copy(update={"payload": _expand(m.payload)}) for m in messages]
-        for message in messages:  # whatever id a tool lists, its part can be found again
-            self._attachment_memory.remember(message.id, mime.list_attachments(message.payload))
+        expanded = []
+        for message in messages:
+            payload = _expand(message.payload)
+            listed = mime.list_attachments(payload)
+            # Whatever id a tool lists, its part can be found again.
+            self._attachment_memory.remember(message.id, listed)
+            expanded.append(message.model_copy(update={"payload": payload, "has_attachments": bool(listed)}))
+        messages = expanded
         wanted: list[tuple[int, MimePart]] = []
         for index, message in enumerate(messages):
             parts = mime.body_parts_to_fetch(message.payload)
@@ -485,7 +489,7 @@ class GmailClient(HistoryAndFilters):
             ),
             Target.of("Thread", thread_id=thread_id),
         )
-        thread = convert.thread_from_json(answer)
+        thread = convert.thread_from_json(answer, structure=not headers_only)
         if headers_only:
             return thread
         return thread.model_copy(update={"messages": tuple(self._complete(list(thread.messages)))})

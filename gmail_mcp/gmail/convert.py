@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 
 # Not the `mime` facade: summaries need only these, and the facade brings the HTML and writing code.
 from gmail_mcp.content.charsets import clean_text, decode_header
-from gmail_mcp.content.mimetree import is_attachment
+from gmail_mcp.content.mimetree import list_attachments
 from gmail_mcp.errors import UpstreamError
 from gmail_mcp.models import (
     Draft,
@@ -32,8 +32,25 @@ from gmail_mcp.models import (
     Thread,
 )
 
-# What a list needs of each message (format=metadata keeps the answer small).
-SUMMARY_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Content-Type")
+# Multipart levels below the root a list looks into for attachments; real mail nests three or four
+# (mixed > related > alternative > text). Below that the selection asks only whether there are parts.
+SUMMARY_PART_DEPTH = 6
+
+
+def _part_fields(depth: int) -> str:
+    own = "mimeType,filename,headers,body/size"
+    return f"{own},parts({_part_fields(depth - 1)})" if depth else f"{own},parts/mimeType"
+
+
+# What a list needs of each message: a format=full answer reduced by Google's `fields` selection to
+# the headers and the MIME structure, without body data. It costs the quota of format=metadata
+# (Gmail charges messages.get the same whatever the format), and the structure says exactly which
+# attachments a read of the message will list, where metadata's headers allow only a guess from the top-level
+# Content-Type. Every header of the message comes too (metadataHeaders exists only for
+# format=metadata): a few KB more per message on the wire, no more calls and no more units.
+SUMMARY_FIELDS = (
+    f"id,threadId,labelIds,snippet,internalDate,sizeEstimate,payload({_part_fields(SUMMARY_PART_DEPTH)})"
+)
 # What a reply needs of the message it answers.
 THREADING_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "References", "In-Reply-To")
 
@@ -147,23 +164,47 @@ def _internal_date(message: JSON) -> datetime | None:
         return None
 
 
-def _looks_like_attachments(content_type: str, payload: JSON) -> bool:
-    """Has-attachments from headers alone (format=metadata has no MIME tree).
+def has_attachments(payload: JSON, root: MimePart, *, structure: bool = True) -> bool:
+    """Whether a read of the message lists any attachment: `mime.list_attachments` of the MIME structure.
 
-    multipart/mixed is how mail carries attachments; a message whose root is a file (a PDF
-    sent bare) counts too. multipart/alternative and multipart/related (inline images) do not.
+    `payload` is a format=full answer's, whole or reduced to its structure (`SUMMARY_FIELDS`), and
+    `root` the same converted. Without the structure (`structure` False: format=metadata), below the depth the selection
+    looks into, and where a multipart came back unsplit with its body as data (mail whose boundary
+    never appears: a read's recovering parser looks into the data, which a list does not
+    fetch), the answer is a guess from the top-level type.
     """
-    mime_type = (content_type.split(";", 1)[0].strip() or payload.get("mimeType", "")).lower()
-    if mime_type in ("multipart/mixed", "multipart/report"):
+    if structure and not _cut_off(payload, SUMMARY_PART_DEPTH) and not _unsplit(root):
+        return bool(list_attachments(root))
+    return _guessed_attachments(root)
+
+
+def _cut_off(part: JSON, depth: int) -> bool:
+    """Whether parts lie more than `depth` levels below `part` (the selection holds only their type)."""
+    children = part.get("parts") or []
+    return bool(children) and (depth == 0 or any(_cut_off(child, depth - 1) for child in children))
+
+
+def _unsplit(root: MimePart) -> bool:
+    return any(p.mime_type.startswith("multipart/") and not p.parts and p.size for p in root.walk())
+
+
+def _guessed_attachments(root: MimePart) -> bool:
+    """Has-attachments from the top-level type alone: multipart/mixed (and report) is how mail
+    carries files, a message that is one file (a PDF sent bare) is one; multipart/alternative
+    and related are one body's renderings and their images."""
+    kind = root.mime_type
+    if kind in ("multipart/mixed", "multipart/report"):
         return True
-    return bool(mime_type) and not mime_type.startswith(("text/", "multipart/"))
+    return not kind.startswith(("text/", "multipart/"))
 
 
-def _tree_has_attachments(part: MimePart) -> bool:
-    return any(is_attachment(node) or node.mime_type == "message/rfc822" for node in part.walk()[1:])
+def summary_from_json(message: JSON, *, structure: bool = True) -> MessageSummary:
+    """A list's view of a message (`structure`: see `has_attachments`)."""
+    payload = message.get("payload") or {}
+    return _summary(message, part_from_json(payload) if payload else None, structure)
 
 
-def summary_from_json(message: JSON) -> MessageSummary:
+def _summary(message: JSON, root: MimePart | None, structure: bool) -> MessageSummary:
     payload = message.get("payload") or {}
     headers = _headers(payload)
     return MessageSummary(
@@ -178,24 +219,22 @@ def summary_from_json(message: JSON) -> MessageSummary:
         label_ids=tuple(message.get("labelIds", [])),
         internal_date=_internal_date(message),
         size_estimate=int(message.get("sizeEstimate") or 0),
-        has_attachments=_looks_like_attachments(headers.get("content-type", ""), payload),
+        has_attachments=has_attachments(payload, root, structure=structure) if root else False,
     )
 
 
-def message_from_json(message: JSON) -> Message:
-    summary = summary_from_json(message)
+def message_from_json(message: JSON, *, structure: bool = True) -> Message:
+    """A whole message (format=full), or its headers (format=metadata: `structure` False)."""
     payload_json = message.get("payload") or {}
     headers = _headers(payload_json)
-    payload = part_from_json(payload_json) if payload_json else MimePart()
-    has_attachments = _tree_has_attachments(payload) if payload.parts else summary.has_attachments
+    root = part_from_json(payload_json) if payload_json else None
     return Message(
-        **summary.model_dump(exclude={"has_attachments"}),
-        has_attachments=has_attachments,
+        **_summary(message, root, structure).model_dump(),
         bcc=decode_header(headers.get("bcc")),
         rfc822_message_id=headers.get("message-id", "").strip(),
         in_reply_to=headers.get("in-reply-to", "").strip(),
         references=" ".join(headers.get("references", "").split()),
-        payload=payload,
+        payload=root or MimePart(),
     )
 
 
@@ -213,11 +252,11 @@ def draft_from_json(draft: JSON) -> Draft:
     return Draft(id=draft["id"], message=summary)
 
 
-def thread_from_json(thread: JSON) -> Thread:
+def thread_from_json(thread: JSON, *, structure: bool = True) -> Thread:
     return Thread(
         id=thread["id"],
         snippet=snippet(thread.get("snippet", "")),
-        messages=tuple(message_from_json(m) for m in thread.get("messages", [])),
+        messages=tuple(message_from_json(m, structure=structure) for m in thread.get("messages", [])),
     )
 
 
@@ -325,6 +364,7 @@ def filter_to_json(criteria: FilterCriteria, action: FilterAction) -> JSON:
         "forward": action.forward,
     }
     return {
-        "criteria": {k: v for k, v in wire.items() if v not in (None, "", False)},
+        # By identity: a size of 0 is said (0 == False would drop it, leaving sizeComparison alone).
+        "criteria": {k: v for k, v in wire.items() if v is not None and v is not False and v != ""},
         "action": {k: v for k, v in acts.items() if v not in ("", [])},
     }

@@ -93,7 +93,8 @@ async def _walk_through(sandbox: Any, home: str, out: TextIO, errlog: TextIO) ->
         unread = await client.call_tool(T.GET_UNREAD_EMAILS, {"max_results": 5})
         emails = (unread.structured_content or {}).get("emails", [])
         say(
-            f"2. {T.GET_UNREAD_EMAILS} (max_results 5) {cost(before)}: one list call plus one batch for details."
+            f"2. {T.GET_UNREAD_EMAILS} (max_results 5) {cost(before)}: one list call, one batch for details, "
+            "and (once per run) the label list, to show labels by name."
         )
         show(emails[:2])
 

@@ -37,8 +37,8 @@ from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.surface import views
 from gmail_mcp.surface.calls import run_call
 from gmail_mcp.surface.names import Tool
+from gmail_mcp.surface.params import MAX_CHARS
 from gmail_mcp.surface.render import render
-from gmail_mcp.surface.results import EmailList
 
 if TYPE_CHECKING:
     from gmail_mcp.surface.app import App
@@ -68,13 +68,13 @@ def _text(text: str) -> ReadResourceContents:
 def _message(app: App, id: str) -> ReadResourceContents:
     from gmail_mcp.surface.tools import core
 
-    return _text(render(core.read_email(app, _id(id, "email"), max_chars=views.MAX_CHARS)))
+    return _text(render(core.read_email(app, _id(id, "email"), max_chars=MAX_CHARS)))
 
 
 def _thread(app: App, id: str) -> ReadResourceContents:
     from gmail_mcp.surface.tools import enhanced
 
-    return _text(render(enhanced.read_thread(app, _id(id, "conversation"), max_chars=views.MAX_CHARS)))
+    return _text(render(enhanced.read_thread(app, _id(id, "conversation"), max_chars=MAX_CHARS)))
 
 
 def _attachment(app: App, id: str, part: str) -> ReadResourceContents:
@@ -82,17 +82,16 @@ def _attachment(app: App, id: str, part: str) -> ReadResourceContents:
     document = found.document
     if document.data is not None:  # an image, or a file that is not text: the client shows it
         return ReadResourceContents(content=document.data, mime_type=document.mime_type)
-    return _text(render(views.attachment_content(found, 0, views.MAX_CHARS)))
+    return _text(render(views.attachment_content(found, 0, MAX_CHARS)))
 
 
 def _label(app: App, label: str) -> ReadResourceContents:
+    from gmail_mcp.surface.tools import core
+
     backend = app.backend()
     found = backend.resolve_label(_id(label, "label"))
     page = backend.list_messages(label_ids=[found.id], max_results=LABEL_PAGE)
-    emails = EmailList(
-        emails=[views.email_item(m) for m in page.messages], next_page_token=page.next_page_token
-    )
-    return _text(render(emails))
+    return _text(render(core.email_list(app, page)))
 
 
 def _id(value: str, what: str) -> str:

@@ -76,6 +76,7 @@ class EmailItem(Result):
     subject: str = ""
     date: Annotated[str, BARE] = ""
     snippet: Annotated[str, Excerpt()] = ""
+    # System labels by id (INBOX), user labels by name (actions/labelnames): quoted when unsafe.
     labels: Annotated[list[str], BARE] = []
     unread: bool = False
     has_attachments: Annotated[bool, Token("attachments")] = False
@@ -109,7 +110,7 @@ class Email(Result):
     content_type: Annotated[Literal["text", "markdown", "html"], Token()]
     thread_id: Annotated[str, Token("thread")]
     message_id: Annotated[str, ID]
-    labels: Annotated[list[str], BARE] = []
+    labels: Annotated[list[str], BARE] = []  # as EmailItem's
     attachments: list[Attachment] | None = None
     next_offset: Annotated[int | None, Token()] = None
     note: Annotated[str, Said()] = ""  # the text part and the HTML differ: which one this is
@@ -143,12 +144,15 @@ class SendResult(Result):
     status: Annotated[Literal["success"], BARE] = "success"
     message_id: Annotated[str, Token()]
     thread_id: Annotated[str, Token()]
+    # The subject sent: a reply's is "Re: <thread subject>", whatever subject was asked for.
+    subject: str = ""
 
 
 class DraftResult(Result):
     status: Annotated[Literal["success"], BARE] = "success"
     draft_id: Annotated[str, Token()]
     message_id: Annotated[str, Token()]
+    subject: str = ""  # the subject saved (a reply's: "Re: <thread subject>")
 
 
 class Done(Result):

@@ -32,7 +32,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Hints:
-    """The four MCP tool annotations, always all set (the spec's defaults are the unsafe ones)."""
+    """The four MCP tool annotations, each decided for every tool (none left to chance).
+
+    The listing writes a hint only where it differs from the MCP default (readOnlyHint false,
+    destructiveHint true, idempotentHint false, openWorldHint true), since a client must read a
+    missing hint as that default: the same meaning in fewer bytes. A read-only tool writes neither
+    destructiveHint nor idempotentHint, which MCP defines only for tools that are not read-only.
+    The defaults are the cautious ones, so a client that ignores a missing hint is more careful,
+    never less: a read tool writes readOnlyHint and openWorldHint; a send only destructiveHint: false.
+    """
 
     read_only: bool
     destructive: bool = False
@@ -40,11 +48,14 @@ class Hints:
     open_world: bool = False
 
     def annotations(self) -> ToolAnnotations:
+        def unless(value: bool, default: bool) -> bool | None:
+            return None if value == default else value
+
         return ToolAnnotations(
-            read_only_hint=self.read_only,
-            destructive_hint=self.destructive,
-            idempotent_hint=self.idempotent,
-            open_world_hint=self.open_world,
+            read_only_hint=unless(self.read_only, False),
+            destructive_hint=None if self.read_only else unless(self.destructive, True),
+            idempotent_hint=None if self.read_only else unless(self.idempotent, False),
+            open_world_hint=unless(self.open_world, True),
         )
 
 
@@ -188,6 +199,32 @@ class GmailMCPServer(MCPServer[Any]):
                 ),
             )
 
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> Any:
+        """The prompt, or JSON-RPC -32602 (invalid params) saying what is wrong: an unknown name, a
+        missing or an unknown argument. The SDK answers those with code 0 and logs a traceback."""
+        prompt = next((p for p in await self.list_prompts() if p.name == name), None)
+        if prompt is None:
+            known = ", ".join(p.name for p in await self.list_prompts())
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt {name[:80]!r}. Prompts: {known}.")
+        given = set(arguments or {})
+        declared = {a.name: a for a in prompt.arguments or []}
+        missing = sorted(n for n, a in declared.items() if a.required and n not in given)
+        unknown = sorted(given - set(declared))
+        if missing or unknown:
+            problems = [
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unknown {', '.join(unknown)}" if unknown else "",
+            ]
+            raise MCPError(
+                INVALID_PARAMS,
+                f"Prompt {name} arguments: {'; '.join(p for p in problems if p)}. It takes: "
+                f"{', '.join(declared) or 'no arguments'}.",
+                {"missing": missing, "unknown": unknown},
+            )
+        return await super().get_prompt(name, arguments, context)
+
     async def _accepted_arguments(self, name: str) -> set[str] | None:
         """The argument names tool `name` takes (its input schema's properties), None if no such tool."""
         tool = next((t for t in await self.list_tools() if t.name == name), None)
@@ -234,43 +271,64 @@ def _invalid_arguments(tool: str, error: ValidationError) -> InvalidParamsError:
     )
 
 
-def compact_schema(schema: Any, *, output: bool = False) -> Any:
+def compact_schema(schema: Any, *, output: bool = False, top: bool = True, option: bool = False) -> Any:
     """An equivalent, shorter JSON schema: every byte of it is paid by every agent on every turn.
 
     Drops pydantic's generated property titles, writes `anyOf: [X, null]` as `type: [X, "null"]`,
-    and drops `default: null` (omitting an optional argument means null). In output schemas,
-    where every field is always present, defaults say nothing and go too.
+    drops `type` beside `enum` or `const` (the values say it), and drops `default` when it is
+    null, [], 0 or false (omitting an optional argument means just that). In output schemas, where every field is always present,
+    defaults say nothing and go too; the result's own `required` stays, so `{}` is no valid
+    result; nested objects and arrays (which the server builds) lose their `required` and their
+    `type: object` or `type: array` (their `properties` or `items` say it): a few hundred bytes.
+    A choice inside `anyOf` keeps its type, so `[X, null]` can still be written `type: [X, "null"]`.
+    A result field that is always the same value (`status: "success"`) is left out of the schema
+    (it still comes in every result; no schema here forbids more fields).
     """
     if isinstance(schema, list):
-        return [compact_schema(item, output=output) for item in schema]
+        return [compact_schema(item, output=output, top=False, option=True) for item in schema]
     if not isinstance(schema, dict):
         return schema
     result: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "title" and isinstance(value, str):
             continue
-        if key == "default" and (output or value is None):
+        if key == "default" and (output or value in (None, [], 0, False)):
             continue
-        if key in ("required", "description") and output:
+        if key == "description" and output:
             continue
-        if key == "properties" and isinstance(value, dict):
-            result[key] = {name: compact_schema(sub, output=output) for name, sub in value.items()}
+        if key == "required" and output and not top:
+            continue
+        if key in ("properties", "$defs") and isinstance(value, dict):  # name -> schema
+            subs = {name: compact_schema(sub, output=output, top=False) for name, sub in value.items()}
+            if output and key == "properties":  # a field that is always one value (status) tells nothing
+                subs = {name: sub for name, sub in subs.items() if set(sub) != {"const"}}
+            result[key] = subs
         else:
-            result[key] = compact_schema(value, output=output)
-    if "const" in result:
-        result.pop("type", None)  # the constant says it all
+            result[key] = compact_schema(value, output=output, top=False)
+    if "const" in result or "enum" in result:
+        result.pop("type", None)  # the values say it all
+    elif (
+        output
+        and not top
+        and not option
+        and (result.get("type"), "properties" in result, "items" in result)
+        in (
+            ("object", True, False),
+            ("array", False, True),
+        )
+    ):
+        result.pop("type")  # the properties or items of what the server built say it
     options = result.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         other = next(o for o in options if o != {"type": "null"})
-        del result["anyOf"]
+        rest = {k: v for k, v in result.items() if k != "anyOf"}
         # An optional argument is simply left out; a result field may really be null.
-        result = {**other, **result}
-        if output:
-            result["type"] = (
-                [other["type"], "null"] if isinstance(other.get("type"), str) else other.get("type")
-            )
-            if "enum" in result:
-                result["enum"] = [*result["enum"], None]
+        if not output:
+            result = {**other, **rest}
+        elif "enum" in other:
+            result = {**other, **rest, "enum": [*other["enum"], None]}
+        elif isinstance(other.get("type"), str):
+            result = {**other, **rest, "type": [other["type"], "null"]}
     return _inline_definitions(result) if "$defs" in result else result
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 else:
     mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
     documents = lazy_module("gmail_mcp.content.documents")
+from gmail_mcp.actions import labelnames
 from gmail_mcp.actions.mailbox import attachment_ref
 from gmail_mcp.errors import InvalidParamsError
 from gmail_mcp.surface.names import Tool
@@ -49,7 +50,8 @@ def iso_date(header: str, fallback: datetime | None) -> str:
     return fallback.isoformat() if fallback else header
 
 
-def email_item(summary: MessageSummary) -> EmailItem:
+def email_item(summary: MessageSummary, label_names: dict[str, str]) -> EmailItem:
+    """A list's item; user labels by the names in `label_names` (`Account.label_names.of`)."""
     return EmailItem(
         id=summary.id,
         thread_id=summary.thread_id,
@@ -57,7 +59,7 @@ def email_item(summary: MessageSummary) -> EmailItem:
         subject=summary.subject,
         date=iso_date(summary.date, summary.internal_date),
         snippet=summary.snippet,
-        labels=list(summary.label_ids),
+        labels=labelnames.shown(summary.label_ids, label_names),
         unread=summary.unread,
         has_attachments=summary.has_attachments,
     )
@@ -104,7 +106,18 @@ def attachments(message: Message) -> list[Attachment]:
 
 
 def thread_result(thread: Thread, start: int, budget: int) -> ThreadResult:
-    """A conversation from message `start` on, as much as fits in `budget` characters of bodies."""
+    """A conversation from message `start` on, as much as fits in `budget` characters of bodies.
+
+    Raises:
+        InvalidParamsError: `start` is past the last message.
+    """
+    if start and start >= len(thread.messages):
+        raise InvalidParamsError(
+            f"start {start} is past the end: the conversation has {len(thread.messages)} messages "
+            "(0 is the first). Continue only from next_message_index; it is absent when nothing is left.",
+            start=start,
+            message_count=len(thread.messages),
+        )
     messages: list[ThreadMessage] = []
     next_index: int | None = None
     for index, message in enumerate(thread.messages[start:], start=start):
@@ -137,20 +150,21 @@ def thread_result(thread: Thread, start: int, budget: int) -> ThreadResult:
     )
 
 
-MIN_CHARS, MAX_CHARS = 1_000, 100_000
-
-
-def clamp_chars(requested: int) -> int:
-    """A per-call character budget within sane bounds (a smaller or larger ask is adjusted, not refused)."""
-    return max(MIN_CHARS, min(requested, MAX_CHARS))
-
-
 def page(text: str, offset: int, max_chars: int) -> tuple[str, int | None]:
     """`text[offset:]` cut to at most `max_chars`, at a line or word end when one is near.
 
     Returns the piece and the offset to continue from, or None when the piece reaches the end.
+
+    Raises:
+        InvalidParamsError: `offset` is past the text (only 0 may be, for an empty text).
     """
-    offset = max(0, min(offset, len(text)))
+    if offset and offset >= len(text):
+        raise InvalidParamsError(
+            f"offset {offset} is past the end: the content has {len(text):,} characters. Continue only "
+            "from next_offset; it is absent when nothing is left.",
+            offset=offset,
+            length=len(text),
+        )
     end = offset + max_chars
     if end >= len(text):
         return text[offset:], None
@@ -164,8 +178,10 @@ def page(text: str, offset: int, max_chars: int) -> tuple[str, int | None]:
     return text[offset:end], end
 
 
-def bulk_result(change: Change, outcome: Outcome, *, dry_run: bool, by_query: bool) -> BulkResult:
-    """What a bulk change did, in words and figures."""
+def bulk_result(
+    change: Change, outcome: Outcome, label_names: dict[str, str], *, dry_run: bool, by_query: bool
+) -> BulkResult:
+    """What a bulk change did, in words and figures; user labels by `label_names` (see `email_item`)."""
     count = outcome.count
     if dry_run:
         what = "match the query and would change" if by_query else "given"
@@ -188,12 +204,12 @@ def bulk_result(change: Change, outcome: Outcome, *, dry_run: bool, by_query: bo
         estimate=outcome.estimate or None,
         added=change.named(change.add),
         removed=change.named(change.remove),
-        emails=[email_item(m) for m in outcome.emails],
+        emails=[email_item(m, label_names) for m in outcome.emails],
     )
 
 
 def changes_result(found: Changes, names: dict[str, str]) -> ChangesResult:
-    """One look at what changed, in words and items."""
+    """One look at what changed, in words and items; user labels by `names` (see `email_item`)."""
     since = _iso(found.since) if found.since is not None else ""
     if found.since is None:
         message = "Started: from now on each call lists what changed since the call before."
@@ -213,7 +229,7 @@ def changes_result(found: Changes, names: dict[str, str]) -> ChangesResult:
     return ChangesResult(
         message=message,
         since=since,
-        new=[email_item(m) for m in found.new],
+        new=[email_item(m, names) for m in found.new],
         changed=[
             LabelChangeItem(
                 id=c.message_id,

@@ -5,14 +5,11 @@ it the content: see `actions/reading.py` for how the attachment is found, fetche
 `content/documents.py` for what can be read and the limits.
 """
 
-from typing import Annotated
-
-from pydantic import Field
-
 from gmail_mcp.actions import reading
 from gmail_mcp.surface import views
 from gmail_mcp.surface.app import App
 from gmail_mcp.surface.names import Preset
+from gmail_mcp.surface.params import AttachmentRef, Chars, EmailId, Offset
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import AttachmentContent
 from gmail_mcp.surface.toolkit import READ
@@ -26,20 +23,15 @@ TOOLS = Registry(enhanced=True)
     "Read attachment",
     READ,
     READS,
-    "Read an attachment: text, CSV, JSON, HTML, PDF, DOCX, XLSX and PPTX as text, images as images. "
-    "Long text comes in pieces: call again with offset=next_offset.",
+    "An attachment's text (PDF, Office, CSV, HTML...) or image.",
     presets=[Preset.TRIAGE],
 )
 def read_attachment(
     app: App,
-    email_id: Annotated[str, Field(description="The email's id, from a list, search or read result.")],
-    attachment_id: Annotated[
-        str, Field(description=f"As {Tool.READ_EMAIL} lists it: its attachment_id, part_id or filename.")
-    ],
-    offset: Annotated[int, Field(ge=0, description="Character to start at: 0, or next_offset.")] = 0,
-    max_chars: Annotated[
-        int, Field(ge=views.MIN_CHARS, le=views.MAX_CHARS, description="Most characters to return.")
-    ] = 20_000,
+    email_id: EmailId,
+    attachment_id: AttachmentRef,
+    offset: Offset = 0,
+    max_chars: Chars = 20_000,
 ) -> AttachmentContent:
     found = reading.read_attachment(app.account, email_id, attachment_id)
     return views.attachment_content(found, offset, max_chars)

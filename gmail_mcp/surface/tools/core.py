@@ -5,14 +5,12 @@ backend method, and shapes the result (its return model is the output schema).
 """
 
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
-from pydantic import Field
 
-from gmail_mcp.actions import mailbox, sending
+from gmail_mcp.actions import labelnames, mailbox, sending
 from gmail_mcp.backend import Feature
-from gmail_mcp.config import DEFAULT_MAX_RESULTS_CAP
 from gmail_mcp.errors import InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import scopes
 from gmail_mcp.lazy import lazy_module
@@ -20,12 +18,30 @@ from gmail_mcp.surface import confirm, views
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
 from gmail_mcp.surface.names import Preset
+from gmail_mcp.surface.params import (
+    Bcc,
+    Cc,
+    Chars,
+    EmailId,
+    Format,
+    Message,
+    MoreTerms,
+    Offset,
+    Page,
+    PageToken,
+    Query,
+    Quoted,
+    ReplyTo,
+    Subject,
+    To,
+)
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import Done, DraftList, DraftResult, Email, EmailList, OpenResult, SendResult
 from gmail_mcp.surface.toolkit import READ, Hints
 
 if TYPE_CHECKING:
     from gmail_mcp.content import mime
+    from gmail_mcp.models import MessagePage
 else:
     mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
 
@@ -33,7 +49,6 @@ TOOLS = Registry(enhanced=False)
 WRITE = Hints(read_only=False)
 SENDS_MAIL = Hints(read_only=False, idempotent=False, open_world=True)
 GMAIL_ID = re.compile(r"^[0-9a-fA-F]{6,32}$")
-MaxResults = Annotated[int, Field(le=DEFAULT_MAX_RESULTS_CAP)]
 
 # The narrowest scopes each tool needs. Sending also reads: a reply looks up its thread, and a send
 # whose answer was lost is looked for before anything is sent again.
@@ -44,20 +59,25 @@ CHANGES = (scopes.MODIFY,)
 
 
 def search(app: App, query: str, max_results: int, page_token: str | None) -> EmailList:
-    page = app.backend().list_messages(query, max_results=max_results, page_token=page_token)
+    return email_list(app, app.backend().list_messages(query, max_results=max_results, page_token=page_token))
+
+
+def email_list(app: App, page: "MessagePage") -> EmailList:
+    """A page of emails as a list result, user labels by name (one cached labels.list)."""
+    names = app.account.label_names.of(i for m in page.messages for i in m.label_ids)
     return EmailList(
-        emails=[views.email_item(m) for m in page.messages], next_page_token=page.next_page_token
+        emails=[views.email_item(m, names) for m in page.messages], next_page_token=page.next_page_token
     )
 
 
 def prepare_send_email(
     ctx: Context,
-    recipient_id: str,
-    subject: str,
-    message: str,
-    thread_id: str | None,
-    cc: str | None,
-    bcc: str | None,
+    recipient_id: To,
+    subject: Subject,
+    message: Message,
+    thread_id: ReplyTo,
+    cc: Cc,
+    bcc: Bcc,
 ) -> sending.Prepared:
     return sending.prepare_send(
         app_of(ctx).account,
@@ -71,6 +91,12 @@ def prepare_send_email(
     )
 
 
+def sent(app: App, prepared: sending.Prepared, approval: ElicitationResult[Approval]) -> SendResult:
+    """Send `prepared` as approved; the result says the subject it went with."""
+    ref = sending.send(app.account, prepared, confirm.decision(approval))
+    return SendResult(message_id=ref.id, thread_id=ref.thread_id, subject=sending.subject_of(prepared))
+
+
 def ask_send_email(
     ctx: Context, prepared: Annotated[sending.Prepared, Resolve(prepare_send_email)]
 ) -> Elicit[Approval] | NoQuestion:
@@ -82,24 +108,22 @@ def ask_send_email(
     "Send email",
     SENDS_MAIL,
     SENDS,
-    "Send an email. recipient_id: one or more addresses, comma-separated. thread_id makes it a "
-    "threaded reply (subject 'Re: <thread subject>').",
+    "Send an email.",
     presets=[Preset.COMPOSE],
 )
 def send_email(
     app: App,
-    recipient_id: str,
-    subject: str,
-    message: str,
+    recipient_id: To,
+    subject: Subject,
+    message: Message,
     prepared: Annotated[sending.Prepared, Resolve(prepare_send_email)],
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_email)],
-    thread_id: str | None = None,
-    cc: str | None = None,
-    bcc: str | None = None,
+    thread_id: ReplyTo = None,
+    cc: Cc = None,
+    bcc: Bcc = None,
 ) -> SendResult:
     # The arguments built `prepared` (in its resolver); what is sent is exactly that, as approved.
-    ref = sending.send(app.account, prepared, confirm.decision(approval))
-    return SendResult(message_id=ref.id, thread_id=ref.thread_id)
+    return sent(app, prepared, approval)
 
 
 @TOOLS.tool(
@@ -107,14 +131,11 @@ def send_email(
     "Unread emails",
     READ,
     READS,
-    "Unread inbox emails, newest first. query adds Gmail search terms.",
+    "Unread inbox emails, newest first.",
     presets=[Preset.TRIAGE],
 )
 def get_unread_emails(
-    app: App,
-    query: str | None = None,
-    max_results: MaxResults = 20,
-    page_token: str | None = None,
+    app: App, query: MoreTerms = None, max_results: Page = 20, page_token: PageToken = None
 ) -> EmailList:
     return search(app, f"is:unread in:inbox {query or ''}".strip(), max_results, page_token)
 
@@ -124,21 +145,20 @@ def get_unread_emails(
     "Read email",
     READ,
     READS,
-    "Read an email (HTML as Markdown; format=html for the raw HTML). It stays unread. Long bodies "
-    "come in pieces: call again with offset=next_offset.",
+    "Read an email (it stays unread).",
     presets=[Preset.TRIAGE],
 )
 def read_email(
     app: App,
-    email_id: str,
-    offset: int = 0,
-    max_chars: int = 20_000,
-    format: Literal["auto", "text", "html"] = "auto",
-    include_quoted: bool = False,
+    email_id: EmailId,
+    offset: Offset = 0,
+    max_chars: Chars = 20_000,
+    format: Format = "auto",
+    include_quoted: Quoted = False,
 ) -> Email:
     message = app.backend().get_message(email_id)
     body = mime.extract_body(message.payload, format=format, include_quoted=include_quoted)
-    content, next_offset = views.page(body.content, offset, views.clamp_chars(max_chars))
+    content, next_offset = views.page(body.content, offset, max_chars)
     return Email(
         subject=message.subject,
         sender=message.sender,
@@ -149,7 +169,7 @@ def read_email(
         content_type=body.content_type,
         thread_id=message.thread_id,
         message_id=message.id,
-        labels=list(message.label_ids),
+        labels=labelnames.shown(message.label_ids, app.account.label_names.of(message.label_ids)),
         attachments=views.attachments(message) if app.settings.enhanced else None,
         next_offset=next_offset,
         note=body.note,
@@ -161,13 +181,10 @@ def read_email(
     "Search emails",
     READ,
     READS,
-    "Search with Gmail syntax (from: to: subject: is:unread has:attachment after:2024/1/31 "
-    'label: OR -word "phrase"). Newest first.',
+    "Gmail search (from: to: subject: is:unread has:attachment after:2024/1/31 label: OR), newest first.",
     presets=[Preset.TRIAGE],
 )
-def search_emails(
-    app: App, query: str, max_results: MaxResults = 20, page_token: str | None = None
-) -> EmailList:
+def search_emails(app: App, query: Query, max_results: Page = 20, page_token: PageToken = None) -> EmailList:
     return search(app, query, max_results, page_token)
 
 
@@ -179,7 +196,7 @@ def search_emails(
     "Move an email to Trash (kept there 30 days).",
     presets=[Preset.TRIAGE],
 )
-def trash_email(app: App, email_id: str) -> Done:
+def trash_email(app: App, email_id: EmailId) -> Done:
     mailbox.trash(app.account, Tool.TRASH_EMAIL, email_id)
     return Done(message=f"Email {email_id} moved to Trash.")
 
@@ -187,7 +204,7 @@ def trash_email(app: App, email_id: str) -> Done:
 @TOOLS.tool(
     Tool.MARK_EMAIL_AS_READ, "Mark as read", WRITE, CHANGES, "Mark an email as read.", presets=[Preset.TRIAGE]
 )
-def mark_email_as_read(app: App, email_id: str) -> Done:
+def mark_email_as_read(app: App, email_id: EmailId) -> Done:
     mailbox.mark_read(app.account, Tool.MARK_EMAIL_AS_READ, email_id)
     return Done(message=f"Email {email_id} marked as read.")
 
@@ -197,10 +214,10 @@ def mark_email_as_read(app: App, email_id: str) -> Done:
     "Open email",
     READ,
     READS,
-    "Open an email in Gmail in the server computer's browser; returns the URL.",
+    "Open an email in Gmail in this computer's browser.",
     needs=[Feature.WEB_URL],
 )
-def open_email(app: App, email_id: str) -> OpenResult:
+def open_email(app: App, email_id: EmailId) -> OpenResult:
     if not GMAIL_ID.fullmatch(email_id):
         raise InvalidParamsError(
             f"{email_id!r} is not a Gmail email id (hexadecimal); take ids from list or search results.",
@@ -219,17 +236,17 @@ def open_email(app: App, email_id: str) -> OpenResult:
     "Create draft",
     Hints(read_only=False, idempotent=False),
     DRAFTS,
-    "Save a draft, not sent. recipient: one or more addresses, comma-separated. thread_id makes it a reply.",
+    "Save a draft, not sent.",
     presets=[Preset.COMPOSE],
 )
 def create_draft(
     app: App,
-    recipient: str,
-    subject: str,
-    message: str,
-    thread_id: str | None = None,
-    cc: str | None = None,
-    bcc: str | None = None,
+    recipient: To,
+    subject: Subject,
+    message: Message,
+    thread_id: ReplyTo = None,
+    cc: Cc = None,
+    bcc: Bcc = None,
 ) -> DraftResult:
     draft = sending.create_draft(
         app.account,
@@ -241,12 +258,12 @@ def create_draft(
         body=message,
         thread_id=thread_id,
     )
-    return DraftResult(draft_id=draft.id, message_id=draft.message.id)
+    return DraftResult(draft_id=draft.id, message_id=draft.message.id, subject=draft.message.subject)
 
 
 @TOOLS.tool(
     Tool.LIST_DRAFTS, "List drafts", READ, READS, "List drafts, newest first.", presets=[Preset.COMPOSE]
 )
-def list_drafts(app: App, max_results: MaxResults = 10, page_token: str | None = None) -> DraftList:
+def list_drafts(app: App, max_results: Page = 10, page_token: PageToken = None) -> DraftList:
     page = app.backend().list_drafts(max_results=max_results, page_token=page_token)
     return DraftList(drafts=[views.draft_item(d) for d in page.drafts], next_page_token=page.next_page_token)

@@ -6,14 +6,38 @@
 from typing import Annotated
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
-from pydantic import Field
 
 from gmail_mcp.actions import mailbox, sending
-from gmail_mcp.config import DEFAULT_MAX_RESULTS_CAP
 from gmail_mcp.surface import confirm, views
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
 from gmail_mcp.surface.names import Preset
+from gmail_mcp.surface.params import (
+    AttachmentPaths,
+    AttachmentRef,
+    Bcc,
+    Cc,
+    Chars,
+    CreateMissing,
+    DraftId,
+    EmailId,
+    Labels,
+    Message,
+    NewBcc,
+    NewCc,
+    NewMessage,
+    NewSubject,
+    NewTo,
+    Page,
+    PageToken,
+    Query,
+    ReplyTo,
+    SavePath,
+    Start,
+    Subject,
+    ThreadId,
+    To,
+)
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import (
     Done,
@@ -26,10 +50,9 @@ from gmail_mcp.surface.results import (
     ThreadResult,
 )
 from gmail_mcp.surface.toolkit import READ, Hints
-from gmail_mcp.surface.tools.core import CHANGES, DRAFTS, READS, SENDS, SENDS_MAIL, search
+from gmail_mcp.surface.tools.core import CHANGES, DRAFTS, READS, SENDS, SENDS_MAIL, search, sent
 
 TOOLS = Registry(enhanced=True)
-LabelNames = list[str]
 
 
 @TOOLS.tool(
@@ -37,14 +60,11 @@ LabelNames = list[str]
     "List emails",
     READ,
     READS,
-    "Emails matching a Gmail query, newest first, a page at a time.",
+    "Emails matching a Gmail query, newest first.",
     presets=[Preset.TRIAGE],
 )
 def list_emails(
-    app: App,
-    query: str = "in:inbox",
-    page_size: Annotated[int, Field(le=DEFAULT_MAX_RESULTS_CAP)] = 20,
-    page_token: str | None = None,
+    app: App, query: Query = "in:inbox", page_size: Page = 20, page_token: PageToken = None
 ) -> EmailList:
     return search(app, query, page_size, page_token)
 
@@ -54,28 +74,23 @@ def list_emails(
     "Read conversation",
     READ,
     READS,
-    "Read a whole conversation, oldest first. If it does not fit, call again with start=next_message_index.",
+    "Read a conversation, oldest first.",
     presets=[Preset.TRIAGE],
 )
-def read_thread(
-    app: App,
-    thread_id: str,
-    start: Annotated[int, Field(ge=0)] = 0,
-    max_chars: int = 40_000,
-) -> ThreadResult:
-    return views.thread_result(app.backend().get_thread(thread_id), start, views.clamp_chars(max_chars))
+def read_thread(app: App, thread_id: ThreadId, start: Start = 0, max_chars: Chars = 40_000) -> ThreadResult:
+    return views.thread_result(app.backend().get_thread(thread_id), start, max_chars)
 
 
 @TOOLS.tool(
     Tool.DOWNLOAD_ATTACHMENT,
     "Download attachment",
-    Hints(read_only=False),
+    Hints(read_only=False, idempotent=False),  # each call writes a new file
     READS,
-    "Save an attachment to save_path, in an allowed download folder. attachment_id: as listed (an "
-    "old one still works), or the attachment's part_id or filename. Never overwrites: returns the "
-    "path used.",
+    "Save an attachment as a new file; never overwrites.",
 )
-def download_attachment(app: App, email_id: str, attachment_id: str, save_path: str) -> DownloadResult:
+def download_attachment(
+    app: App, email_id: EmailId, attachment_id: AttachmentRef, save_path: SavePath
+) -> DownloadResult:
     saved = mailbox.download(app.account, Tool.DOWNLOAD_ATTACHMENT, email_id, attachment_id, save_path)
     return DownloadResult(
         message=f"Saved {saved.size:,} bytes to {saved.path}.",
@@ -88,13 +103,13 @@ def download_attachment(app: App, email_id: str, attachment_id: str, save_path: 
 
 def prepare_send_with_files(
     ctx: Context,
-    recipient_id: str,
-    subject: str,
-    message: str,
-    attachment_paths: list[str],
-    thread_id: str | None,
-    cc: str | None,
-    bcc: str | None,
+    recipient_id: To,
+    subject: Subject,
+    message: Message,
+    attachment_paths: AttachmentPaths,
+    thread_id: ReplyTo,
+    cc: Cc,
+    bcc: Bcc,
 ) -> sending.Prepared:
     return sending.prepare_send(
         app_of(ctx).account,
@@ -120,23 +135,22 @@ def ask_send_with_files(
     "Send email with files",
     SENDS_MAIL,
     SENDS,
-    "Send an email with files from the allowed attachment folders. thread_id makes it a reply.",
+    "Send an email with files.",
     presets=[Preset.COMPOSE],
 )
 def send_email_with_attachment(
     app: App,
-    recipient_id: str,
-    subject: str,
-    message: str,
-    attachment_paths: Annotated[list[str], Field(min_length=1, max_length=20)],
+    recipient_id: To,
+    subject: Subject,
+    message: Message,
+    attachment_paths: AttachmentPaths,
     prepared: Annotated[sending.Prepared, Resolve(prepare_send_with_files)],
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_with_files)],
-    thread_id: str | None = None,
-    cc: str | None = None,
-    bcc: str | None = None,
+    thread_id: ReplyTo = None,
+    cc: Cc = None,
+    bcc: Bcc = None,
 ) -> SendResult:
-    ref = sending.send(app.account, prepared, confirm.decision(approval))
-    return SendResult(message_id=ref.id, thread_id=ref.thread_id)
+    return sent(app, prepared, approval)
 
 
 @TOOLS.tool(
@@ -144,16 +158,15 @@ def send_email_with_attachment(
     "Label email",
     Hints(read_only=False, destructive=True),
     CHANGES,
-    "Add or remove labels on an email, by name or id (INBOX, STARRED, UNREAD are labels too). "
-    "create_missing creates unknown add_labels.",
+    "Add or remove labels on an email.",
     presets=[Preset.TRIAGE],
 )
 def manage_labels(
     app: App,
-    email_id: str,
-    add_labels: LabelNames = [],  # noqa: B006  (pydantic copies defaults)
-    remove_labels: LabelNames = [],  # noqa: B006
-    create_missing: bool = False,
+    email_id: EmailId,
+    add_labels: Labels = [],  # noqa: B006  (pydantic copies defaults)
+    remove_labels: Labels = [],  # noqa: B006
+    create_missing: CreateMissing = False,
 ) -> LabelsChanged:
     labels = mailbox.change_labels(
         app.account, Tool.MANAGE_LABELS, email_id, add_labels, remove_labels, create_missing=create_missing
@@ -178,17 +191,17 @@ def list_labels(app: App) -> LabelList:
     "Update draft",
     Hints(read_only=False, destructive=True),
     DRAFTS,
-    "Change a draft: only the fields given are replaced; attachments are kept.",
+    "Change the given fields of a draft; attachments stay.",
     presets=[Preset.COMPOSE],
 )
 def update_draft(
     app: App,
-    draft_id: str,
-    recipient: str | None = None,
-    subject: str | None = None,
-    message: str | None = None,
-    cc: str | None = None,
-    bcc: str | None = None,
+    draft_id: DraftId,
+    recipient: NewTo = None,
+    subject: NewSubject = None,
+    message: NewMessage = None,
+    cc: NewCc = None,
+    bcc: NewBcc = None,
 ) -> DraftResult:
     draft = sending.update_draft(
         app.account,
@@ -200,10 +213,10 @@ def update_draft(
         subject=subject,
         body=message,
     )
-    return DraftResult(draft_id=draft.id, message_id=draft.message.id)
+    return DraftResult(draft_id=draft.id, message_id=draft.message.id, subject=draft.message.subject)
 
 
-def prepare_send_draft(ctx: Context, draft_id: str) -> sending.Prepared:
+def prepare_send_draft(ctx: Context, draft_id: DraftId) -> sending.Prepared:
     return sending.prepare_draft_send(app_of(ctx).account, tool=Tool.SEND_DRAFT, draft_id=draft_id)
 
 
@@ -218,12 +231,11 @@ def ask_send_draft(
 )
 def send_draft(
     app: App,
-    draft_id: str,
+    draft_id: DraftId,
     prepared: Annotated[sending.Prepared, Resolve(prepare_send_draft)],
     approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_draft)],
 ) -> SendResult:
-    ref = sending.send(app.account, prepared, confirm.decision(approval))
-    return SendResult(message_id=ref.id, thread_id=ref.thread_id)
+    return sent(app, prepared, approval)
 
 
 @TOOLS.tool(
@@ -231,9 +243,9 @@ def send_draft(
     "Delete draft",
     Hints(read_only=False, destructive=True),
     DRAFTS,
-    "Delete a draft permanently (drafts do not go to Trash).",
+    "Delete a draft for good (drafts skip Trash).",
     presets=[Preset.COMPOSE],
 )
-def delete_draft(app: App, draft_id: str) -> Done:
+def delete_draft(app: App, draft_id: DraftId) -> Done:
     mailbox.delete_draft(app.account, Tool.DELETE_DRAFT, draft_id)
     return Done(message=f"Draft {draft_id} deleted.")

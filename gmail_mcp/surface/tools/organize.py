@@ -11,6 +11,7 @@ from gmail_mcp.models import FilterCriteria
 from gmail_mcp.surface import views
 from gmail_mcp.surface.app import App
 from gmail_mcp.surface.names import Preset
+from gmail_mcp.surface.params import Color, FilterId, LabelName, LabelRef, SomeLabels
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import Done, FilterList, FilterResult, LabelResult
 from gmail_mcp.surface.toolkit import READ, Hints
@@ -20,7 +21,6 @@ TOOLS = Registry(enhanced=True)
 LABELS = (scopes.LABELS,)
 # Only gmail.settings.basic creates or deletes filters; applying one to existing mail changes labels.
 FILTERS = (scopes.SETTINGS_BASIC, scopes.MODIFY)
-Color = Annotated[str | None, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
 @TOOLS.tool(
@@ -28,12 +28,11 @@ Color = Annotated[str | None, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
     "Create label",
     Hints(read_only=False, idempotent=False),
     LABELS,
-    "Create a label; Parent/Child nests it (a missing parent is created). Colours: both, from "
-    "Gmail's palette (e.g. #ffffff on #4a86e8).",
+    "Create a label and any missing parent. Colours: both or neither.",
     presets=[Preset.TRIAGE, Preset.ADMIN],
 )
 def create_label(
-    app: App, name: str, text_color: Color = None, background_color: Color = None
+    app: App, name: LabelName, text_color: Color = None, background_color: Color = None
 ) -> LabelResult:
     made = labels.create(
         app.account, Tool.CREATE_LABEL, name, text_color=text_color, background_color=background_color
@@ -46,10 +45,10 @@ def create_label(
     "Rename label",
     Hints(read_only=False, destructive=True),
     LABELS,
-    "Rename a user label (by name or id); its nested labels follow.",
+    "Rename a user label; its nested labels follow.",
     presets=[Preset.ADMIN],
 )
-def rename_label(app: App, label: str, new_name: str) -> LabelResult:
+def rename_label(app: App, label: LabelRef, new_name: LabelName) -> LabelResult:
     made = labels.rename(app.account, Tool.RENAME_LABEL, label, new_name)
     return views.label_result("Label renamed.", made.label, made.also)
 
@@ -59,10 +58,10 @@ def rename_label(app: App, label: str, new_name: str) -> LabelResult:
     "Delete label",
     Hints(read_only=False, destructive=True),
     LABELS,
-    "Delete a user label (by name or id). Its emails stay, without it.",
+    "Delete a user label; its emails stay.",
     presets=[Preset.ADMIN],
 )
-def delete_label(app: App, label: str) -> LabelResult:
+def delete_label(app: App, label: LabelRef) -> LabelResult:
     found, emails = labels.delete(app.account, Tool.DELETE_LABEL, label)
     return views.label_result("Label deleted; its emails keep their other labels.", found, emails=emails)
 
@@ -86,24 +85,24 @@ def list_filters(app: App) -> FilterList:
     "Create filter",
     Hints(read_only=False, destructive=True, idempotent=False),
     FILTERS,
-    "Filter new mail: Gmail's criteria (sender: from) and labels to add/remove by name (remove "
-    "INBOX: skip inbox, UNREAD: mark read; add TRASH: delete). apply_to_existing: also to current mail.",
+    "Filter new mail: Gmail's criteria, labels to add or remove (remove INBOX: skip inbox, UNREAD: "
+    "mark read; add TRASH: delete).",
     needs=[Feature.FILTERS],
     presets=[Preset.ADMIN],
 )
 def create_filter(
     app: App,
-    sender: str | None = None,
-    to: str | None = None,
-    subject: str | None = None,
-    query: str | None = None,
-    negated_query: str | None = None,
-    has_attachment: bool = False,
-    size: Annotated[int | None, Field(ge=0)] = None,
-    size_comparison: Literal["smaller", "larger"] | None = None,
-    add_labels: list[str] | None = None,
-    remove_labels: list[str] | None = None,
-    apply_to_existing: bool = False,
+    sender: Annotated[str | None, Field(description="From: address or name")] = None,
+    to: Annotated[str | None, Field(description="To: address or name")] = None,
+    subject: Annotated[str | None, Field(description="Words in the subject")] = None,
+    query: Annotated[str | None, Field(description="Gmail search it matches")] = None,
+    negated_query: Annotated[str | None, Field(description="Gmail search it must not match")] = None,
+    has_attachment: Annotated[bool, Field(description="Only mail with attachments")] = False,
+    size: Annotated[int | None, Field(ge=0, description="Bytes, with size_comparison")] = None,
+    size_comparison: Annotated[Literal["smaller", "larger"] | None, Field(description="Than size")] = None,
+    add_labels: SomeLabels = None,
+    remove_labels: SomeLabels = None,
+    apply_to_existing: Annotated[bool, Field(description="Also file the mail it matches now")] = False,
 ) -> FilterResult:
     criteria = FilterCriteria(
         sender=(sender or "").strip(),
@@ -131,10 +130,10 @@ def create_filter(
     "Delete filter",
     Hints(read_only=False, destructive=True),
     (scopes.SETTINGS_BASIC,),
-    "Delete a filter by id (mail it already sorted stays as it is).",
+    "Delete a filter (mail it sorted stays).",
     needs=[Feature.FILTERS],
     presets=[Preset.ADMIN],
 )
-def delete_filter(app: App, filter_id: str) -> Done:
+def delete_filter(app: App, filter_id: FilterId) -> Done:
     filters.delete(app.account, Tool.DELETE_FILTER, filter_id)
     return Done(message=f"Filter {filter_id} deleted.")

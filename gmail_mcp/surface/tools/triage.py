@@ -6,10 +6,10 @@ from pydantic import Field
 
 from gmail_mcp.actions import bulk, changes
 from gmail_mcp.backend import Feature
-from gmail_mcp.config import DEFAULT_MAX_RESULTS_CAP
 from gmail_mcp.surface import views
 from gmail_mcp.surface.app import App
 from gmail_mcp.surface.names import Preset
+from gmail_mcp.surface.params import Changes, Dry, Matching, SomeLabels
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import BulkResult, ChangesResult
 from gmail_mcp.surface.toolkit import Hints
@@ -25,19 +25,19 @@ TOOLS = Registry(enhanced=True)
     # nothing already changed, and past the cap reaches only what still matches.
     Hints(read_only=False, destructive=True),
     CHANGES,
-    "Archive, mark read, star, label or trash many emails: ids, or every match of a Gmail query. "
-    "dry_run: how many and the first 10, nothing changed. At most 1,000 a call: if more, call again "
-    "the same way.",
+    "Archive, mark read, star, label or trash many emails, 1,000 a call: if more, call again the same way.",
     presets=[Preset.TRIAGE],
 )
 def modify_emails(
     app: App,
-    actions: list[bulk.Verb] | None = None,
-    add_labels: list[str] | None = None,
-    remove_labels: list[str] | None = None,
-    query: str | None = None,
-    ids: Annotated[list[str] | None, Field(max_length=bulk.MAX_PER_CALL)] = None,
-    dry_run: bool = False,
+    actions: Annotated[list[bulk.Verb] | None, Field(description="What to do to each")] = None,
+    add_labels: SomeLabels = None,
+    remove_labels: SomeLabels = None,
+    query: Matching = None,
+    ids: Annotated[
+        list[str] | None, Field(max_length=bulk.MAX_PER_CALL, description="Email ids (or give a query)")
+    ] = None,
+    dry_run: Dry = False,
 ) -> BulkResult:
     change, outcome = bulk.modify(
         app.account,
@@ -49,7 +49,8 @@ def modify_emails(
         ids=ids,
         dry_run=dry_run,
     )
-    return views.bulk_result(change, outcome, dry_run=dry_run, by_query=query is not None)
+    names = app.account.label_names.of(i for m in outcome.emails for i in m.label_ids)
+    return views.bulk_result(change, outcome, names, dry_run=dry_run, by_query=query is not None)
 
 
 @TOOLS.tool(
@@ -58,14 +59,14 @@ def modify_emails(
     # Reads the mailbox; moves only this server's own checkpoint, so a second call reports less.
     Hints(read_only=True, idempotent=False),
     READS,
-    "What changed since the last call: new emails, label changes, deletions. The first call only "
-    "starts the record.",
+    "New emails, label changes and deletions since the last call (the first starts the record).",
     needs=[Feature.HISTORY],
     presets=[Preset.TRIAGE],
 )
-def list_changes(
-    app: App, max_results: Annotated[int, Field(ge=1, le=DEFAULT_MAX_RESULTS_CAP)] = 20
-) -> ChangesResult:
+def list_changes(app: App, max_results: Changes = 20) -> ChangesResult:
     found = changes.look(app.account, limit=max_results, clock=app.clock)
-    names = {label.id: label.name for label in app.backend().list_labels()} if found.changed else {}
+    names = app.account.label_names.of(
+        [i for m in found.new for i in m.label_ids]
+        + [i for c in found.changed for i in (*c.added, *c.removed)]
+    )
     return views.changes_result(found, names)
