@@ -65,6 +65,8 @@ LEGACY_UNITS: Mapping[str, int] = MappingProxyType(
         "gmail.users.threads.trash": 5,
         "gmail.users.threads.untrash": 5,
         "gmail.users.threads.delete": 20,
+        "gmail.users.settings.sendAs.list": 1,
+        "gmail.users.settings.sendAs.get": 1,
     }
 )
 
@@ -112,6 +114,8 @@ _2026_UNKNOWN = {
     "gmail.users.threads.trash": 40,
     "gmail.users.threads.untrash": 40,
     "gmail.users.threads.delete": 80,
+    "gmail.users.settings.sendAs.list": 1,
+    "gmail.users.settings.sendAs.get": 4,
 }
 UNITS_2026: Mapping[str, int] = MappingProxyType({**_2026_UNKNOWN, **_2026_REPORTED, **_2026_CORROBORATED})
 

@@ -50,6 +50,8 @@ _LEGACY = {
     "threads.trash": 5,
     "threads.untrash": 5,
     "history.list": 2,
+    "settings.sendAs.list": 1,
+    "settings.sendAs.get": 1,
 }
 
 _2026 = {
@@ -89,6 +91,8 @@ _2026 = {
     "threads.modify": 40,
     "threads.trash": 40,
     "threads.untrash": 40,
+    "settings.sendAs.list": 1,
+    "settings.sendAs.get": 4,
 }
 
 

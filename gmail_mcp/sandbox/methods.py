@@ -28,6 +28,7 @@ _DRAFT_READ = _gmail("modify", "compose", "readonly")
 _INSERT = _gmail("modify", "insert")
 _LABELS_READ = _gmail("modify", "readonly", "metadata", "labels")
 _LABELS_WRITE = _gmail("modify", "labels")
+_SETTINGS_READ = _gmail("modify", "readonly", "settings.basic")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ METHODS: tuple[Method, ...] = (
     _m("threads.untrash", "POST", "threads/{id}/untrash", _CHANGE),
     # history
     _m("history.list", "GET", "history", _READ_META),
+    # settings
+    _m("settings.sendAs.list", "GET", "settings/sendAs", _SETTINGS_READ),
+    _m("settings.sendAs.get", "GET", "settings/sendAs/{sendAsEmail}", _SETTINGS_READ),
 )
 
 METHOD_IDS = frozenset(m.id for m in METHODS)

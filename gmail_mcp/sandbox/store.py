@@ -39,6 +39,7 @@ from gmail_mcp.sandbox.outgoing import (
 )
 from gmail_mcp.sandbox.payload import ParsedMail, link_kinds, parse_mail
 from gmail_mcp.sandbox.search import QueryError, SearchDoc, parse_query
+from gmail_mcp.sandbox.sendas import SendAsBook
 
 DEFAULT_OWNER = "you@example.com"
 HIDDEN = frozenset({"TRASH", "SPAM"})
@@ -80,6 +81,7 @@ class Mailbox:
         self.clock = clock
         self.lock = threading.RLock()
         self.labels = LabelBook()
+        self.send_as = SendAsBook(owner, owner_name)
         self._messages: dict[str, StoredMessage] = {}
         self._threads: dict[str, list[str]] = {}  # thread id -> message ids, oldest first
         self._by_rfc_id: dict[str, list[str]] = {}
@@ -111,6 +113,13 @@ class Mailbox:
                 mailbox.add(message.raw, ids, message.internal_date_ms)
             for raw in data.drafts:  # replies among them join the thread they answer
                 mailbox.create_draft(raw, None, strict_threading=False)
+            for entry in data.send_as:
+                mailbox.send_as.add(
+                    entry.email,
+                    display_name=entry.display_name,
+                    signature=entry.signature,
+                    verification=entry.verification,
+                )
         return mailbox
 
     def insert_raw(
@@ -127,6 +136,28 @@ class Mailbox:
                     raise ValueError(f"unknown label: {label}")
                 ids.append(found)
             return self.add(raw, ids, internal_date_ms).id
+
+    def add_send_as(
+        self,
+        email: str,
+        *,
+        display_name: str = "",
+        signature: str = "",
+        reply_to: str = "",
+        verification: str = "accepted",
+        default: bool = False,
+    ) -> None:
+        """Add a custom "from" address (Gmail's "Send mail as"), or give the primary address a
+        name and signature; `signature` is HTML. Raises ValueError (see `SendAsBook.add`)."""
+        with self.lock:
+            self.send_as.add(
+                email,
+                display_name=display_name,
+                signature=signature,
+                reply_to=reply_to,
+                verification=verification,
+                default=default,
+            )
 
     def load(self, path: str | Path, *, unread: int = 0) -> LoadReport:
         """Load an .eml file, a folder of them (recursive) or an mbox, the `unread` newest unread
@@ -424,6 +455,7 @@ class Mailbox:
             now_s=self.clock(),
             message_id=message_id,
             replace_message_id=rewrite_message_id,
+            may_send_as=self.send_as.allows,
         )
 
     @staticmethod
