@@ -96,12 +96,15 @@ class Mailbox:
     # ----- Python API -------------------------------------------------------------------------
 
     @classmethod
-    def seeded(cls, *, clock: Clock = time.time) -> Mailbox:
-        """A mailbox filled from `seed.seed_data()`: the demo account's labels, mail and drafts."""
-        from gmail_mcp.sandbox.seed import seed_data  # imported on demand: only the demo needs it
+    def seeded(cls, *, clock: Clock = time.time, owner: str | None = None, small: bool = False) -> Mailbox:
+        """A mailbox filled from `seed.seed_data()`: the demo account's labels, mail, drafts and
+        send-as addresses; with `small`, the few messages of `seed.small_data()` instead (a
+        sandbox's further users). `owner` gives the account another address."""
+        from gmail_mcp.sandbox.seed import seed_data, small_data  # on demand: only the demo needs them
 
-        data = seed_data()
-        mailbox = cls(data.owner, owner_name=data.owner_name, clock=clock)
+        data = small_data() if small else seed_data()
+        address = owner or data.owner
+        mailbox = cls(address, owner_name=data.owner_name if owner is None else "", clock=clock)
         with mailbox.lock:
             for label in data.labels:
                 spec: dict[str, object] = {"name": label.name}
@@ -115,7 +118,7 @@ class Mailbox:
                 mailbox.create_draft(raw, None, strict_threading=False)
             for entry in data.send_as:
                 mailbox.send_as.add(
-                    entry.email,
+                    address if entry.email.casefold() == data.owner.casefold() else entry.email,
                     display_name=entry.display_name,
                     signature=entry.signature,
                     verification=entry.verification,
