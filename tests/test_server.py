@@ -37,6 +37,7 @@ ENHANCED_TOOLS = CORE_TOOLS | {
     "update-draft",
     "send-draft",
     "delete-draft",
+    "forward-email",
 }
 
 
@@ -82,7 +83,7 @@ async def test_tool_listings_stay_within_their_byte_budgets(harness: Harness) ->
             listing = await client.client.list_tools()
         sizes[enhanced] = len(listing.model_dump_json(by_alias=True, exclude_none=True))
     assert sizes[False] <= 7 * 1024
-    assert sizes[True] <= 14 * 1024
+    assert sizes[True] <= 22_000  # issue 16: with every tool it adds
 
 
 async def test_a_first_search_with_20_results_fits_gmails_concurrency_cap(harness: Harness) -> None:

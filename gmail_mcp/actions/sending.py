@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from gmail_mcp.actions import forwarding
 from gmail_mcp.actions.account import Account
 from gmail_mcp.actions.approval import Decision, require_approval
 from gmail_mcp.actions.outgoing import (
@@ -35,6 +36,7 @@ __all__ = [
     "Prepared",
     "create_draft",
     "prepare_draft_send",
+    "prepare_forward",
     "prepare_send",
     "send",
     "update_draft",
@@ -52,6 +54,9 @@ def prepare_send(
     body: str,
     thread_id: str | None,
     attachment_paths: Sequence[str] = (),
+    reply_all: bool = False,
+    from_alias: str | None = None,
+    signature: bool = True,
 ) -> Prepared:
     """A new message to send, prepared (or why not, audited); see `outgoing.prepare`."""
     return attempt(
@@ -67,6 +72,39 @@ def prepare_send(
             body=body,
             thread_id=thread_id,
             attachment_paths=attachment_paths,
+            reply_all=reply_all,
+            from_alias=from_alias,
+            signature=signature,
+        ),
+    )
+
+
+def prepare_forward(
+    account: Account,
+    *,
+    tool: str,
+    email_id: str,
+    to: str,
+    cc: str | None,
+    bcc: str | None,
+    note: str,
+    from_alias: str | None,
+    signature: bool,
+) -> Prepared:
+    """A forward of an email, prepared (or why not, audited); see `forwarding.prepare_forward`."""
+    return attempt(
+        account,
+        tool,
+        lambda: forwarding.prepare_forward(
+            account,
+            tool=tool,
+            email_id=email_id,
+            to=to,
+            cc=cc,
+            bcc=bcc,
+            note=note,
+            from_alias=from_alias,
+            signature=signature,
         ),
     )
 
@@ -109,6 +147,9 @@ def create_draft(
     subject: str,
     body: str,
     thread_id: str | None,
+    reply_all: bool = False,
+    from_alias: str | None = None,
+    signature: bool = True,
 ) -> Draft:
     """Check, build and save a new draft."""
     outgoing = ready(
@@ -116,7 +157,17 @@ def create_draft(
             account,
             tool,
             lambda: prepare(
-                account, tool=tool, to=to, cc=cc, bcc=bcc, subject=subject, body=body, thread_id=thread_id
+                account,
+                tool=tool,
+                to=to,
+                cc=cc,
+                bcc=bcc,
+                subject=subject,
+                body=body,
+                thread_id=thread_id,
+                reply_all=reply_all,
+                from_alias=from_alias,
+                signature=signature,
             ),
         )
     )
@@ -156,6 +207,9 @@ def update_draft(
             thread_id=current.thread_id,
             attachments=current.attachments,
             draft_id=draft_id,
+            # Still from the address it was written from; its signature is in the text already.
+            from_alias=current.sender,
+            signature=False,
         )
 
     outgoing = ready(attempt(account, tool, make))

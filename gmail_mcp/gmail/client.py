@@ -45,6 +45,8 @@ from gmail_mcp.models import (
     MimePart,
     Profile,
     RawDraft,
+    RawMessage,
+    SendAs,
     Thread,
     ThreadPage,
     ThreadSummary,
@@ -101,6 +103,7 @@ class GmailClient:
         self._drafts_api = users.drafts()
         self._labels_res = users.labels()
         self._threads_api = users.threads()
+        self._send_as_api = users.settings().sendAs()
         self._user = user_id
         batch_uri = document["rootUrl"] + document.get("batchPath", "batch")
         self._exec = Executor(
@@ -226,6 +229,18 @@ class GmailClient:
             Target.of("Message", email_id=message_id),
         )
         return convert.b64url_decode(answer.get("raw", ""))
+
+    def get_raw_message(self, message_id: str) -> RawMessage:
+        """A message's exact bytes with its thread: one call, attachments included."""
+        answer = self._exec.call(
+            lambda: self._messages().get(userId=self._user, id=message_id, format="raw"),
+            Target.of("Message", email_id=message_id),
+        )
+        return RawMessage(
+            id=str(answer.get("id") or message_id),
+            thread_id=str(answer.get("threadId") or message_id),
+            raw=convert.b64url_decode(answer.get("raw", "")),
+        )
 
     def send_message(self, raw: bytes, *, thread_id: str | None = None) -> MessageRef:
         """Send a raw RFC 822 message, at most once (see `outbox`).
@@ -611,6 +626,13 @@ class GmailClient:
     def get_profile(self) -> Profile:
         answer = self._exec.call(lambda: self._users_api.getProfile(userId=self._user), Target.of("Profile"))
         return convert.profile_from_json(answer)
+
+    def list_send_as(self) -> list[SendAs]:
+        """The addresses the account may send as, its login first, with their signatures."""
+        answer = self._exec.call(
+            lambda: self._send_as_api.list(userId=self._user), Target.of("Send-as addresses")
+        )
+        return [convert.send_as_from_json(entry) for entry in answer.get("sendAs", [])]
 
 
 def _page_size(requested: int) -> int:

@@ -23,13 +23,16 @@ from gmail_mcp.models import (
     MessageSummary,
     MimePart,
     Profile,
+    SendAs,
     Thread,
 )
 
 # What a list needs of each message (format=metadata keeps the answer small).
 SUMMARY_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Content-Type")
-# What a reply needs of the message it answers.
-THREADING_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "References", "In-Reply-To")
+# What a reply (to all) needs of the message it answers.
+THREADING_HEADERS = (
+    *("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "References", "In-Reply-To"),
+)
 
 JSON = dict[str, Any]
 
@@ -237,4 +240,18 @@ def profile_from_json(profile: JSON) -> Profile:
         messages_total=int(profile.get("messagesTotal") or 0),
         threads_total=int(profile.get("threadsTotal") or 0),
         history_id=str(profile.get("historyId", "")),
+    )
+
+
+def send_as_from_json(entry: JSON) -> SendAs:
+    """A users.settings.sendAs resource (Google leaves out empty and false fields)."""
+    primary = bool(entry.get("isPrimary"))
+    return SendAs(
+        email=str(entry.get("sendAsEmail", "")),
+        display_name=str(entry.get("displayName") or ""),
+        signature=str(entry.get("signature") or ""),
+        primary=primary,
+        default=bool(entry.get("isDefault")),
+        # The login needs no verification; a custom address is usable once its owner accepted it.
+        verified=primary or entry.get("verificationStatus") == "accepted",
     )

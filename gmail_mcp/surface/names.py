@@ -26,3 +26,7 @@ class Tool(StrEnum):
     UPDATE_DRAFT = "update-draft"
     SEND_DRAFT = "send-draft"
     DELETE_DRAFT = "delete-draft"
+    # compose (enhanced)
+    FORWARD_EMAIL = "forward-email"
+    # several accounts (core and enhanced, offered only when more than one account is served)
+    LIST_ACCOUNTS = "list-accounts"

@@ -33,6 +33,10 @@ WRITE = Hints(read_only=False)
 SENDS_MAIL = Hints(read_only=False, idempotent=False, open_world=True)
 GMAIL_ID = re.compile(r"^[0-9a-fA-F]{6,32}$")
 MaxResults = Annotated[int, Field(le=DEFAULT_MAX_RESULTS_CAP)]
+# What every tool that writes a message takes beyond its text (issue 16).
+ReplyAll = Annotated[bool, Field(description="with thread_id: add all on it but you")]
+FromAlias = Annotated[str | None, Field(description="a verified send-as address to send from")]
+Signature = Annotated[bool, Field(description="add from_alias's Gmail signature")]
 
 # The narrowest scopes each tool needs. Sending also reads: a reply looks up its thread, and a send
 # whose answer was lost is looked for before anything is sent again.
@@ -57,6 +61,9 @@ def prepare_send_email(
     thread_id: str | None,
     cc: str | None,
     bcc: str | None,
+    reply_all: bool,
+    from_alias: str | None,
+    signature: bool,
 ) -> sending.Prepared:
     return sending.prepare_send(
         app_of(ctx).account,
@@ -67,6 +74,9 @@ def prepare_send_email(
         subject=subject,
         body=message,
         thread_id=thread_id,
+        reply_all=reply_all,
+        from_alias=from_alias,
+        signature=signature,
     )
 
 
@@ -94,6 +104,9 @@ def send_email(
     thread_id: str | None = None,
     cc: str | None = None,
     bcc: str | None = None,
+    reply_all: ReplyAll = False,
+    from_alias: FromAlias = None,
+    signature: Signature = True,
 ) -> SendResult:
     # The arguments built `prepared` (in its resolver); what is sent is exactly that, as approved.
     ref = sending.send(app.account, prepared, confirm.decision(approval))
@@ -221,6 +234,9 @@ def create_draft(
     thread_id: str | None = None,
     cc: str | None = None,
     bcc: str | None = None,
+    reply_all: ReplyAll = False,
+    from_alias: FromAlias = None,
+    signature: Signature = True,
 ) -> DraftResult:
     draft = sending.create_draft(
         app.account,
@@ -231,6 +247,9 @@ def create_draft(
         subject=subject,
         body=message,
         thread_id=thread_id,
+        reply_all=reply_all,
+        from_alias=from_alias,
+        signature=signature,
     )
     return DraftResult(draft_id=draft.id, message_id=draft.message.id)
 

@@ -25,7 +25,17 @@ from gmail_mcp.surface.results import (
     ThreadResult,
 )
 from gmail_mcp.surface.toolkit import READ, Hints
-from gmail_mcp.surface.tools.core import CHANGES, DRAFTS, READS, SENDS, SENDS_MAIL, search
+from gmail_mcp.surface.tools.core import (
+    CHANGES,
+    DRAFTS,
+    READS,
+    SENDS,
+    SENDS_MAIL,
+    FromAlias,
+    ReplyAll,
+    Signature,
+    search,
+)
 
 TOOLS = Registry(enhanced=True)
 LabelNames = list[str]
@@ -92,6 +102,9 @@ def prepare_send_with_files(
     thread_id: str | None,
     cc: str | None,
     bcc: str | None,
+    reply_all: bool,
+    from_alias: str | None,
+    signature: bool,
 ) -> sending.Prepared:
     return sending.prepare_send(
         app_of(ctx).account,
@@ -103,6 +116,9 @@ def prepare_send_with_files(
         body=message,
         thread_id=thread_id,
         attachment_paths=attachment_paths,
+        reply_all=reply_all,
+        from_alias=from_alias,
+        signature=signature,
     )
 
 
@@ -130,6 +146,9 @@ def send_email_with_attachment(
     thread_id: str | None = None,
     cc: str | None = None,
     bcc: str | None = None,
+    reply_all: ReplyAll = False,
+    from_alias: FromAlias = None,
+    signature: Signature = True,
 ) -> SendResult:
     ref = sending.send(app.account, prepared, confirm.decision(approval))
     return SendResult(message_id=ref.id, thread_id=ref.thread_id)
