@@ -14,13 +14,14 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from gmail_mcp.config import Paths, Settings
 
 DEFAULT_UNREAD = 10  # with --load: the newest messages left unread, so a triage has something to do
+SANDBOX_DOMAIN = "example.com"  # `serve --sandbox --account A --account B`: B's mail is B@example.com's
 _MAX_CLIENT_FILE = 64 * 1024  # an OAuth client file is under 1 KB; whatever answers is not trusted
 
 
@@ -30,9 +31,15 @@ class CommandError(Exception):
 
 @contextlib.contextmanager
 def builtin_sandbox(
-    load: Path | None, unread: int | None, quota_per_minute: int | None, quota_costs: str
+    load: Path | None,
+    unread: int | None,
+    quota_per_minute: int | None,
+    quota_costs: str,
+    *,
+    more_users: Sequence[str] = (),
 ) -> Iterator[str]:
-    """A sandbox Gmail in this process, holding `load`'s mail or the demo mailbox; yields its URL.
+    """A sandbox Gmail in this process, holding `load`'s mail or the demo mailbox, and a small
+    mailbox for each of `more_users` (served accounts after the first); yields its URL.
 
     Raises:
         CommandError: `load` cannot be loaded (one line saying why).
@@ -50,7 +57,10 @@ def builtin_sandbox(
             raise CommandError(f"cannot load {exc}") from None
         for line in report.lines(load):
             print(f"gmail-mcp: {line}", file=sys.stderr)
-    with SandboxServer(mailbox, quota_per_minute=quota_per_minute, quota_costs=quota_costs) as server:
+    others = [Mailbox.seeded(owner=address, small=True) for address in more_users]
+    with SandboxServer(
+        mailbox, quota_per_minute=quota_per_minute, quota_costs=quota_costs, others=others
+    ) as server:
         yield server.url
 
 

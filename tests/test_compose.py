@@ -371,3 +371,14 @@ async def test_a_draft_written_as_an_alias_keeps_it_when_updated(harness: Harnes
     outbox = harness.sandbox.stats()["outbox"][-1]
     assert (outbox["from"], outbox["subject"]) == (f'"Alex Morgan (Harbor Labs)" <{ALIAS}>', "Hello")
     assert text_of(stored(harness, sent["message_id"])).count("Engineering Manager") == 1
+
+
+async def test_a_draft_written_elsewhere_from_another_address_is_updated_as_the_login(
+    harness: Harness, mailbox: Mailbox
+) -> None:
+    raw = b"From: The CEO <ceo@bank.example>\r\nTo: sam@example.org\r\nSubject: Wire\r\n\r\nPlease pay.\r\n"
+    with mailbox.lock:
+        draft_id, _ = mailbox.create_draft(raw, None)
+    async with harness.client(enhanced=True) as client:
+        updated = await client.ok("update-draft", {"draft_id": draft_id, "message": "Never mind."})
+    assert stored(harness, updated["message_id"])["From"] is None  # Gmail would put the login there

@@ -74,6 +74,11 @@ class Identity:
             )
         return found
 
+    def usable(self, address: str) -> SendAs | None:
+        """The verified send-as address `address` is, or None (Gmail would send as the login)."""
+        wanted = address.strip().casefold()
+        return next((e for e in self.send_as if e.email.casefold() == wanted and e.verified), None)
+
 
 def sender_header(entry: SendAs) -> str:
     """The From header text for a send-as address: its display name (neutralised) and address."""

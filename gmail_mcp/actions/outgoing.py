@@ -221,13 +221,15 @@ def prepare(
     reply_all: bool = False,
     from_alias: str | None = None,
     signature: bool = True,
+    sender: SendAs | None = None,
 ) -> Outgoing:
     """Check and build a message, then read its bytes back and compare them with what was checked.
 
     A reply's subject comes from the email it answers: neutralised (decoded fully, line breaks,
     controls and bidi characters removed) before it goes anywhere near a header. `reply_all` adds
     everyone that email went to (see `identity.reply_all`); `from_alias` sends as one of the
-    account's verified send-as addresses, with its Gmail signature unless `signature` is False.
+    account's verified send-as addresses, with its Gmail signature unless `signature` is False
+    (`sender`: one already looked up).
 
     Raises:
         InvalidParamsError: a bad address, subject or file, `reply_all` without `thread_id`, an
@@ -272,7 +274,7 @@ def prepare(
         attachments=files,
         in_reply_to=in_reply_to,
         references=references,
-        sender=who.sender(from_alias) if who is not None and from_alias else None,
+        sender=who.sender(from_alias) if who is not None and from_alias else sender,
         signature=signature,
         draft_id=draft_id,
     )
@@ -469,5 +471,7 @@ def draft_content(backend: MailBackend, draft_id: str) -> DraftContent:
         body=mime.extract_body(root, format="text").content,
         attachments=files,
         thread_id=(draft.thread_id or None) if root.header("In-Reply-To") else None,
-        sender=mime.parse_recipients(mailboxes["from"][0], "sender")[0].addr_spec if mailboxes["from"] else None,
+        sender=mime.parse_recipients(mailboxes["from"][0], "sender")[0].addr_spec
+        if mailboxes["from"]
+        else None,
     )

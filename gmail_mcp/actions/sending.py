@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from gmail_mcp.actions import forwarding
+from gmail_mcp.actions import forwarding, identity
 from gmail_mcp.actions.account import Account
 from gmail_mcp.actions.approval import Decision, require_approval
 from gmail_mcp.actions.outgoing import (
@@ -195,7 +195,11 @@ def update_draft(
     files are otherwise kept, read from its raw bytes."""
 
     def make() -> Outgoing:
-        current = draft_content(account.backend(), draft_id)
+        backend = account.backend()
+        current = draft_content(backend, draft_id)
+        # Still from the address it was written from when that is one the account may send as (its
+        # signature is in the text already); any other From is dropped, as Gmail would replace it.
+        sender = identity.Identity.of(backend).usable(current.sender) if current.sender else None
         return prepare(
             account,
             tool=tool,
@@ -207,8 +211,7 @@ def update_draft(
             thread_id=current.thread_id,
             attachments=current.attachments,
             draft_id=draft_id,
-            # Still from the address it was written from; its signature is in the text already.
-            from_alias=current.sender,
+            sender=sender,
             signature=False,
         )
 

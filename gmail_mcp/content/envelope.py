@@ -202,7 +202,9 @@ def envelope_differences(expected: Envelope, actual: Envelope) -> list[str]:
         if missing := sorted((want - got).elements()):
             problems.append(f"{field.title()} would not go to {', '.join(missing)}")
     if expected.sender.casefold() != actual.sender.casefold():
-        problems.append(f"it would be sent as {actual.sender or 'the login'!r}, not {expected.sender or 'the login'!r}")
+        problems.append(
+            f"it would be sent as {actual.sender or 'the login'!r}, not {expected.sender or 'the login'!r}"
+        )
     if expected.subject != actual.subject:
         problems.append(f"the subject would be {actual.subject!r}, not {expected.subject!r}")
     if expected.attachments != actual.attachments:

@@ -36,6 +36,9 @@ class ToolSpec:
     fn: Callable[..., Any]  # takes the App first, then the tool's arguments
     enhanced: bool = False
     needs: frozenset[str] = frozenset()  # backend features (backend.Feature) it cannot work without
+    # About the accounts themselves (list-accounts): offered only when several are served, and
+    # takes no `account` argument.
+    across_accounts: bool = False
 
     def offered_by(self, features: frozenset[str] | None) -> bool:
         """Whether a backend with `features` (None: every feature) can serve this tool."""
@@ -58,11 +61,20 @@ class Registry:
         description: str,
         *,
         needs: Iterable[str] = (),
+        across_accounts: bool = False,
     ) -> Callable[[F], F]:
         def decorator(fn: F) -> F:
             self.specs.append(
                 ToolSpec(
-                    name, title, hints, frozenset(scopes), description, fn, self.enhanced, frozenset(needs)
+                    name,
+                    title,
+                    hints,
+                    frozenset(scopes),
+                    description,
+                    fn,
+                    self.enhanced,
+                    frozenset(needs),
+                    across_accounts,
                 )
             )
             return fn
@@ -72,9 +84,9 @@ class Registry:
 
 def all_specs() -> list[ToolSpec]:
     """Every tool of every mode, core first."""
-    from gmail_mcp.surface.tools import compose, core, enhanced
+    from gmail_mcp.surface.tools import accounts, compose, core, enhanced
 
-    return [*core.TOOLS.specs, *enhanced.TOOLS.specs, *compose.TOOLS.specs]
+    return [*core.TOOLS.specs, *accounts.TOOLS.specs, *enhanced.TOOLS.specs, *compose.TOOLS.specs]
 
 
 def spec(name: str) -> ToolSpec:

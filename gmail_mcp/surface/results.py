@@ -207,3 +207,14 @@ class LabelItem(Result):
 
 class LabelList(Result):
     labels: list[LabelItem]
+
+
+class AccountItem(Result):
+    name: Annotated[str, ID]  # chosen by the person who started the server
+    email: Annotated[str, Token()] = ""  # the login Gmail reports for it
+    default: bool = False
+    note: Annotated[str, Said()] = ""  # why its address is unknown (not logged in, ...)
+
+
+class AccountList(Result):
+    accounts: list[AccountItem]
