@@ -182,6 +182,7 @@ def every_tool_arguments(harness: Harness) -> dict[str, dict[str, Any]]:
         "update-draft": {"draft_id": "r123456789"},
         "send-draft": {"draft_id": "r123456789"},
         "delete-draft": {"draft_id": "r123456789"},
+        "forward-email": {**email, "recipient_id": "ann@example.com"},
     }
 
 
