@@ -382,3 +382,28 @@ async def test_a_draft_written_elsewhere_from_another_address_is_updated_as_the_
     async with harness.client(enhanced=True) as client:
         updated = await client.ok("update-draft", {"draft_id": draft_id, "message": "Never mind."})
     assert stored(harness, updated["message_id"])["From"] is None  # Gmail would put the login there
+
+
+async def test_reply_all_to_a_hostile_email_neutralises_names_and_keeps_gmails_recipient_limit(
+    harness: Harness, mailbox: Mailbox
+) -> None:
+    crowd = ", ".join(f"p{n}@example.org" for n in range(120))
+    hostile = insert(
+        mailbox,
+        "From: =?utf-8?q?Ann=0D=0ABcc:_spy@evil.example?= <ann@example.org>\n"
+        "To: you@example.com\n"
+        "Cc: =?utf-8?b?4oCuQm8=?= <bo@example.org>, <spy@@evil.example>, not-an-address\n"
+        "Subject: Hi",
+    )
+    crowded = insert(mailbox, f"From: ann@example.org\nTo: you@example.com\nCc: {crowd}\nSubject: All hands")
+    async with harness.client() as client:
+        reply = {"recipient_id": "", "subject": "x", "message": "y", "reply_all": True}
+        sent = await client.ok("send-email", {**reply, "thread_id": hostile})
+        too_many = await client.error("send-email", {**reply, "thread_id": crowded})
+    outbox = harness.sandbox.stats()["outbox"]
+    assert [(e["to"], e["cc"], e["bcc"]) for e in outbox] == [(["ann@example.org"], ["bo@example.org"], [])]
+    copy = stored(harness, sent["message_id"])
+    assert (
+        copy["To"] == '"Ann Bcc: spy@evil.example" <ann@example.org>' and copy["Cc"] == "Bo <bo@example.org>"
+    )
+    assert too_many["error_code"] == "INVALID_PARAMS" and too_many["error_details"]["recipients"] == 121
