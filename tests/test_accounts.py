@@ -16,6 +16,8 @@ from typing import Any
 import anyio
 import pytest
 from google.oauth2.credentials import Credentials
+from mcp.shared.exceptions import MCPError
+from mcp.types import ResourceTemplateReference
 
 from gmail_mcp import cli
 from gmail_mcp.config import Paths
@@ -258,3 +260,21 @@ def test_account_names_that_cannot_be_file_names_or_repeat_are_refused(
     monkeypatch.setenv("GMAIL_MCP_HOME", str(tmp_path))
     assert cli.main(argv) == 2
     assert "account" in capsys.readouterr().err
+
+
+async def test_resource_uris_carry_the_account(harness: Harness) -> None:
+    async with harness.client(enhanced=True) as client:
+        laptop = await client.ok("search-emails", {"query": "subject:laptop", "account": "work"})
+        email_id = laptop["emails"][0]["id"]
+        read = await client.client.read_resource(f"gmail://work/messages/{email_id}")
+        first = await client.ok("search-emails", {"query": "in:inbox", "max_results": 1})
+        mine = await client.client.read_resource(f"gmail://me/messages/{first['emails'][0]['id']}")
+        completed = await client.client.complete(
+            ResourceTemplateReference(type="ref/resource", uri="gmail://{account}/messages/{id}"),
+            {"name": "account", "value": ""},
+        )
+        with pytest.raises(MCPError):
+            await client.client.read_resource(f"gmail://home/messages/{email_id}")
+    assert "Your laptop is ready for pickup" in read.contents[0].text  # type: ignore[union-attr]
+    assert first["emails"][0]["subject"] in mine.contents[0].text  # type: ignore[union-attr]
+    assert completed.completion.values == ["default", "work"]

@@ -12,14 +12,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from gmail_mcp.actions.account import Account
 from gmail_mcp.config import TOOL_THREADS, Settings
-from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.errors import InvalidParamsError, NotFoundError
 from gmail_mcp.surface.names import Tool
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 # The account of the tool call being run in this context (None: the first). Worker threads get it
 # too: anyio runs each tool body in a copy of the caller's context.
 _ACTING: contextvars.ContextVar[Account | None] = contextvars.ContextVar("gmail_mcp_account", default=None)
+# The account a resource URI names while one account is served (Gmail's own word for it); with
+# several, the first (each is also named by its own name).
+ME = "me"
 
 
 @dataclass
@@ -88,6 +91,34 @@ class App:
 
     def mail_url(self, email_id: str) -> str:
         return self.settings.mail_url_template.format(id=email_id)
+
+    def for_account(self, name: str) -> App:
+        """The App acting on the account a resource URI names (`me`: the first; with several, also
+        each one's name): the one place such names resolve.
+
+        Raises:
+            NotFoundError: no account of that name is served here.
+        """
+        if name == ME:
+            account = self.accounts[0]
+        elif self.several_accounts and any(a.name == name for a in self.accounts):
+            account = self.account_named(name)
+        else:
+            names = self.account_names()
+            raise NotFoundError(
+                f"No account {name!r} is served here; use {' or '.join(repr(n) for n in names)}.",
+                account=name,
+                accounts=names,
+            )
+        return (
+            self
+            if account is self.accounts[0] and not self.several_accounts
+            else replace(self, accounts=[account])
+        )
+
+    def account_names(self) -> list[str]:
+        """What a resource URI's {account} may be: `me`, or with several accounts their names."""
+        return [a.name for a in self.accounts] if self.several_accounts else [ME]
 
 
 def app_of(ctx: Any) -> App:

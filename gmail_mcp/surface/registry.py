@@ -84,9 +84,15 @@ class Registry:
 
 def all_specs() -> list[ToolSpec]:
     """Every tool of every mode, core first."""
-    from gmail_mcp.surface.tools import accounts, compose, core, enhanced
+    from gmail_mcp.surface.tools import accounts, attachments, compose, core, enhanced
 
-    return [*core.TOOLS.specs, *accounts.TOOLS.specs, *enhanced.TOOLS.specs, *compose.TOOLS.specs]
+    return [
+        *core.TOOLS.specs,
+        *accounts.TOOLS.specs,
+        *enhanced.TOOLS.specs,
+        *attachments.TOOLS.specs,
+        *compose.TOOLS.specs,
+    ]
 
 
 def spec(name: str) -> ToolSpec:
