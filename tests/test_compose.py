@@ -226,6 +226,7 @@ async def test_reply_all_reaches_every_participant_but_the_user_and_their_aliase
         "Message-ID: <plans@example.org>",
     )
     async with harness.client() as client:
+        reset_stats(harness.sandbox)
         sent = await client.ok(
             "send-email",
             {
@@ -236,7 +237,11 @@ async def test_reply_all_reaches_every_participant_but_the_user_and_their_aliase
                 "reply_all": True,
             },
         )
-    outbox = harness.sandbox.stats()["outbox"][-1]
+    stats = harness.sandbox.stats()
+    # Who the user is comes from sendAs.list alone (it holds the login): no getProfile.
+    assert "gmail.users.getProfile" not in stats["by_method"], stats["by_method"]
+    assert stats["by_method"].get("gmail.users.settings.sendAs.list") == 1
+    outbox = stats["outbox"][-1]
     assert (outbox["to"], outbox["cc"], outbox["subject"]) == (
         ["team@example.org", "bo@example.org"],
         ["carol@example.org"],

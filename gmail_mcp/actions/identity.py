@@ -34,15 +34,19 @@ logger = logging.getLogger("gmail_mcp")
 
 @dataclass(frozen=True)
 class Identity:
-    """The account's login and its send-as addresses, fetched once per message written."""
+    """The account's login and its send-as addresses, fetched once per message written (not kept:
+    an alias removed or added in Gmail counts from the next message on)."""
 
     login: str
     send_as: tuple[SendAs, ...]
 
     @classmethod
     def of(cls, backend: MailBackend) -> Identity:
-        """Ask the backend (getProfile and sendAs.list: two small calls)."""
-        return cls(backend.get_profile().email_address, tuple(backend.list_send_as()))
+        """Ask the backend: sendAs.list, one small call. Gmail's list always holds the primary
+        address (the login), so getProfile is asked only when an answer somehow lacks it."""
+        send_as = tuple(backend.list_send_as())
+        primary = next((entry.email for entry in send_as if entry.primary), None)
+        return cls(primary or backend.get_profile().email_address, send_as)
 
     def own(self) -> frozenset[str]:
         """Every address that is the account's own, case-folded."""
