@@ -134,11 +134,9 @@ def _with_account_argument(tool: Tool, app: App) -> Tool:
     schema = dict(tool.input_schema)
     schema["properties"] = {
         **schema.get("properties", {}),
-        ACCOUNT_ARGUMENT: {
-            "type": "string",
-            "enum": names,
-            "description": f"the account to act on (default {names[0]})",
-        },
+        # The enum and JSON Schema's own `default` say it all, in a third of a description's bytes
+        # (it is repeated on every tool: tools/list stays within its budget with several accounts).
+        ACCOUNT_ARGUMENT: {"type": "string", "enum": names, "default": names[0]},
     }
     return tool.model_copy(update={"input_schema": schema})
 

@@ -78,7 +78,11 @@ async def test_with_two_accounts_every_tool_takes_an_account_and_list_accounts_n
         if name == "list-accounts":
             assert "account" not in properties
         else:
-            assert properties["account"]["enum"] == ["default", "work"], name
+            assert properties["account"] == {
+                "type": "string",
+                "enum": ["default", "work"],
+                "default": "default",
+            }
             assert "account" not in tool.input_schema.get("required", [])
     assert listed == {
         "accounts": [
