@@ -275,6 +275,18 @@ async def test_reply_all_to_ones_own_email_answers_its_recipients_again(
     assert draft_raw["To"] == "fay@example.org, dana@example.org" and draft_raw["Cc"] == "eli@example.org"
 
 
+async def test_reply_all_to_a_note_to_oneself_asks_whom_to_answer(harness: Harness, mailbox: Mailbox) -> None:
+    note = insert(mailbox, f"From: you@example.com\nTo: {ALIAS}\nSubject: Note to self", labels=("SENT",))
+    async with harness.client() as client:
+        error = await client.error(
+            "send-email",
+            {"recipient_id": "", "subject": "x", "message": "y", "thread_id": note, "reply_all": True},
+        )
+    assert (error["error_code"], error["error_details"]) == ("INVALID_PARAMS", {"field": "reply_all"})
+    assert "recipient_id" in error["error_message"]
+    assert harness.sandbox.stats()["sent"] == 0
+
+
 async def test_reply_all_still_passes_the_allow_list_and_needs_a_thread(
     harness: Harness, mailbox: Mailbox
 ) -> None:

@@ -262,6 +262,12 @@ def prepare(
             everyone = identity.reply_all(parent, who.own())
             to = identity.with_everyone(to, everyone.to)
             cc = identity.with_everyone(cc, everyone.cc)
+            if not (to or cc or identity.with_everyone(bcc, ())):
+                raise InvalidParamsError(
+                    "reply_all found no one on this email but you (its sender and recipients are your "
+                    "own addresses): give recipient_id to say whom to answer.",
+                    field="reply_all",
+                )
     return build(
         account,
         tool=tool,
