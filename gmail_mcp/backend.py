@@ -15,7 +15,12 @@ if TYPE_CHECKING:  # annotations only: the models load with the first mail read
         AttachmentInfo,
         Draft,
         DraftPage,
+        FilterAction,
+        FilterCriteria,
+        HistoryPage,
+        IdPage,
         Label,
+        MailFilter,
         Message,
         MessagePage,
         MessageRef,
@@ -39,6 +44,8 @@ class Feature(StrEnum):
     """
 
     WEB_URL = "web-url"  # each message has a page in Gmail's web interface
+    HISTORY = "history"  # a record of every change to the mailbox since a point (users.history)
+    FILTERS = "filters"  # Gmail's filters on incoming mail (users.settings.filters)
 
 
 ALL_FEATURES = frozenset(Feature)
@@ -59,6 +66,15 @@ class MailBackend(Protocol):
         page_token: str | None = None,
         include_spam_trash: bool = False,
     ) -> MessagePage: ...
+    def list_ids(
+        self,
+        query: str = "",
+        *,
+        label_ids: Sequence[str] = (),
+        max_results: int = 500,
+        page_token: str | None = None,
+        include_spam_trash: bool = False,
+    ) -> IdPage: ...
     def get_message(self, message_id: str) -> Message: ...
     def get_messages(self, message_ids: Sequence[str]) -> list[Message]: ...
     def get_summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]: ...
@@ -133,6 +149,19 @@ class MailBackend(Protocol):
         background_color: str | None = None,
     ) -> Label: ...
     def delete_label(self, label_id: str) -> None: ...
+
+    # History and filters (Feature.HISTORY, Feature.FILTERS)
+    def list_history(self, start_history_id: str, *, page_token: str | None = None) -> HistoryPage:
+        """Changes after `start_history_id`, oldest first, a page at a time.
+
+        Raises:
+            NotFoundError: the history from that start is no longer kept.
+        """
+        ...
+
+    def list_filters(self) -> list[MailFilter]: ...
+    def create_filter(self, criteria: FilterCriteria, action: FilterAction) -> MailFilter: ...
+    def delete_filter(self, filter_id: str) -> None: ...
 
     # Account
     def get_profile(self) -> Profile: ...

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -114,7 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--credentials", type=Path, help="OAuth client file (default: credentials.json in the config folder)"
     )
     auth.add_argument("--read-only", action="store_true", help="ask only for gmail.readonly")
-    auth.add_argument("--tools", help="comma-separated tools to authorise for (default: all)")
+    auth.add_argument(
+        "--tools",
+        help="comma-separated tools or presets (triage, compose, admin) to authorise for (default: all)",
+    )
     auth.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening it")
     auth.add_argument(
         "--timeout", type=float, default=300, help="seconds to wait for the sign-in (default 300)"
@@ -154,7 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the enhanced tools (threads, labels, attachments, drafts); also GMAIL_MCP_ENHANCED=1",
     )
     serve.add_argument("--read-only", action="store_true", help="only tools that change nothing")
-    serve.add_argument("--tools", help="comma-separated subset of tools to expose")
+    serve.add_argument(
+        "--tools", help="comma-separated tools or presets (triage, compose, admin) to expose (default: all)"
+    )
     serve.add_argument(
         "--transport",
         choices=["stdio", "http"],
@@ -528,7 +534,12 @@ def make_server(
         grants = [a.settings.granted_scopes for a in accounts]
         granted = None if None in grants else frozenset().union(*(g for g in grants if g is not None))
         settings = replace(settings, granted_scopes=granted)
-    app = App(settings=settings, accounts=accounts, opener=app_options.pop("opener", open_in_browser))
+    app = App(
+        settings=settings,
+        accounts=accounts,
+        opener=app_options.pop("opener", open_in_browser),
+        clock=app_options.pop("clock", time.time),
+    )
     if settings.enhanced:
         from gmail_mcp.server_enhanced import build_enhanced_server
 
@@ -701,7 +712,7 @@ def run_auth(args: argparse.Namespace) -> int:
     account_names([args.account])  # a name that can be part of a file name
     from gmail_mcp.gmail import scopes
     from gmail_mcp.gmail.auth import TokenStore, login
-    from gmail_mcp.surface.registry import all_specs
+    from gmail_mcp.surface.registry import all_specs, expand_tools
 
     paths = Paths.resolve()
     credentials = args.credentials or paths.credentials
@@ -713,10 +724,10 @@ def run_auth(args: argparse.Namespace) -> int:
         credentials = fetch_sandbox_client(root, paths.credentials)
     paths = paths.for_account(args.account)
     tool_scopes: dict[str, frozenset[str]] = {spec.name: spec.scopes for spec in all_specs()}
-    wanted = _split(args.tools) if args.tools else list(tool_scopes)
-    unknown = sorted(set(wanted) - set(tool_scopes))
-    if unknown:
-        raise SystemExit(f"gmail-mcp auth: unknown tools {', '.join(unknown)}")
+    try:
+        wanted = sorted(expand_tools(_split(args.tools))) if args.tools else list(tool_scopes)
+    except GmailMcpError as exc:
+        raise SystemExit(f"gmail-mcp auth: {exc.message}") from None
     needed = set().union(*(tool_scopes[t] for t in wanted))
     if args.read_only:
         needed = {scopes.READONLY}

@@ -23,6 +23,7 @@ DEFAULT_UNITS_PER_MINUTE = 6_000  # Gmail quota units per user per minute (proje
 DEFAULT_MAX_DOWNLOAD_BYTES = 40 * 1024 * 1024
 DEFAULT_MAX_SESSION_DOWNLOAD_BYTES = 1024 * 1024 * 1024
 DEFAULT_MAX_FILES_PER_CALL = 20  # attachment_paths of one send or draft
+DEFAULT_MAX_BULK_CHANGES = 1000  # emails one modify-emails call changes (Gmail's batchModify limit)
 HTTP_TOKEN_MIN_LENGTH = 32  # characters of a configured HTTP bearer token
 
 # IMAP and SMTP (`serve --backend imap`): Gmail's servers unless told otherwise.
@@ -190,6 +191,7 @@ class Settings:
     max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES  # one saved attachment
     max_session_download_bytes: int = DEFAULT_MAX_SESSION_DOWNLOAD_BYTES  # all saved by one server run
     max_files_per_call: int = DEFAULT_MAX_FILES_PER_CALL  # files one tool call may read
+    max_bulk_changes: int = DEFAULT_MAX_BULK_CHANGES  # emails one bulk change touches per call
     read_limits: ReadLimits = ReadLimits()  # attachments the model reads
     allowed_recipients: tuple[str, ...] = ()  # addresses or domains; empty: anyone
     confirm_send: bool = False

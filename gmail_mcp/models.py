@@ -187,3 +187,54 @@ class SendAs(_Frozen):
     primary: bool = False
     default: bool = False
     verified: bool = True
+
+
+class IdPage(_Frozen):
+    """One page of message ids, without details (what a bulk change needs)."""
+
+    ids: tuple[str, ...]
+    next_page_token: str | None = None
+    result_size_estimate: int = 0
+
+
+class HistoryEvent(_Frozen):
+    """One change to one message, as the mailbox history records it."""
+
+    history_id: int
+    kind: Literal["added", "deleted", "labels_added", "labels_removed"]
+    message_id: str
+    thread_id: str
+    label_ids: tuple[str, ...] = ()  # the message's labels, when the record gives them
+    changed: tuple[str, ...] = ()  # the labels added or removed
+
+
+class HistoryPage(_Frozen):
+    events: tuple[HistoryEvent, ...]
+    next_page_token: str | None = None
+    history_id: str = ""  # the mailbox's current history id
+
+
+class FilterCriteria(_Frozen):
+    """What a filter matches, as Gmail defines it (users.settings.filters)."""
+
+    sender: str = ""  # Gmail's `from`
+    to: str = ""  # To, Cc and Bcc
+    subject: str = ""
+    query: str = ""
+    negated_query: str = ""
+    has_attachment: bool = False
+    exclude_chats: bool = False
+    size: int | None = None
+    size_comparison: Literal["smaller", "larger"] | None = None
+
+
+class FilterAction(_Frozen):
+    add_label_ids: tuple[str, ...] = ()
+    remove_label_ids: tuple[str, ...] = ()
+    forward: str = ""
+
+
+class MailFilter(_Frozen):
+    id: str
+    criteria: FilterCriteria
+    action: FilterAction

@@ -18,8 +18,9 @@ from gmail_mcp.errors import InvalidParamsError
 from gmail_mcp.gmail import scopes
 from gmail_mcp.surface import resources
 from gmail_mcp.surface.app import App
+from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.prompts import register_prompts
-from gmail_mcp.surface.registry import ToolSpec, all_specs, bind
+from gmail_mcp.surface.registry import ToolSpec, all_specs, bind, expand_tools
 from gmail_mcp.surface.toolkit import GmailMCPServer, Hints
 
 INSTRUCTIONS = (
@@ -150,19 +151,24 @@ def build_server(app: App) -> GmailServer:
 
 
 def select_tools(server: GmailMCPServer, settings: Settings) -> dict[str, frozenset[str]]:
-    """Keep only the tools the settings allow: read-only mode, an explicit --tools list, and the
-    scopes the saved login grants. Returns the tools hidden for scopes, with what each lacks.
+    """Keep only the tools the settings allow: read-only mode, an explicit --tools list (tool names
+    and presets; a preset brings those of its tools this mode has), and the scopes the saved login
+    grants. Returns the tools hidden for scopes, with what each lacks.
 
     Raises:
-        InvalidParamsError: --tools names a tool this mode does not have.
+        InvalidParamsError: --tools names a tool this mode does not have, or nothing known.
     """
+    wanted: frozenset[str] | None = None
     if settings.tools is not None:
-        unknown = sorted(settings.tools - set(server.hints))
+        presets = {name for name in settings.tools if name in set(Preset)}
+        unknown = sorted(settings.tools - presets - set(server.hints))
         if unknown:
             raise InvalidParamsError(
-                f"Unknown tools: {', '.join(unknown)}. Available: {', '.join(sorted(server.hints))}.",
+                f"Unknown tools: {', '.join(unknown)}. Available: {', '.join(sorted(server.hints))}; "
+                f"presets: {', '.join(Preset)}.",
                 unknown=unknown,
             )
+        wanted = (settings.tools - presets) | expand_tools(presets)
     lacking = {}
     if settings.granted_scopes is not None:
         needs = {str(s.name): s.scopes for s in all_specs() if s.name in server.hints}
@@ -170,7 +176,7 @@ def select_tools(server: GmailMCPServer, settings: Settings) -> dict[str, frozen
     server.keep_only(
         lambda name, hints: (
             (hints.read_only or not settings.read_only)
-            and (settings.tools is None or name in settings.tools)
+            and (wanted is None or name in wanted)
             and name not in lacking
         )
     )

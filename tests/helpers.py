@@ -93,3 +93,13 @@ def make_client(
         fetched_ahead=fetched_ahead or FetchedAhead(clock=clock),
         clock=clock,
     )
+
+
+def deliver(sandbox: Any, raw: bytes, **extra: Any) -> dict[str, Any]:
+    """Incoming mail, as Gmail receives it (POST /__sandbox/deliver): its id, threadId and labelIds."""
+    import base64
+
+    answer: dict[str, Any] = control(
+        sandbox, "/__sandbox/deliver", {"raw": base64.urlsafe_b64encode(raw).decode(), **extra}
+    )
+    return answer

@@ -51,7 +51,11 @@ class Harness:
             for account in [self.settings(name, **overrides)]
         ]
         return make_server(
-            settings, backend, others=others, opener=lambda url: self.opened.append(url) or True
+            settings,
+            backend,
+            others=others,
+            opener=lambda url: self.opened.append(url) or True,
+            clock=self.clock,
         )
 
     def _client(self, settings: Settings, token: str = "test") -> Any:

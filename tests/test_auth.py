@@ -33,7 +33,7 @@ from gmail_mcp import cli
 from gmail_mcp.config import Paths
 from gmail_mcp.errors import AuthError
 from gmail_mcp.gmail.auth import TokenStore, login
-from gmail_mcp.gmail.scopes import MODIFY, READONLY, SEND
+from gmail_mcp.gmail.scopes import COMPOSE, LABELS, MODIFY, READONLY, SEND, SETTINGS_BASIC
 from tests.helpers import inject
 from tests.test_auth_grants import CLIENT_ID, WAIT, client_config, mode, query_of, s256, saved, stored_login
 from tests.test_e2e import child_env, spawn, stdio_client
@@ -225,12 +225,25 @@ def test_a_plain_http_token_endpoint_off_this_machine_is_refused(
 @pytest.mark.parametrize(
     ("options", "scopes"),
     [
-        ([], [MODIFY]),
+        ([], [MODIFY, SETTINGS_BASIC]),
         (["--read-only"], [READONLY]),
         (["--tools", "search-emails,send-email"], [READONLY, SEND]),
         (["--tools", "search-emails, read-email"], [READONLY]),
+        (["--tools", "triage"], [MODIFY]),
+        (["--tools", "compose"], [COMPOSE, READONLY]),
+        (["--tools", "admin"], [MODIFY, SETTINGS_BASIC]),
+        (["--tools", "list-labels,create-label,rename-label"], [LABELS, READONLY]),
     ],
-    ids=["all-tools", "read-only", "search-and-send", "reading-tools"],
+    ids=[
+        "all-tools",
+        "read-only",
+        "search-and-send",
+        "reading-tools",
+        "triage-preset",
+        "compose-preset",
+        "admin-preset",
+        "label-tools",
+    ],
 )
 def test_auth_command_asks_for_the_least_scopes_covering_the_enabled_tools(
     home: Path,

@@ -184,6 +184,14 @@ def every_tool_arguments(harness: Harness) -> dict[str, dict[str, Any]]:
         "send-draft": {"draft_id": "r123456789"},
         "delete-draft": {"draft_id": "r123456789"},
         "forward-email": {**email, "recipient_id": "ann@example.com"},
+        "modify-emails": {"query": "from:news@example.com", "actions": ["archive"]},
+        "list-changes": {},
+        "create-label": {"name": "Receipts"},
+        "rename-label": {"label": "Receipts", "new_name": "Bills"},
+        "delete-label": {"label": "Receipts"},
+        "list-filters": {},
+        "create-filter": {"sender": "news@example.com", "add_labels": ["STARRED"]},
+        "delete-filter": {"filter_id": "ANe1BmAbc"},
     }
 
 
@@ -288,9 +296,15 @@ def test_status_shows_the_account_scopes_token_file_and_expiry(
         "scopes:          gmail.readonly, gmail.send",
         # What `serve` leaves out for this login, and why (a readonly + send login drafts nothing).
         "hidden tool:     create-draft (needs gmail.compose, not granted)",
+        "hidden tool:     create-filter (needs gmail.modify, gmail.settings.basic, not granted)",
+        "hidden tool:     create-label (needs gmail.labels, not granted)",
         "hidden tool:     delete-draft (needs gmail.compose, not granted)",
+        "hidden tool:     delete-filter (needs gmail.settings.basic, not granted)",
+        "hidden tool:     delete-label (needs gmail.labels, not granted)",
         "hidden tool:     manage-labels (needs gmail.modify, not granted)",
         "hidden tool:     mark-email-as-read (needs gmail.modify, not granted)",
+        "hidden tool:     modify-emails (needs gmail.modify, not granted)",
+        "hidden tool:     rename-label (needs gmail.labels, not granted)",
         "hidden tool:     send-draft (needs gmail.compose, not granted)",
         "hidden tool:     trash-email (needs gmail.modify, not granted)",
         "hidden tool:     update-draft (needs gmail.compose, not granted)",

@@ -11,7 +11,7 @@ import pytest
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
 from tests.conftest import FakeClock
-from tests.helpers import reset_stats
+from tests.helpers import deliver, reset_stats
 from tests.mcp_harness import Harness
 
 pytestmark = pytest.mark.anyio
@@ -84,6 +84,23 @@ async def measured(costs: str, tmp_path: Path) -> dict[str, tuple[int, int]]:
             assert (sandbox.stats()["requests"], sandbox.stats()["quota_units"]) == found[
                 "Mark as read, trash"
             ]
+            for n in range(120):
+                mailbox.insert_raw(f"From: news@letters.example\r\nSubject: Issue {n}\r\n\r\nHi\r\n".encode())
+            archive = {"query": "from:news@letters.example", "actions": ["archive"]}
+            await client.ok("list-changes")  # the first look only starts the record
+            deliver(sandbox, b"From: ana@example.org\r\nSubject: Lunch\r\n\r\nFriday?\r\n")
+            for name, tool, arguments in [
+                (
+                    "Dry run of a bulk change by search (count, first 10)",
+                    "modify-emails",
+                    {**archive, "dry_run": True},
+                ),
+                ("Archive the 120 matches of a search", "modify-emails", archive),
+                ("What changed since the last look (one new email)", "list-changes", {}),
+            ]:
+                reset_stats(sandbox)
+                await client.ok(tool, arguments)
+                found[name] = (sandbox.stats()["requests"], sandbox.stats()["quota_units"])
     return found
 
 

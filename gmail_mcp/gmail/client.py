@@ -9,6 +9,7 @@ Listing with details is one `messages.list` plus one batch of `messages.get(form
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.batchwire import LeanBatchHttpRequest
 from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.history_filters import HistoryAndFilters
 from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.prefetch import FetchedAhead
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
@@ -37,6 +39,7 @@ from gmail_mcp.models import (
     AttachmentInfo,
     Draft,
     DraftPage,
+    IdPage,
     Label,
     Message,
     MessagePage,
@@ -63,6 +66,36 @@ def _discovery_document() -> str:
     return (resources.files("googleapiclient") / "discovery_cache/documents/gmail.v1.json").read_text("utf-8")
 
 
+@cache
+def label_palette() -> frozenset[str]:
+    """The only colours Gmail takes for labels, as its discovery document lists them (LabelColor)."""
+    schema = json.loads(_discovery_document())["schemas"]["LabelColor"]["properties"]["backgroundColor"]
+    return frozenset(re.findall(r"#[0-9a-f]{6}", schema["description"].lower()))
+
+
+def _color(text_color: str | None, background_color: str | None) -> JSON | None:
+    """A label's `color`, checked against Gmail's palette (Gmail answers a bare 400 otherwise).
+
+    Raises:
+        InvalidParamsError: one colour without the other, or a colour outside the palette.
+    """
+    if not text_color and not background_color:
+        return None
+    wanted = {
+        "textColor": (text_color or "").strip().lower(),
+        "backgroundColor": (background_color or "").strip().lower(),
+    }
+    outside = [value or "(none)" for value in wanted.values() if value not in label_palette()]
+    if outside:
+        raise InvalidParamsError(
+            f"Gmail takes label colours only from its palette, and both of them: {', '.join(outside)} is not "
+            "one (e.g. #000000 black, #ffffff white, #fb4c2f red, #ffad47 orange, #16a766 green, #4a86e8 "
+            "blue, #a479e2 purple). error_details lists them all.",
+            palette=sorted(label_palette()),
+        )
+    return wanted
+
+
 def _raw_answer(request: Any) -> Any:
     """`request`, answering its raw body bytes instead of parsed JSON, and never compressed.
 
@@ -73,7 +106,7 @@ def _raw_answer(request: Any) -> Any:
     return request
 
 
-class GmailClient:
+class GmailClient(HistoryAndFilters):
     """Typed access to one Gmail mailbox. Thread-safe."""
 
     def __init__(
@@ -104,6 +137,8 @@ class GmailClient:
         self._labels_res = users.labels()
         self._threads_api = users.threads()
         self._send_as_api = users.settings().sendAs()
+        self._history_api = users.history()
+        self._filters_api = users.settings().filters()
         self._user = user_id
         batch_uri = document["rootUrl"] + document.get("batchPath", "batch")
         self._exec = Executor(
@@ -191,6 +226,23 @@ class GmailClient:
             Target.of("Search", query=query or None, page_token=page_token),
         )
         return answer
+
+    def list_ids(
+        self,
+        query: str = "",
+        *,
+        label_ids: Sequence[str] = (),
+        max_results: int = MAX_PAGE,
+        page_token: str | None = None,
+        include_spam_trash: bool = False,
+    ) -> IdPage:
+        """One page of matching message ids, newest first, without details: one request."""
+        listing = self._list(query, tuple(label_ids), _page_size(max_results), page_token, include_spam_trash)
+        return IdPage(
+            ids=tuple(m["id"] for m in listing.get("messages", [])),
+            next_page_token=listing.get("nextPageToken"),
+            result_size_estimate=int(listing.get("resultSizeEstimate") or 0),
+        )
 
     def get_summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]:
         """Headers and flags of many messages in batches; ones deleted meanwhile are skipped."""
@@ -569,8 +621,9 @@ class GmailClient:
         self, name: str, *, text_color: str | None = None, background_color: str | None = None
     ) -> Label:
         body: JSON = {"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}
-        if text_color or background_color:
-            body["color"] = {"textColor": text_color, "backgroundColor": background_color}
+        color = _color(text_color, background_color)
+        if color:
+            body["color"] = color
         try:
             answer = self._exec.call(
                 lambda: self._labels_api().create(userId=self._user, body=body),
@@ -598,8 +651,9 @@ class GmailClient:
         background_color: str | None = None,
     ) -> Label:
         body: JSON = {"name": name} if name else {}
-        if text_color or background_color:
-            body["color"] = {"textColor": text_color, "backgroundColor": background_color}
+        color = _color(text_color, background_color)
+        if color:
+            body["color"] = color
         if not body:
             raise InvalidParamsError("Nothing to change: give a new name or colours.", label_id=label_id)
         try:

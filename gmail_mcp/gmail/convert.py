@@ -16,8 +16,13 @@ from gmail_mcp.content.mimetree import is_attachment
 from gmail_mcp.errors import UpstreamError
 from gmail_mcp.models import (
     Draft,
+    FilterAction,
+    FilterCriteria,
     Header,
+    HistoryEvent,
+    HistoryPage,
     Label,
+    MailFilter,
     Message,
     MessageRef,
     MessageSummary,
@@ -255,3 +260,87 @@ def send_as_from_json(entry: JSON) -> SendAs:
         # The login needs no verification; a custom address is usable once its owner accepted it.
         verified=primary or entry.get("verificationStatus") == "accepted",
     )
+
+
+_HISTORY_KINDS = {
+    "messagesAdded": "added",
+    "messagesDeleted": "deleted",
+    "labelsAdded": "labels_added",
+    "labelsRemoved": "labels_removed",
+}
+
+
+def history_from_json(answer: JSON) -> HistoryPage:
+    """A history.list answer as one event per change, in the order Gmail lists them."""
+    events = []
+    for record in answer.get("history", []):
+        history_id = int(record.get("id") or 0)
+        for key, kind in _HISTORY_KINDS.items():
+            for entry in record.get(key, []):
+                message = entry.get("message") or {}
+                if not message.get("id"):
+                    continue
+                events.append(
+                    HistoryEvent(
+                        history_id=history_id,
+                        kind=cast(Any, kind),
+                        message_id=str(message["id"]),
+                        thread_id=str(message.get("threadId") or message["id"]),
+                        label_ids=tuple(message.get("labelIds", [])),
+                        changed=tuple(entry.get("labelIds", [])),
+                    )
+                )
+    return HistoryPage(
+        events=tuple(events),
+        next_page_token=answer.get("nextPageToken"),
+        history_id=str(answer.get("historyId", "")),
+    )
+
+
+def filter_from_json(found: JSON) -> MailFilter:
+    criteria = found.get("criteria") or {}
+    action = found.get("action") or {}
+    comparison = criteria.get("sizeComparison")
+    return MailFilter(
+        id=str(found.get("id", "")),
+        criteria=FilterCriteria(
+            sender=str(criteria.get("from") or ""),
+            to=str(criteria.get("to") or ""),
+            subject=str(criteria.get("subject") or ""),
+            query=str(criteria.get("query") or ""),
+            negated_query=str(criteria.get("negatedQuery") or ""),
+            has_attachment=bool(criteria.get("hasAttachment")),
+            exclude_chats=bool(criteria.get("excludeChats")),
+            size=criteria.get("size") if comparison in ("smaller", "larger") else None,
+            size_comparison=comparison if comparison in ("smaller", "larger") else None,
+        ),
+        action=FilterAction(
+            add_label_ids=tuple(action.get("addLabelIds", [])),
+            remove_label_ids=tuple(action.get("removeLabelIds", [])),
+            forward=str(action.get("forward") or ""),
+        ),
+    )
+
+
+def filter_to_json(criteria: FilterCriteria, action: FilterAction) -> JSON:
+    """A Filter request body, with only the fields that say something."""
+    wire = {
+        "from": criteria.sender,
+        "to": criteria.to,
+        "subject": criteria.subject,
+        "query": criteria.query,
+        "negatedQuery": criteria.negated_query,
+        "hasAttachment": criteria.has_attachment,
+        "excludeChats": criteria.exclude_chats,
+        "size": criteria.size,
+        "sizeComparison": criteria.size_comparison,
+    }
+    acts = {
+        "addLabelIds": list(action.add_label_ids),
+        "removeLabelIds": list(action.remove_label_ids),
+        "forward": action.forward,
+    }
+    return {
+        "criteria": {k: v for k, v in wire.items() if v not in (None, "", False)},
+        "action": {k: v for k, v in acts.items() if v not in ("", [])},
+    }

@@ -67,6 +67,10 @@ LEGACY_UNITS: Mapping[str, int] = MappingProxyType(
         "gmail.users.threads.delete": 20,
         "gmail.users.settings.sendAs.list": 1,
         "gmail.users.settings.sendAs.get": 1,
+        "gmail.users.settings.filters.list": 1,
+        "gmail.users.settings.filters.get": 1,
+        "gmail.users.settings.filters.create": 5,
+        "gmail.users.settings.filters.delete": 5,
     }
 )
 
@@ -116,6 +120,10 @@ _2026_UNKNOWN = {
     "gmail.users.threads.delete": 80,
     "gmail.users.settings.sendAs.list": 1,
     "gmail.users.settings.sendAs.get": 4,
+    "gmail.users.settings.filters.list": 1,
+    "gmail.users.settings.filters.get": 4,
+    "gmail.users.settings.filters.create": 20,
+    "gmail.users.settings.filters.delete": 20,
 }
 UNITS_2026: Mapping[str, int] = MappingProxyType({**_2026_UNKNOWN, **_2026_REPORTED, **_2026_CORROBORATED})
 

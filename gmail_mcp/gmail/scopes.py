@@ -14,6 +14,9 @@ SEND = _BASE + "gmail.send"
 COMPOSE = _BASE + "gmail.compose"
 LABELS = _BASE + "gmail.labels"
 MODIFY = _BASE + "gmail.modify"
+# Filters: Gmail lets only this scope create or delete them (not even full access), so it is asked
+# for only when the filter tools are wanted.
+SETTINGS_BASIC = _BASE + "gmail.settings.basic"
 FULL = "https://mail.google.com/"
 
 # Scopes that include others (Google's documentation of each scope).
@@ -54,6 +57,10 @@ METHOD_SCOPE: dict[str, str] = {
     "gmail.users.threads.modify": MODIFY,
     "gmail.users.threads.trash": MODIFY,
     "gmail.users.threads.untrash": MODIFY,
+    "gmail.users.settings.filters.list": READONLY,
+    "gmail.users.settings.filters.get": READONLY,
+    "gmail.users.settings.filters.create": SETTINGS_BASIC,
+    "gmail.users.settings.filters.delete": SETTINGS_BASIC,
 }
 
 

@@ -26,6 +26,11 @@ from gmail_mcp.models import (
     AttachmentInfo,
     Draft,
     DraftPage,
+    FilterAction,
+    FilterCriteria,
+    HistoryPage,
+    IdPage,
+    MailFilter,
     Message,
     MessagePage,
     MessageRef,
@@ -95,6 +100,29 @@ class ImapBackend(LabelOps):
             )
 
         return self._run(work, "Search", query=text)
+
+    def list_ids(
+        self,
+        query: str = "",
+        *,
+        label_ids: Sequence[str] = (),
+        max_results: int = MAX_PAGE,
+        page_token: str | None = None,
+        include_spam_trash: bool = False,
+    ) -> IdPage:
+        """One page of matching ids (an IMAP id is made from what a summary fetch reads)."""
+        page = self.list_messages(
+            query,
+            label_ids=label_ids,
+            max_results=max_results,
+            page_token=page_token,
+            include_spam_trash=include_spam_trash,
+        )
+        return IdPage(
+            ids=tuple(m.id for m in page.messages),
+            next_page_token=page.next_page_token,
+            result_size_estimate=page.result_size_estimate,
+        )
 
     def get_summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]:
         """Summaries of the messages that exist, in the order asked."""
@@ -474,6 +502,20 @@ class ImapBackend(LabelOps):
 
         self._run(work, f"Deleting draft {draft_id}", changes=True, draft_id=draft_id)
 
+    # -- Gmail-only: history and filters (the tools needing them are not offered over IMAP) ----------
+
+    def list_history(self, start_history_id: str, *, page_token: str | None = None) -> HistoryPage:
+        raise _gmail_api_only("The mailbox history")
+
+    def list_filters(self) -> list[MailFilter]:
+        raise _gmail_api_only("Filters")
+
+    def create_filter(self, criteria: FilterCriteria, action: FilterAction) -> MailFilter:
+        raise _gmail_api_only("Filters")
+
+    def delete_filter(self, filter_id: str) -> None:
+        raise _gmail_api_only("Filters")
+
     # -- account -----------------------------------------------------------------------------------
 
     def get_profile(self) -> Profile:
@@ -484,6 +526,10 @@ class ImapBackend(LabelOps):
     def list_send_as(self) -> list[SendAs]:
         """The login only: IMAP and SMTP cannot list Gmail's other send-as addresses or signatures."""
         return [SendAs(email=self.box.user, primary=True, default=True)]
+
+
+def _gmail_api_only(what: str) -> InvalidParamsError:
+    return InvalidParamsError(f"{what} can be reached only through the Gmail API, not over IMAP.")
 
 
 def _ref(message: MessageSummary) -> MessageRef:

@@ -27,6 +27,8 @@ class LabelOps:
 
     box: Mailbox
     _run: Callable[..., Any]
+    trash_message: Callable[[str], MessageRef]  # the backend's (client.py)
+    untrash_message: Callable[[str], MessageRef]
 
     def modify_message(
         self, message_id: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()
@@ -133,8 +135,18 @@ class LabelOps:
     def batch_modify(
         self, message_ids: Sequence[str], *, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> None:
+        """Change labels on each message; TRASH added or removed moves it to or from the Trash folder
+        (as trash_message and untrash_message do), after the other changes or before them."""
+        trash = any(label.upper() == "TRASH" for label in add)
+        untrash = any(label.upper() == "TRASH" for label in remove)
+        add = [label for label in add if label.upper() != "TRASH"]
+        remove = [label for label in remove if label.upper() != "TRASH"]
         for message_id in message_ids:
-            self.modify_message(message_id, add=add, remove=remove)
+            current = self.untrash_message(message_id).id if untrash else message_id
+            if add or remove:
+                current = self.modify_message(current, add=add, remove=remove).id
+            if trash:
+                self.trash_message(current)
 
     # -- the labels themselves ---------------------------------------------------------------------
 

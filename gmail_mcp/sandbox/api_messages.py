@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gmail_mcp.sandbox.apierror import invalid
+from gmail_mcp.sandbox.apierror import invalid, not_found
 from gmail_mcp.sandbox.call import Call
 from gmail_mcp.sandbox.history import HISTORY_TYPES, select
 from gmail_mcp.sandbox.payload import b64url
@@ -160,12 +160,18 @@ def messages_batch_delete(call: Call) -> Result:
 
 
 def history_list(call: Call) -> Result:
-    """users.history.list: records after startHistoryId, oldest first."""
+    """users.history.list: records after startHistoryId, oldest first; 404 once the history from
+    that start has been forgotten (`Behaviour.history_retention_s`)."""
     start_text = call.arg("startHistoryId")
     if not start_text:
         raise invalid("Missing required parameter: startHistoryId")
     if not start_text.isdigit():
         raise invalid(f"Invalid value at 'start_history_id' (TYPE_UINT64), \"{start_text}\"")
+    retention = call.behaviour.history_retention_s
+    if retention is not None:
+        call.mailbox.trim_history(call.mailbox.now_ms() - int(retention * 1000))
+    if int(start_text) <= call.mailbox.history_floor:
+        raise not_found()
     kinds = set(call.args("historyTypes"))
     unknown = kinds - set(HISTORY_TYPES)
     if unknown:

@@ -16,6 +16,9 @@ against the sandbox holds against Gmail:
   processed concurrently, so a big batch trips it by itself) gets 429 "Too many concurrent
   requests for user". 0: no cap.
 - `escape_snippets`: snippets carry HTML entities (`&#39;`, `&amp;`, `&quot;`, `&lt;`, `&gt;`).
+- `history_retention_s`: history records older than this (sandbox clock) are forgotten, and
+  history.list from a start id at or before a forgotten record answers 404, as Gmail does for a
+  history id "typically valid for at least a week". None: history is kept for ever.
 
 Tests that truly need the old simplicity pass e.g. ``Behaviour(index_delay_ms=0)`` to
 `SandboxServer`, with a comment saying why; `Behaviour.simple()` switches everything off.
@@ -30,6 +33,7 @@ DEFAULT_INDEX_DELAY_MS = 1000
 DEFAULT_ATTACHMENT_ID_TTL = 600.0  # Gmail's is undocumented and reported short-lived
 DEFAULT_MAX_JSON_BODY = 5 * 1024 * 1024
 DEFAULT_MAX_CONCURRENT = 10  # "about 10 in flight" is what clients report as safe
+DEFAULT_HISTORY_RETENTION_S = 7 * 86_400.0  # Gmail: a history id is valid for at least about a week
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Behaviour:
     max_json_body: int | None = DEFAULT_MAX_JSON_BODY
     max_concurrent: int = DEFAULT_MAX_CONCURRENT
     escape_snippets: bool = True
+    history_retention_s: float | None = DEFAULT_HISTORY_RETENTION_S
 
     def __post_init__(self) -> None:
         if self.index_delay_ms < 0:
@@ -50,10 +55,13 @@ class Behaviour:
             raise ValueError("attachment_id_ttl must not be negative")
         if self.max_concurrent < 0:
             raise ValueError("max_concurrent must not be negative")
+        if self.history_retention_s is not None and self.history_retention_s < 0:
+            raise ValueError("history_retention_s must not be negative")
 
     @classmethod
     def simple(cls) -> Behaviour:
-        """Every quirk off: Message-IDs kept, instant search, stable ids, no size or concurrency cap."""
+        """Every quirk off: Message-IDs kept, instant search, stable ids, no size or concurrency cap,
+        history kept for ever."""
         return cls(
             rewrite_message_id=False,
             index_delay_ms=0,
@@ -61,6 +69,7 @@ class Behaviour:
             max_json_body=None,
             max_concurrent=0,
             escape_snippets=False,
+            history_retention_s=None,
         )
 
     @property

@@ -39,12 +39,15 @@ options above, or from Python with gmail_mcp.sandbox.behaviour.Behaviour):
     for user".
   - Snippets are HTML-escaped (&#39; &amp; &quot; &lt; &gt;); modify refuses SENT and DRAFT;
     label colours must come from Gmail's palette; the fields= parameter trims answers.
+  - History is kept about a week: history.list from an older start id answers 404. Only
+    gmail.settings.basic may create or delete filters.
 
 Control endpoints beside Gmail's paths: GET /__sandbox/stats, POST /__sandbox/reset,
 POST|GET|DELETE /__sandbox/faults (errors, lost answers, resets, OAuth faults such as
 {{"oauth": "partial_grant", "grant": [scopes]}}), POST /__sandbox/tokens
 {{"refresh_token": ..., "client_id"?: ..., "scopes"?: [...]}} to accept a refresh token minted
-elsewhere. The README describes each.
+elsewhere, POST /__sandbox/deliver {{"raw": base64url, "user"?: address}} for incoming mail as
+Gmail receives it (category, filters, INBOX, UNREAD, history). The README describes each.
 """
 
 

@@ -52,6 +52,10 @@ _LEGACY = {
     "history.list": 2,
     "settings.sendAs.list": 1,
     "settings.sendAs.get": 1,
+    "settings.filters.list": 1,
+    "settings.filters.get": 1,
+    "settings.filters.create": 5,
+    "settings.filters.delete": 5,
 }
 
 _2026 = {
@@ -93,6 +97,10 @@ _2026 = {
     "threads.untrash": 40,
     "settings.sendAs.list": 1,
     "settings.sendAs.get": 4,
+    "settings.filters.list": 1,
+    "settings.filters.get": 4,
+    "settings.filters.create": 20,
+    "settings.filters.delete": 20,
 }
 
 

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from gmail_mcp.sandbox.api_collections import HANDLERS as COLLECTION_HANDLERS
 from gmail_mcp.sandbox.api_messages import HANDLERS as MESSAGE_HANDLERS
+from gmail_mcp.sandbox.api_settings import HANDLERS as SETTINGS_HANDLERS
 from gmail_mcp.sandbox.apierror import ApiError, invalid, rate_limited
 from gmail_mcp.sandbox.attachment_ids import AttachmentIds
 from gmail_mcp.sandbox.behaviour import Behaviour
@@ -32,7 +33,7 @@ from gmail_mcp.sandbox.uploads import Session, UploadSessions, parse_simple
 from gmail_mcp.sandbox.users import Users
 from gmail_mcp.sandbox.wire import Reply, Request, error_reply, json_reply
 
-HANDLERS = {**MESSAGE_HANDLERS, **COLLECTION_HANDLERS}
+HANDLERS = {**MESSAGE_HANDLERS, **COLLECTION_HANDLERS, **SETTINGS_HANDLERS}
 API_PREFIX = "/gmail/v1/"
 UPLOAD_PREFIXES = ("/upload/gmail/v1/", "/resumable/upload/gmail/v1/")
 

@@ -23,6 +23,7 @@ class HistoryRecord:
     thread_id: str
     labels_after: tuple[str, ...]  # the message's labels once the change was made
     changed: tuple[str, ...] = ()  # label ids added or removed
+    time_ms: int = 0  # when the change was made (the mailbox clock): Gmail forgets old history
 
     def involves(self, label_id: str) -> bool:
         """Whether the record concerns a message carrying (or gaining, or losing) the label."""

@@ -29,6 +29,8 @@ _INSERT = _gmail("modify", "insert")
 _LABELS_READ = _gmail("modify", "readonly", "metadata", "labels")
 _LABELS_WRITE = _gmail("modify", "labels")
 _SETTINGS_READ = _gmail("modify", "readonly", "settings.basic")
+# Creating and deleting filters takes gmail.settings.basic and nothing else, not even full access.
+_SETTINGS_WRITE = frozenset({"https://www.googleapis.com/auth/gmail.settings.basic"})
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,10 @@ METHODS: tuple[Method, ...] = (
     # settings
     _m("settings.sendAs.list", "GET", "settings/sendAs", _SETTINGS_READ),
     _m("settings.sendAs.get", "GET", "settings/sendAs/{sendAsEmail}", _SETTINGS_READ),
+    _m("settings.filters.list", "GET", "settings/filters", _SETTINGS_READ),
+    _m("settings.filters.create", "POST", "settings/filters", _SETTINGS_WRITE),
+    _m("settings.filters.get", "GET", "settings/filters/{id}", _SETTINGS_READ),
+    _m("settings.filters.delete", "DELETE", "settings/filters/{id}", _SETTINGS_WRITE),
 )
 
 METHOD_IDS = frozenset(m.id for m in METHODS)

@@ -25,10 +25,12 @@ from gmail_mcp.sandbox.apierror import ApiError, invalid
 from gmail_mcp.sandbox.batch import handle_batch
 from gmail_mcp.sandbox.behaviour import Behaviour
 from gmail_mcp.sandbox.costs import COSTS, DEFAULT_COSTS, PER_MINUTE
+from gmail_mcp.sandbox.delivery import deliver, parse_request
 from gmail_mcp.sandbox.faults import FaultBook, FaultSpecError
 from gmail_mcp.sandbox.gateway import API_PREFIX, UPLOAD_PREFIXES, Gateway
 from gmail_mcp.sandbox.oauth import OAuthServer, basic_client_id, installed_client
 from gmail_mcp.sandbox.quota import Stats
+from gmail_mcp.sandbox.resources import message_labels
 from gmail_mcp.sandbox.store import Mailbox
 from gmail_mcp.sandbox.users import Users
 from gmail_mcp.sandbox.wire import Reply, Request, error_reply, json_reply
@@ -167,7 +169,25 @@ class App:
             return json_reply(200, self.faults.pending())
         if route == ("POST", "/__sandbox/tokens"):
             return json_reply(200, self.oauth.accept_refresh_token_spec(_json_object(request)))
+        if route == ("POST", "/__sandbox/deliver"):
+            return self._deliver(request)
         raise ApiError(404, "notFound", f"No control endpoint {request.method} {request.path}")
+
+    def _deliver(self, request: Request) -> Reply:
+        """POST /__sandbox/deliver: incoming mail as Gmail receives it (see `delivery`)."""
+        raw, user = parse_request(request.body)
+        mailbox = self.mailbox_for(user)
+        with mailbox.lock:
+            message = deliver(mailbox, raw, searchable_at_ms=mailbox.now_ms() + self.behaviour.index_delay_ms)
+            return json_reply(200, message_labels(message))
+
+    def mailbox_for(self, user: str | None) -> Mailbox:
+        """The mailbox of `user` (an address of any of its users; None: the first), or 404."""
+        found = self.users.first if user is None else self.users.find(user)
+        if found is None:
+            served = ", ".join(self.users.addresses())
+            raise ApiError(404, "notFound", f"No user {user} in this sandbox (it serves {served})")
+        return found
 
 
 def _json_object(request: Request) -> object:

@@ -23,6 +23,7 @@ from email.message import Message
 from pathlib import Path
 
 from gmail_mcp.sandbox.apierror import ApiError, bad_id, invalid, not_found
+from gmail_mcp.sandbox.filters import FilterBook
 from gmail_mcp.sandbox.history import HistoryRecord
 from gmail_mcp.sandbox.labels import LabelBook
 from gmail_mcp.sandbox.loader import LoadReport, load_into
@@ -82,12 +83,14 @@ class Mailbox:
         self.lock = threading.RLock()
         self.labels = LabelBook()
         self.send_as = SendAsBook(owner, owner_name)
+        self.filters = FilterBook()
         self._messages: dict[str, StoredMessage] = {}
         self._threads: dict[str, list[str]] = {}  # thread id -> message ids, oldest first
         self._by_rfc_id: dict[str, list[str]] = {}
         self._drafts: dict[str, str] = {}  # draft id -> message id
         self._history: list[HistoryRecord] = []
         self._history_id = 1
+        self._history_floor = 0  # the newest history id forgotten (0: none)
         self._counter = 0
         self._draft_counter = 0
         self._sent_counter = 0
@@ -257,8 +260,28 @@ class Mailbox:
         }
 
     def history(self) -> list[HistoryRecord]:
-        """Every history record, oldest first."""
+        """Every history record kept, oldest first."""
         return self._history
+
+    @property
+    def history_floor(self) -> int:
+        """The newest history id already forgotten (0 when nothing was): a start at or below it
+        cannot be answered."""
+        return self._history_floor
+
+    def trim_history(self, before_ms: int) -> None:
+        """Forget the history records made before `before_ms` (Gmail keeps about a week of it)."""
+        old = [r for r in self._history if r.time_ms < before_ms]
+        if old:
+            self._history_floor = max(self._history_floor, *(r.id for r in old))
+            self._history = [r for r in self._history if r.id > self._history_floor]
+
+    def incoming_doc(self, raw: bytes, when_ms: int, label_ids: Iterable[str]) -> SearchDoc:
+        """What a search would see of `raw` stored now with these labels (incoming mail meets the
+        filters before it is stored)."""
+        ids = frozenset(label_ids)
+        doc = self._search_doc(read_headers(raw), parse_mail(raw), raw, when_ms)
+        return dataclasses.replace(doc, label_ids=ids, label_names=self.labels.user_names(ids))
 
     # ----- changing -------------------------------------------------------------------------
 
@@ -547,6 +570,7 @@ class Mailbox:
                 thread_id=message.thread_id,
                 labels_after=tuple(sorted(message.label_ids)),
                 changed=tuple(changed or ()),
+                time_ms=self.now_ms(),
             )
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ class App:
     # The threads tool bodies run on: this server's own, never anyio's default pool, which the
     # stdio transport needs to read requests and write answers (see registry.bind).
     workers: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(TOOL_THREADS))
+    clock: Callable[[], float] = time.time  # epoch seconds: when a look at the changes was taken
 
     def __post_init__(self) -> None:
         names = [a.name for a in self.accounts]

@@ -1,8 +1,8 @@
-"""The name of every tool: the one place each is written (see `registry.py` for the rest)."""
+"""The name of every tool and preset: the one place each is written (see `registry.py` for the rest)."""
 
 from enum import StrEnum
 
-__all__ = ["Tool"]
+__all__ = ["Preset", "Tool"]
 
 
 class Tool(StrEnum):
@@ -27,7 +27,24 @@ class Tool(StrEnum):
     UPDATE_DRAFT = "update-draft"
     SEND_DRAFT = "send-draft"
     DELETE_DRAFT = "delete-draft"
+    # triage and organisation
+    MODIFY_EMAILS = "modify-emails"
+    LIST_CHANGES = "list-changes"
+    CREATE_LABEL = "create-label"
+    RENAME_LABEL = "rename-label"
+    DELETE_LABEL = "delete-label"
+    LIST_FILTERS = "list-filters"
+    CREATE_FILTER = "create-filter"
+    DELETE_FILTER = "delete-filter"
     # compose (enhanced)
     FORWARD_EMAIL = "forward-email"
     # several accounts (core and enhanced, offered only when more than one account is served)
     LIST_ACCOUNTS = "list-accounts"
+
+
+class Preset(StrEnum):
+    """Named sets of tools `--tools` accepts (each tool's registry entry says which it belongs to)."""
+
+    TRIAGE = "triage"  # reading and sorting the mail
+    COMPOSE = "compose"  # writing: drafts and sending
+    ADMIN = "admin"  # managing labels and filters

@@ -3,8 +3,9 @@
 `Tool` (in `names.py`, cheap to import) holds each tool's name: the one place it is written. Each tool module declares its tools
 with `Registry.tool`, which binds the name to its title, MCP hints, the OAuth scopes it needs, its
 description and its function (the registry entry). Everything else is derived from the entries:
-the scopes `gmail-mcp auth` asks for, `--tools`, `--read-only`, which backends offer it (from the
-backend features it needs), the prompts' tool mentions, and the README's tool table (checked by a test).
+the scopes `gmail-mcp auth` asks for, `--tools` and its presets (`triage`, `compose`, `admin`: the
+entries name the presets they belong to), `--read-only`, which backends offer it (from the backend
+features it needs), the prompts' tool mentions, and the README's tool table (checked by a test).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 
-from gmail_mcp.surface.names import Tool
+from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.surface.names import Preset, Tool
 from gmail_mcp.surface.toolkit import Hints
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,6 +41,7 @@ class ToolSpec:
     # About the accounts themselves (list-accounts): offered only when several are served, and
     # takes no `account` argument.
     across_accounts: bool = False
+    presets: frozenset[Preset] = frozenset()  # the `--tools` presets it belongs to
 
     def offered_by(self, features: frozenset[str] | None) -> bool:
         """Whether a backend with `features` (None: every feature) can serve this tool."""
@@ -62,6 +65,7 @@ class Registry:
         *,
         needs: Iterable[str] = (),
         across_accounts: bool = False,
+        presets: Iterable[Preset] = (),
     ) -> Callable[[F], F]:
         def decorator(fn: F) -> F:
             self.specs.append(
@@ -75,6 +79,7 @@ class Registry:
                     self.enhanced,
                     frozenset(needs),
                     across_accounts,
+                    frozenset(presets),
                 )
             )
             return fn
@@ -84,7 +89,7 @@ class Registry:
 
 def all_specs() -> list[ToolSpec]:
     """Every tool of every mode, core first."""
-    from gmail_mcp.surface.tools import accounts, attachments, compose, core, enhanced
+    from gmail_mcp.surface.tools import accounts, attachments, compose, core, enhanced, organize, triage
 
     return [
         *core.TOOLS.specs,
@@ -92,7 +97,39 @@ def all_specs() -> list[ToolSpec]:
         *enhanced.TOOLS.specs,
         *attachments.TOOLS.specs,
         *compose.TOOLS.specs,
+        *triage.TOOLS.specs,
+        *organize.TOOLS.specs,
     ]
+
+
+def preset_tools(preset: Preset) -> frozenset[str]:
+    """The tools of a `--tools` preset."""
+    return frozenset(str(s.name) for s in all_specs() if preset in s.presets)
+
+
+def expand_tools(names: Iterable[str]) -> frozenset[str]:
+    """`--tools` names with each preset replaced by its tools (tool names stay as they are).
+
+    Raises:
+        InvalidParamsError: a name that is neither a tool nor a preset.
+    """
+    known = {str(s.name) for s in all_specs()}
+    tools: set[str] = set()
+    unknown = []
+    for name in names:
+        if name in Preset.__members__.values():
+            tools |= preset_tools(Preset(name))
+        elif name in known:
+            tools.add(name)
+        else:
+            unknown.append(name)
+    if unknown:
+        raise InvalidParamsError(
+            f"Unknown tools: {', '.join(sorted(unknown))}. Tools: {', '.join(sorted(known))}; "
+            f"presets: {', '.join(Preset)}.",
+            unknown=sorted(unknown),
+        )
+    return frozenset(tools)
 
 
 def spec(name: str) -> ToolSpec:

@@ -247,3 +247,70 @@ class AccountItem(Result):
 
 class AccountList(Result):
     accounts: list[AccountItem]
+
+
+class BulkResult(Done):
+    """A change to many emails: how many, whether more remain, and (dry run) the first of them."""
+
+    dry_run: bool = False
+    count: Annotated[int, Token()]
+    more: bool = False  # more emails match: call again with the same arguments
+    estimate: Annotated[int | None, Token()] = None  # Gmail's estimate of all matches, when more
+    added: list[str] = []  # label names (anyone able to create a label chose them)
+    removed: list[str] = []
+    emails: list[EmailItem] = []
+
+
+class LabelResult(Done):
+    id: Annotated[str, Token("label")]
+    name: str  # user labels are named by whoever created them
+    also: list[str] = []  # other labels created or renamed with it (parents, children): names
+    emails: Annotated[int | None, Token()] = None  # a deleted label: how many emails carried it
+
+
+class FilterItem(Result):
+    id: Annotated[str, ID]
+    # The criteria are whatever the filter's author wrote: text, fenced.
+    sender: str = Field("", alias="from")
+    to: str = ""
+    subject: str = ""
+    query: str = ""
+    negated_query: str = ""
+    has_attachment: bool = False
+    size: Annotated[int | None, Token()] = None
+    size_comparison: Annotated[Literal["smaller", "larger"] | None, Token()] = None
+    add_labels: list[str] = []  # label names
+    remove_labels: list[str] = []
+    forward: str = ""
+
+
+class FilterList(Result):
+    filters: list[FilterItem]
+
+
+class FilterResult(Done):
+    id: Annotated[str, Token("filter")]
+    applied: Annotated[int | None, Token()] = None  # existing emails it was applied to
+    more: bool = False  # more existing emails match: continue with modify-emails
+    search: str = ""  # the search the filter stands for (its author's words)
+
+
+class LabelChangeItem(Result):
+    id: Annotated[str, ID]
+    thread_id: Annotated[str, Token("thread")] = Field(alias="threadId")
+    added: list[str] = []  # label names
+    removed: list[str] = []
+
+    def redundant(self) -> set[str]:
+        return {"thread_id"} if self.thread_id == self.id else set()
+
+
+class ChangesResult(Done):
+    """What changed since the last look."""
+
+    since: Annotated[str, BARE] = ""  # when the last look was (empty on the first)
+    new: list[EmailItem] = []
+    changed: list[LabelChangeItem] = []
+    deleted: Annotated[list[str], Token()] = []
+    more: bool = False  # more changes: call again
+    searched: bool = False  # the history was gone: `new` comes from a search since `since`

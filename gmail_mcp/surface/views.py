@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import email.utils
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from gmail_mcp.actions.bulk import Change, Outcome
+    from gmail_mcp.actions.changes import Changes
+    from gmail_mcp.actions.filters import Created
     from gmail_mcp.actions.reading import ReadAttachment
     from gmail_mcp.content import documents, mime
-    from gmail_mcp.models import AttachmentInfo, Draft, Label, Message, MessageSummary, Thread
+    from gmail_mcp.models import AttachmentInfo, Draft, Label, MailFilter, Message, MessageSummary, Thread
 else:
     mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
     documents = lazy_module("gmail_mcp.content.documents")
 from gmail_mcp.actions.mailbox import attachment_ref
 from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.surface.names import Tool
 from gmail_mcp.surface.results import (
     Attachment,
     AttachmentContent,
+    BulkResult,
+    ChangesResult,
     DraftItem,
     DraftMessage,
     EmailItem,
+    FilterItem,
+    FilterResult,
+    LabelChangeItem,
     LabelItem,
+    LabelResult,
     ThreadMessage,
     ThreadResult,
 )
@@ -152,6 +162,120 @@ def page(text: str, offset: int, max_chars: int) -> tuple[str, int | None]:
             end = cut + 1
             break
     return text[offset:end], end
+
+
+def bulk_result(change: Change, outcome: Outcome, *, dry_run: bool, by_query: bool) -> BulkResult:
+    """What a bulk change did, in words and figures."""
+    count = outcome.count
+    if dry_run:
+        what = "match the query and would change" if by_query else "given"
+        message = f"Dry run, nothing was changed: {_count(count, 'email')} {what}."
+    elif not by_query:
+        message = f"Applied to the {_count(count, 'email')} given (ids Gmail does not know are skipped)."
+    else:
+        message = (
+            f"Changed {_count(count, 'email')}."
+            if count
+            else "No email matching the query needed this change."
+        )
+    if outcome.more:
+        message += " More match than one call takes: call again with the same arguments to go on."
+    return BulkResult(
+        message=message,
+        dry_run=dry_run,
+        count=count,
+        more=outcome.more,
+        estimate=outcome.estimate or None,
+        added=change.named(change.add),
+        removed=change.named(change.remove),
+        emails=[email_item(m) for m in outcome.emails],
+    )
+
+
+def changes_result(found: Changes, names: dict[str, str]) -> ChangesResult:
+    """One look at what changed, in words and items."""
+    since = _iso(found.since) if found.since is not None else ""
+    if found.since is None:
+        message = "Started: from now on each call lists what changed since the call before."
+    elif found.searched:
+        message = (
+            f"Gmail no longer keeps the changes since {since} (it keeps about a week), so these are the "
+            "emails received since then, found by a search; label changes and deletions of that time "
+            "cannot be listed. From now on changes are recorded again."
+        )
+        if found.more_found:
+            message += f" About {found.more_found:,} more arrived: search {found.searched!r} to see them."
+    else:
+        total = len(found.new) + len(found.changed) + len(found.deleted)
+        message = f"{_count(total, 'change')} since {since}." if total else f"No changes since {since}."
+        if found.more:
+            message += " More changes follow: call again."
+    return ChangesResult(
+        message=message,
+        since=since,
+        new=[email_item(m) for m in found.new],
+        changed=[
+            LabelChangeItem(
+                id=c.message_id,
+                thread_id=c.thread_id,
+                added=[names.get(i, i) for i in c.added],
+                removed=[names.get(i, i) for i in c.removed],
+            )
+            for c in found.changed
+        ],
+        deleted=list(found.deleted),
+        more=found.more,
+        searched=bool(found.searched),
+    )
+
+
+def label_result(
+    message: str, label: Label, also: tuple[str, ...] = (), emails: int | None = None
+) -> LabelResult:
+    return LabelResult(message=message, id=label.id, name=label.name, also=list(also), emails=emails)
+
+
+def filter_item(found: MailFilter, names: dict[str, str]) -> FilterItem:
+    c, a = found.criteria, found.action
+    return FilterItem(
+        id=found.id,
+        sender=c.sender,
+        to=c.to,
+        subject=c.subject,
+        query=c.query,
+        negated_query=c.negated_query,
+        has_attachment=c.has_attachment,
+        size=c.size,
+        size_comparison=c.size_comparison,
+        add_labels=[names.get(i, i) for i in a.add_label_ids],
+        remove_labels=[names.get(i, i) for i in a.remove_label_ids],
+        forward=a.forward,
+    )
+
+
+def filter_result(made: Created) -> FilterResult:
+    """A new filter, and what applying it to existing mail did."""
+    message = "Filter created: it acts on mail that arrives from now on."
+    applied = made.applied
+    if applied is not None:
+        message += f" Applied to {_count(applied.count, 'existing email')}."
+        if applied.more:
+            message += f" More existing emails match: call {Tool.MODIFY_EMAILS} with query=search and the same labels."
+    return FilterResult(
+        message=message,
+        id=made.filter.id,
+        applied=applied.count if applied is not None else None,
+        more=applied.more if applied is not None else False,
+        search=made.query,
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="seconds")
 
 
 def attachment_content(found: ReadAttachment, offset: int, max_chars: int) -> AttachmentContent:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.models import FilterAction, FilterCriteria
 from tests.imap.conftest import DATA, ImapHarness, raw_client
 from tests.imap.dovecot import Account
 from tests.imap.proxy import Proxy
@@ -51,7 +53,14 @@ async def test_every_core_tool_but_open_email_is_offered_and_open_email_is_absen
     async with imap_harness.client(enhanced=True) as client:
         enhanced = {t.name for t in (await client.client.list_tools()).tools}
     assert core == CORE_TOOLS - {"open-email"}
-    assert enhanced == ENHANCED_TOOLS - {"open-email"}
+    # The mailbox history and filters are the Gmail API's own.
+    assert enhanced == ENHANCED_TOOLS - {
+        "open-email",
+        "list-changes",
+        "list-filters",
+        "create-filter",
+        "delete-filter",
+    }
 
 
 async def test_results_have_the_same_shape_as_the_rest_backend(
@@ -451,3 +460,39 @@ def test_an_attachment_is_handed_over_in_pieces_by_its_part_id(imap_backend: Any
     with pytest.raises(Exception, match="not an attachment id") as refused:
         imap_backend.save_attachment(invoice.id, "../../etc/passwd", pieces.append)
     assert getattr(refused.value, "code", "") == "INVALID_PARAMS"
+
+
+async def test_modify_emails_stars_and_trashes_by_query_and_untrashes_by_ids(
+    imap_harness: ImapHarness, imap_server: Account
+) -> None:
+    async with imap_harness.client(enhanced=True) as client:
+        dry = await client.ok("modify-emails", {"query": "in:inbox", "actions": ["star"], "dry_run": True})
+        starred = await client.ok("modify-emails", {"query": "in:inbox", "actions": ["star"]})
+        again = await client.ok("modify-emails", {"query": "in:inbox", "actions": ["star"]})
+        cafe = await find(client, "subject:café")
+        trashed = await client.ok("modify-emails", {"query": "subject:café", "actions": ["trash", "read"]})
+        in_trash = (await client.ok("search-emails", {"query": "in:trash"}))["emails"]
+        back = await client.ok("modify-emails", {"ids": [in_trash[0]["id"]], "actions": ["untrash"]})
+    inbox = folder_messages(imap_server, "INBOX")
+    assert dry["count"] == starred["count"] == len(inbox) and again["count"] == 0
+    assert trashed["count"] == 1 and in_trash[0]["subject"] == cafe["subject"] == "Café déjà vu"
+    assert in_trash[0]["labels"] == ["TRASH", "STARRED"]  # read, starred, in the Trash folder
+    assert back["count"] == 1
+    assert all(b"\\Flagged" in flags for flags in inbox.values())
+    assert "<cafe-1@example.fr>" in inbox and "<cafe-1@example.fr>" not in folder_messages(
+        imap_server, "Trash"
+    )
+
+
+async def test_history_and_filters_are_refused_plainly_if_ever_asked_over_imap(imap_backend: Any) -> None:
+    calls = [
+        lambda: imap_backend.list_history("1"),
+        imap_backend.list_filters,
+        lambda: imap_backend.create_filter(
+            FilterCriteria(subject="x"), FilterAction(add_label_ids=("STARRED",))
+        ),
+        lambda: imap_backend.delete_filter("f1"),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidParamsError, match="only through the Gmail API"):
+            call()

@@ -13,9 +13,13 @@ from tests.test_server import ENHANCED_TOOLS
 pytestmark = pytest.mark.anyio
 
 
-def test_only_open_email_needs_gmails_web_pages() -> None:
+def test_only_open_email_needs_gmails_web_pages_and_only_gmail_api_tools_its_history_and_filters() -> None:
     assert {spec.name.value: spec.needs for spec in all_specs() if spec.needs} == {
-        "open-email": frozenset({Feature.WEB_URL})
+        "open-email": frozenset({Feature.WEB_URL}),
+        "list-changes": frozenset({Feature.HISTORY}),
+        "list-filters": frozenset({Feature.FILTERS}),
+        "create-filter": frozenset({Feature.FILTERS}),
+        "delete-filter": frozenset({Feature.FILTERS}),
     }
 
 
@@ -30,5 +34,11 @@ async def test_a_backend_without_a_feature_does_not_offer_the_tools_that_need_it
         without = {t.name for t in (await client.client.list_tools()).tools}
     async with harness.client(enhanced=True, features=None) as client:
         everything = {t.name for t in (await client.client.list_tools()).tools}
-    assert without == ENHANCED_TOOLS - {"open-email"}
+    assert without == ENHANCED_TOOLS - {
+        "open-email",
+        "list-changes",
+        "list-filters",
+        "create-filter",
+        "delete-filter",
+    }
     assert everything == ENHANCED_TOOLS

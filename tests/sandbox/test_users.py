@@ -17,6 +17,7 @@ from gmail_mcp.sandbox import Mailbox, SandboxServer
 from tests.conftest import FakeClock
 from tests.helpers import control, service_on
 from tests.sandbox.test_auth import CLIENT, GMAIL, REDIRECT, authorize, pkce
+from tests.sandbox.test_filters_and_delivery import deliver, mail
 from tests.sandbox.test_send_and_drafts import encode, outgoing
 from tests.test_e2e import child_env, spawn
 
@@ -184,3 +185,13 @@ def test_users_the_command_cannot_serve_are_refused_in_one_line(
 
     assert main(argv) == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_incoming_mail_is_delivered_to_the_user_it_names_and_an_unknown_user_is_404(
+    two_users: SandboxServer,
+) -> None:
+    status, _ = deliver(two_users, mail("ann@example.org", "For Bob only"), user=BOB.upper())
+    unknown, _ = deliver(two_users, mail("ann@example.org", "Lost"), user="nobody@example.org")
+    assert (status, unknown) == (200, 404)
+    assert "For Bob only" in subjects(as_user(two_users, BOB))
+    assert "For Bob only" not in subjects(as_user(two_users))

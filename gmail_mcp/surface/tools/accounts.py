@@ -6,6 +6,7 @@ which names there are and whose mail each is.
 
 from gmail_mcp.errors import GmailMcpError
 from gmail_mcp.surface.app import App
+from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import AccountItem, AccountList
 from gmail_mcp.surface.toolkit import READ
@@ -22,6 +23,8 @@ TOOLS = Registry(enhanced=False)
     "The accounts this server serves and their addresses; pass a name as `account` to any tool "
     "(default: the first).",
     across_accounts=True,
+    # Whichever tools are chosen, naming the accounts stays possible (it is offered only with several).
+    presets=list(Preset),
 )
 def list_accounts(app: App) -> AccountList:
     return AccountList(accounts=[_item(app, index) for index in range(len(app.accounts))])

@@ -12,6 +12,7 @@ from pydantic import Field
 from gmail_mcp.actions import reading
 from gmail_mcp.surface import views
 from gmail_mcp.surface.app import App
+from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import AttachmentContent
 from gmail_mcp.surface.toolkit import READ
@@ -27,6 +28,7 @@ TOOLS = Registry(enhanced=True)
     READS,
     "Read an attachment: text, CSV, JSON, HTML, PDF, DOCX, XLSX and PPTX as text, images as images. "
     "Long text comes in pieces: call again with offset=next_offset.",
+    presets=[Preset.TRIAGE],
 )
 def read_attachment(
     app: App,

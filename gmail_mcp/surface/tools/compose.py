@@ -13,9 +13,10 @@ from gmail_mcp.actions import sending
 from gmail_mcp.surface import confirm
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
+from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import SendResult
-from gmail_mcp.surface.tools.core import SENDS, SENDS_MAIL, FromAlias, Signature
+from gmail_mcp.surface.tools.core import SENDS, SENDS_MAIL
 
 TOOLS = Registry(enhanced=True)
 
@@ -54,8 +55,9 @@ def ask_forward(
     "Forward email",
     SENDS_MAIL,
     SENDS,
-    "Forward an email with its attachments, as Gmail does ('Fwd:' subject, the forwarded message "
-    "below an optional note). recipient_id: one or more addresses, comma-separated.",
+    "Forward an email with its files as Gmail does (Fwd:, message above it). recipient_id: "
+    "addresses, comma-separated.",
+    presets=[Preset.COMPOSE],
 )
 def forward_email(
     app: App,
@@ -66,8 +68,8 @@ def forward_email(
     message: str = "",
     cc: str | None = None,
     bcc: str | None = None,
-    from_alias: FromAlias = None,
-    signature: Signature = True,
+    from_alias: str | None = None,
+    signature: bool = True,
 ) -> SendResult:
     ref = sending.send(app.account, prepared, confirm.decision(approval))
     return SendResult(message_id=ref.id, thread_id=ref.thread_id)

@@ -19,6 +19,7 @@ from gmail_mcp.lazy import lazy_module
 from gmail_mcp.surface import confirm, views
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
+from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import Done, DraftList, DraftResult, Email, EmailList, OpenResult, SendResult
 from gmail_mcp.surface.toolkit import READ, Hints
@@ -33,7 +34,8 @@ WRITE = Hints(read_only=False)
 SENDS_MAIL = Hints(read_only=False, idempotent=False, open_world=True)
 GMAIL_ID = re.compile(r"^[0-9a-fA-F]{6,32}$")
 MaxResults = Annotated[int, Field(le=DEFAULT_MAX_RESULTS_CAP)]
-# What every tool that writes a message takes beyond its text (issue 16).
+# What every tool that writes a message takes beyond its text (issue 16). Described once, on
+# send-email: the other tools take the same names bare (tools/list stays within its budget).
 ReplyAll = Annotated[bool, Field(description="with thread_id: add all on it but you")]
 FromAlias = Annotated[str | None, Field(description="a verified send-as address to send from")]
 Signature = Annotated[bool, Field(description="add from_alias's Gmail signature")]
@@ -93,6 +95,7 @@ def ask_send_email(
     SENDS,
     "Send an email. recipient_id: one or more addresses, comma-separated. thread_id makes it a "
     "threaded reply (subject 'Re: <thread subject>').",
+    presets=[Preset.COMPOSE],
 )
 def send_email(
     app: App,
@@ -119,6 +122,7 @@ def send_email(
     READ,
     READS,
     "Unread inbox emails, newest first. query adds Gmail search terms.",
+    presets=[Preset.TRIAGE],
 )
 def get_unread_emails(
     app: App,
@@ -136,6 +140,7 @@ def get_unread_emails(
     READS,
     "Read an email (HTML as Markdown; format=html for the raw HTML). It stays unread. Long bodies "
     "come in pieces: call again with offset=next_offset.",
+    presets=[Preset.TRIAGE],
 )
 def read_email(
     app: App,
@@ -172,6 +177,7 @@ def read_email(
     READS,
     "Search with Gmail syntax (from: to: subject: is:unread has:attachment after:2024/1/31 "
     'label: OR -word "phrase"). Newest first.',
+    presets=[Preset.TRIAGE],
 )
 def search_emails(
     app: App, query: str, max_results: MaxResults = 20, page_token: str | None = None
@@ -185,13 +191,16 @@ def search_emails(
     Hints(read_only=False, destructive=True),
     CHANGES,
     "Move an email to Trash (kept there 30 days).",
+    presets=[Preset.TRIAGE],
 )
 def trash_email(app: App, email_id: str) -> Done:
     mailbox.trash(app.account, Tool.TRASH_EMAIL, email_id)
     return Done(message=f"Email {email_id} moved to Trash.")
 
 
-@TOOLS.tool(Tool.MARK_EMAIL_AS_READ, "Mark as read", WRITE, CHANGES, "Mark an email as read.")
+@TOOLS.tool(
+    Tool.MARK_EMAIL_AS_READ, "Mark as read", WRITE, CHANGES, "Mark an email as read.", presets=[Preset.TRIAGE]
+)
 def mark_email_as_read(app: App, email_id: str) -> Done:
     mailbox.mark_read(app.account, Tool.MARK_EMAIL_AS_READ, email_id)
     return Done(message=f"Email {email_id} marked as read.")
@@ -225,6 +234,7 @@ def open_email(app: App, email_id: str) -> OpenResult:
     Hints(read_only=False, idempotent=False),
     DRAFTS,
     "Save a draft, not sent. recipient: one or more addresses, comma-separated. thread_id makes it a reply.",
+    presets=[Preset.COMPOSE],
 )
 def create_draft(
     app: App,
@@ -234,9 +244,9 @@ def create_draft(
     thread_id: str | None = None,
     cc: str | None = None,
     bcc: str | None = None,
-    reply_all: ReplyAll = False,
-    from_alias: FromAlias = None,
-    signature: Signature = True,
+    reply_all: bool = False,
+    from_alias: str | None = None,
+    signature: bool = True,
 ) -> DraftResult:
     draft = sending.create_draft(
         app.account,
@@ -254,7 +264,9 @@ def create_draft(
     return DraftResult(draft_id=draft.id, message_id=draft.message.id)
 
 
-@TOOLS.tool(Tool.LIST_DRAFTS, "List drafts", READ, READS, "List drafts, newest first.")
+@TOOLS.tool(
+    Tool.LIST_DRAFTS, "List drafts", READ, READS, "List drafts, newest first.", presets=[Preset.COMPOSE]
+)
 def list_drafts(app: App, max_results: MaxResults = 10, page_token: str | None = None) -> DraftList:
     page = app.backend().list_drafts(max_results=max_results, page_token=page_token)
     return DraftList(drafts=[views.draft_item(d) for d in page.drafts], next_page_token=page.next_page_token)

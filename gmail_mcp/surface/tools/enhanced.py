@@ -13,6 +13,7 @@ from gmail_mcp.config import DEFAULT_MAX_RESULTS_CAP
 from gmail_mcp.surface import confirm, views
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
+from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import (
     Done,
@@ -31,9 +32,6 @@ from gmail_mcp.surface.tools.core import (
     READS,
     SENDS,
     SENDS_MAIL,
-    FromAlias,
-    ReplyAll,
-    Signature,
     search,
 )
 
@@ -47,6 +45,7 @@ LabelNames = list[str]
     READ,
     READS,
     "Emails matching a Gmail query, newest first, a page at a time.",
+    presets=[Preset.TRIAGE],
 )
 def list_emails(
     app: App,
@@ -63,6 +62,7 @@ def list_emails(
     READ,
     READS,
     "Read a whole conversation, oldest first. If it does not fit, call again with start=next_message_index.",
+    presets=[Preset.TRIAGE],
 )
 def read_thread(
     app: App,
@@ -134,6 +134,7 @@ def ask_send_with_files(
     SENDS_MAIL,
     SENDS,
     "Send an email with files from the allowed attachment folders. thread_id makes it a reply.",
+    presets=[Preset.COMPOSE],
 )
 def send_email_with_attachment(
     app: App,
@@ -146,9 +147,9 @@ def send_email_with_attachment(
     thread_id: str | None = None,
     cc: str | None = None,
     bcc: str | None = None,
-    reply_all: ReplyAll = False,
-    from_alias: FromAlias = None,
-    signature: Signature = True,
+    reply_all: bool = False,
+    from_alias: str | None = None,
+    signature: bool = True,
 ) -> SendResult:
     ref = sending.send(app.account, prepared, confirm.decision(approval))
     return SendResult(message_id=ref.id, thread_id=ref.thread_id)
@@ -161,6 +162,7 @@ def send_email_with_attachment(
     CHANGES,
     "Add or remove labels on an email, by name or id (INBOX, STARRED, UNREAD are labels too). "
     "create_missing creates unknown add_labels.",
+    presets=[Preset.TRIAGE],
 )
 def manage_labels(
     app: App,
@@ -175,7 +177,14 @@ def manage_labels(
     return LabelsChanged(message=f"Labels of {email_id} updated.", labels=labels)
 
 
-@TOOLS.tool(Tool.LIST_LABELS, "List labels", READ, READS, "List all labels with their ids.")
+@TOOLS.tool(
+    Tool.LIST_LABELS,
+    "List labels",
+    READ,
+    READS,
+    "List all labels with their ids.",
+    presets=[Preset.TRIAGE, Preset.ADMIN],
+)
 def list_labels(app: App) -> LabelList:
     return LabelList(labels=[views.label_item(label) for label in app.backend().list_labels()])
 
@@ -186,6 +195,7 @@ def list_labels(app: App) -> LabelList:
     Hints(read_only=False, destructive=True),
     DRAFTS,
     "Change a draft: only the fields given are replaced; attachments are kept.",
+    presets=[Preset.COMPOSE],
 )
 def update_draft(
     app: App,
@@ -219,7 +229,9 @@ def ask_send_draft(
     return confirm.ask(ctx, prepared, "Send this draft")
 
 
-@TOOLS.tool(Tool.SEND_DRAFT, "Send draft", SENDS_MAIL, DRAFTS, "Send an existing draft.")
+@TOOLS.tool(
+    Tool.SEND_DRAFT, "Send draft", SENDS_MAIL, DRAFTS, "Send an existing draft.", presets=[Preset.COMPOSE]
+)
 def send_draft(
     app: App,
     draft_id: str,
@@ -236,6 +248,7 @@ def send_draft(
     Hints(read_only=False, destructive=True),
     DRAFTS,
     "Delete a draft permanently (drafts do not go to Trash).",
+    presets=[Preset.COMPOSE],
 )
 def delete_draft(app: App, draft_id: str) -> Done:
     mailbox.delete_draft(app.account, Tool.DELETE_DRAFT, draft_id)
