@@ -360,8 +360,9 @@ def add_quota_options(parser: argparse.ArgumentParser, *, pacing: bool) -> None:
             default=DEFAULT_MAX_WAIT,
             metavar="S",
             help=(
-                "seconds a call may wait for its quota turn or a retry (default %(default)g); a call "
-                "that would wait longer fails at once with QUOTA_EXCEEDED and retry_after"
+                "seconds a call may wait for its quota turn or a retry (default %(default)g; one "
+                "cheaper than reading a message: 5 at most); a call that would wait longer fails at "
+                "once with QUOTA_EXCEEDED and retry_after"
             ),
         )
 
@@ -432,11 +433,12 @@ def run_serve(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         sandbox_url: str | None = args.sandbox_url
         served: list[tuple[Settings, Callable[[], Any]]] = []
+        sandbox_ready: Callable[[], None] | None = None
         # The sandbox user each account acts as: the first user (None), or one more per account.
         users: list[str | None] = [None] * len(names)
         if in_process:
             users = [None, *(f"{name}@{SANDBOX_DOMAIN}" for name in names[1:])]
-            sandbox_url = stack.enter_context(
+            sandbox_url, sandbox_ready = stack.enter_context(
                 builtin_sandbox(
                     args.load,
                     args.unread,
@@ -461,7 +463,12 @@ def run_serve(args: argparse.Namespace) -> int:
                     )
                 granted = granted_scopes(login) if login is not None else None
                 settings = settings_from(args, root, root + "mail/{id}", session.for_account(name), granted)
-                served.append((settings, sandbox_backend(settings, login.token if login else None, user)))
+                served.append(
+                    (
+                        settings,
+                        sandbox_backend(settings, login.token if login else None, user, before=sandbox_ready),
+                    )
+                )
             say_where(served[0][0])
         else:
             real = Paths.resolve()
@@ -584,22 +591,30 @@ def gmail_backend(settings: Settings) -> Callable[[], Any]:
 
 
 def sandbox_backend(
-    settings: Settings, login: Path | None = None, user: str | None = None
+    settings: Settings,
+    login: Path | None = None,
+    user: str | None = None,
+    *,
+    before: Callable[[], None] | None = None,
 ) -> Callable[[], Any]:
     """A client on the sandbox: with the login rehearsed against it when there is one, else as
-    `user` (None: the sandbox's first user) through the stand-in token the sandbox takes for one."""
+    `user` (None: the sandbox's first user) through the stand-in token the sandbox takes for one.
+    `before` runs first (a built-in sandbox starts then)."""
     if login is not None and login.exists():
         print(f"gmail-mcp: using the sandbox login at {login}", file=sys.stderr)
 
     def create() -> Any:
-        from google.oauth2.credentials import Credentials
-
+        if before is not None:
+            before()
         from gmail_mcp.gmail.auth import TokenStore
 
         if login is not None and login.exists():
             store = TokenStore(login)
             store.login_command = f"gmail-mcp auth --sandbox-url {settings.api_root.rstrip('/')}"
             return _client(settings, store.load())
+        # After our Gmail package, which keeps the Google libraries' unused parts unloaded.
+        from google.oauth2.credentials import Credentials
+
         # The sandbox accepts any bearer token it did not issue itself; `user:ADDRESS` acts as ADDRESS.
         return _client(settings, Credentials(token=f"user:{user}" if user else "sandbox"))
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from gmail_mcp.config import Paths, Settings
@@ -23,10 +26,60 @@ from gmail_mcp.config import Paths, Settings
 DEFAULT_UNREAD = 10  # with --load: the newest messages left unread, so a triage has something to do
 SANDBOX_DOMAIN = "example.com"  # `serve --sandbox --account A --account B`: B's mail is B@example.com's
 _MAX_CLIENT_FILE = 64 * 1024  # an OAuth client file is under 1 KB; whatever answers is not trusted
+_BACKLOG = 1024  # as the sandbox's own: a burst of connections is never dropped
 
 
 class CommandError(Exception):
     """A command cannot do what was asked; the message is one line for a person."""
+
+
+class BuiltinSandbox:
+    """A sandbox Gmail in this process: its URL at once, the sandbox itself from `ready()` on.
+
+    Importing the sandbox and building the demo mailbox takes about as long as a fifth of the
+    server's own start, and `tools/list` needs neither: the port is bound at start (so the URL is
+    known and connections wait in its backlog) and the rest is done on first use of the mailbox.
+    """
+
+    def __init__(
+        self, quota_per_minute: int | None, quota_costs: str, more_users: Sequence[str] = ()
+    ) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=_BACKLOG)
+        host, port = self._listener.getsockname()[:2]
+        self.url = f"http://{host}:{port}"
+        self._options: dict[str, Any] = {"quota_per_minute": quota_per_minute, "quota_costs": quota_costs}
+        self._more_users = tuple(more_users)  # served accounts after the first: a small mailbox each
+        self._server: Any = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def ready(self) -> None:
+        """Build the demo mailbox and start serving it, once (thread-safe)."""
+        with self._lock:
+            if self._server is not None or self._closed:
+                return
+            from gmail_mcp.sandbox import Mailbox, SandboxServer
+
+            others = [Mailbox.seeded(owner=address, small=True) for address in self._more_users]
+            server = SandboxServer(Mailbox.seeded(), listener=self._listener, others=others, **self._options)
+            if self._closed:  # the session ended while the mailbox was being built
+                self._listener.close()
+                return
+            self._server = server.start()
+
+    def close(self) -> None:
+        """Stop serving, or give up the port; never waits for a mailbox being built (`ready` then
+        sees the session is over and starts nothing)."""
+        self._closed = True
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            if self._server is not None:
+                self._server.stop()
+            else:
+                self._listener.close()
+        finally:
+            self._lock.release()
 
 
 @contextlib.contextmanager
@@ -37,31 +90,37 @@ def builtin_sandbox(
     quota_costs: str,
     *,
     more_users: Sequence[str] = (),
-) -> Iterator[str]:
+) -> Iterator[tuple[str, Callable[[], None]]]:
     """A sandbox Gmail in this process, holding `load`'s mail or the demo mailbox, and a small
-    mailbox for each of `more_users` (served accounts after the first); yields its URL.
+    mailbox for each of `more_users` (served accounts after the first); yields its URL and what to
+    call before the first request to it (the mailboxes are built then; `load` is read at once, so
+    a bad path fails at start with its report).
 
     Raises:
         CommandError: `load` cannot be loaded (one line saying why).
     """
+    if load is None:
+        sandbox = BuiltinSandbox(quota_per_minute, quota_costs, more_users)
+        try:
+            yield sandbox.url, sandbox.ready
+        finally:
+            sandbox.close()
+        return
     from gmail_mcp.sandbox import LoadError, Mailbox, SandboxServer
 
-    if load is None:
-        mailbox = Mailbox.seeded()
-    else:
-        # Only that mail: a copy of one's own, to try an agent on.
-        mailbox = Mailbox()
-        try:
-            report = mailbox.load(load, unread=DEFAULT_UNREAD if unread is None else unread)
-        except LoadError as exc:
-            raise CommandError(f"cannot load {exc}") from None
-        for line in report.lines(load):
-            print(f"gmail-mcp: {line}", file=sys.stderr)
+    # Only that mail: a copy of one's own, to try an agent on.
+    mailbox = Mailbox()
+    try:
+        report = mailbox.load(load, unread=DEFAULT_UNREAD if unread is None else unread)
+    except LoadError as exc:
+        raise CommandError(f"cannot load {exc}") from None
+    for line in report.lines(load):
+        print(f"gmail-mcp: {line}", file=sys.stderr)
     others = [Mailbox.seeded(owner=address, small=True) for address in more_users]
     with SandboxServer(
         mailbox, quota_per_minute=quota_per_minute, quota_costs=quota_costs, others=others
     ) as server:
-        yield server.url
+        yield server.url, lambda: None
 
 
 @contextlib.contextmanager

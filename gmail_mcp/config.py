@@ -47,6 +47,14 @@ DEFAULT_MAX_WAIT = 60.0  # seconds a call may wait for its quota turn or a backo
 # one without holding any thread. Enough that a burst of 200 calls held back by quota all get their
 # turn or their refusal at once; a sleeping thread costs little memory.
 TOOL_THREADS = 256
+# Streamable HTTP: each session keeps its newest SSE events for clients that reconnect with
+# Last-Event-ID (surface/http_events.py), at most this many and this much message text; with at most
+# this many sessions open, that bounds the memory they take. Clients are asked to wait this long
+# before reconnecting a stream that ended early.
+HTTP_EVENTS_PER_SESSION = 1000
+HTTP_EVENT_BYTES_PER_SESSION = 4 * 1024 * 1024
+HTTP_MAX_SESSIONS = 64
+HTTP_SSE_RETRY_MS = 1000
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@
     ├── InvalidParamsError        INVALID_PARAMS     bad ids, bad arguments, Gmail 400s
     ├── PermissionDeniedError     PERMISSION_DENIED  missing OAuth scope, policy refusals (file jails,
     │                                                 recipient allow-list, declined confirmation)
-    └── UpstreamError             UPSTREAM_ERROR     5xx, timeouts and resets that outlasted the retries
+    ├── UpstreamError             UPSTREAM_ERROR     5xx, timeouts and resets that outlasted the retries
+    └── CancelledCallError        CANCELLED          the client cancelled the call (MCP sends no answer
+                                                      to a cancelled request: this reaches the audit log)
 
 Lower-level exceptions (googleapiclient's HttpError, google-auth's RefreshError, OSError; IMAP and
 SMTP errors) are translated into this tree at one boundary per backend (`gmail/executor.py`,
@@ -62,3 +64,13 @@ class PermissionDeniedError(GmailMcpError):
 
 class UpstreamError(GmailMcpError):
     code = "UPSTREAM_ERROR"
+
+
+class CancelledCallError(GmailMcpError):
+    """The client cancelled the call, which stopped between two steps (see `common/steps.py`).
+
+    Raised where a call checks for a cancel; `outcome: "unknown"` in its details when a change
+    that may have taken effect was under way (a send retried after a lost answer).
+    """
+
+    code = "CANCELLED"

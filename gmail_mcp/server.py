@@ -62,7 +62,7 @@ class GmailServer(GmailMCPServer):
         return [*await super().list_resource_templates(), *resources.listing(self.templates())]
 
     async def read_resource(self, uri: Any, context: Any = None) -> list[ReadResourceContents]:
-        return await resources.read(self.app, self.templates(), str(uri))
+        return await resources.read(self.app, self.templates(), str(uri), context)
 
     async def _complete(self, ref: Any, argument: Any, context: Any) -> Completion | None:
         return await resources.complete(
@@ -71,9 +71,11 @@ class GmailServer(GmailMCPServer):
 
     async def _warm_up_on_first_message(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
         """Once a client speaks (`initialize`, or a first request without one), get the backend
-        ready in the background: the Google client's imports and discovery build, and a token
-        refresh, cost the first tool call nothing they need not. Not at import, not at start:
-        spawn -> tools/list stays as fast as a bare server's."""
+        ready in the background: the Google client's imports and discovery build (and a built-in
+        sandbox's mailbox), then a token refresh and the code that reads bodies, cost the first
+        tool call nothing they need not; a first call arriving meanwhile waits only for what its
+        first request needs. Not at import, not at start: spawn -> tools/list stays as fast as a
+        bare server's (the warm-up's CPU would compete with it for the interpreter)."""
         if self.warming is None:
             self.warming = threading.Thread(target=self._warm_up, name="gmail-mcp-warm-up", daemon=True)
             self.warming.start()

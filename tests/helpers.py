@@ -75,20 +75,23 @@ def make_client(
     max_wait: float = 60.0,
     credentials: Credentials | None = None,
     fetched_ahead: FetchedAhead | None = None,
+    sleep: Any = None,
     **backoff: Any,
 ) -> GmailClient:
-    """A GmailClient on the sandbox whose waiting happens on the fake clock.
+    """A GmailClient on the sandbox whose waiting happens on the fake clock (or, given `sleep`,
+    sleeps that way: `common.steps.sleep` waits for real and ends early when the call is cancelled).
 
     Its defaults are the server's: 2026 costs at that regime's limit, waits of 60 s at most.
     """
+    sleep = sleep or clock.sleep
     profile = CostProfile.named(costs)
     return GmailClient(
         authorized_http_factory(credentials or Credentials(token="test")),
         api_root=sandbox.url,
         costs=profile,
-        backoff=Backoff(clock=clock, sleep=clock.sleep, rand=rand, max_wait=max_wait, **backoff),
+        backoff=Backoff(clock=clock, sleep=sleep, rand=rand, max_wait=max_wait, **backoff),
         limiter=QuotaLimiter(
-            units_per_minute or profile.per_minute, clock=clock, sleep=clock.sleep, max_wait=max_wait
+            units_per_minute or profile.per_minute, clock=clock, sleep=sleep, max_wait=max_wait
         ),
         fetched_ahead=fetched_ahead or FetchedAhead(clock=clock),
         clock=clock,

@@ -6,18 +6,22 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import anyio
 import pytest
 
 from gmail_mcp import cli
+from gmail_mcp.cli_sandbox import builtin_sandbox
 from gmail_mcp.sandbox import cli as sandbox_cli
 from tests.sandbox.test_loading import dated, unreadable_file
 from tests.test_e2e import INITIALIZE, START_SECONDS, spawn, stdio_client
@@ -123,6 +127,42 @@ def test_keep_leaves_the_session_folder_and_says_where(tmp_path: Path) -> None:
         assert server.finish() == 0
     [folder] = session_folders(tmp_path)
     assert f"the session folder is kept at {tmp_path / 'tmp' / folder}" in "".join(server.stderr_lines)
+
+
+def test_the_demo_sandbox_is_built_on_first_use_and_answers_whoever_connected_before() -> None:
+    with builtin_sandbox(None, None, None, "2026") as (url, ready):
+        parts = urllib.parse.urlsplit(url)
+        # The port is bound at start: a client that connects before the mailbox exists waits.
+        with socket.create_connection((parts.hostname, parts.port), timeout=30) as early:
+            early.sendall(
+                b"GET /gmail/v1/users/me/profile HTTP/1.1\r\nHost: sandbox\r\n"
+                b"Authorization: Bearer anything\r\nConnection: close\r\n\r\n"
+            )
+            ready()
+            ready()  # once is enough; again is harmless
+            answer = b""
+            while chunk := early.recv(65536):
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"HTTP/1.1 200 OK"
+    assert json.loads(body)["emailAddress"] == "you@example.com"
+    with pytest.raises(OSError):
+        socket.create_connection((parts.hostname, parts.port), timeout=5).close()  # closed at the end
+
+
+def test_a_demo_sandbox_never_used_gives_its_port_back() -> None:
+    with builtin_sandbox(None, None, None, "2026") as (url, _):
+        parts = urllib.parse.urlsplit(url)
+    with pytest.raises(OSError):
+        socket.create_connection((parts.hostname, parts.port), timeout=5).close()
+
+
+@pytest.mark.anyio
+async def test_serve_sandbox_answers_tool_calls_from_the_demo_mailbox(tmp_path: Path) -> None:
+    with anyio.fail_after(60):
+        async with stdio_client("--sandbox", home=tmp_path / "home") as client:
+            found = await client.ok("search-emails", {"query": "in:inbox", "max_results": 5})
+    assert len(found["emails"]) == 5
 
 
 # -- --load ------------------------------------------------------------------------------------

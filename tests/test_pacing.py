@@ -99,6 +99,7 @@ async def test_200_concurrent_reads_meet_a_tighter_real_quota_with_the_default_s
     ids = [m.id for m in legacy_600.mailbox.all_messages()]
     harness = Harness(legacy_600, fake_clock, tmp_path)
     outcomes: list[tuple[bool, float, dict[str, Any]]] = []
+    cheap: list[tuple[bool, float, float, dict[str, Any]]] = []
     async with harness.client() as client:
         reset_stats(legacy_600)
         started = fake_clock()
@@ -111,11 +112,24 @@ async def test_200_concurrent_reads_meet_a_tighter_real_quota_with_the_default_s
             finally:
                 fake_clock.leave()
 
-        fake_clock.join(200)
+        async def cheap_call_mid_burst() -> None:
+            # Half a minute in, while 80 reads wait for the window to roll, the agent asks for
+            # something small (a drafts listing costs 5 units; a read costs 20).
+            try:
+                await anyio.to_thread.run_sync(fake_clock.sleep, 30.0)
+                issued = fake_clock()
+                result = await client.call("list-drafts", {"max_results": 1})
+                error = error_of(result) if result.is_error else {}
+                cheap.append((not result.is_error, issued - started, fake_clock() - issued, error))
+            finally:
+                fake_clock.leave()
+
+        fake_clock.join(201)
         with anyio.fail_after(120):  # real seconds; the fake clock moves only when every call waits
             async with anyio.create_task_group() as group:
                 for i in range(200):
                     group.start_soon(read, ids[i % len(ids)])
+                group.start_soon(cheap_call_mid_burst)
     stats = legacy_600.stats()
     succeeded = [elapsed for ok, elapsed, _ in outcomes if ok]
     refused = [(elapsed, error) for ok, elapsed, error in outcomes if not ok]
@@ -126,7 +140,15 @@ async def test_200_concurrent_reads_meet_a_tighter_real_quota_with_the_default_s
         assert elapsed <= 5
     assert stats["throttled"] < 20
     assert max(succeeded) <= 75  # a perfect pacer: 120 reads at once, 80 a minute later
-    assert stats["by_method"] == {"gmail.users.messages.get": 200 - len(refused) + stats["throttled"]}
+    # Mid-burst, answered or told when to come back within 5 s, not held until the window rolls.
+    [(answered, issued_at, took, error)] = cheap
+    assert issued_at == 30.0 and max(succeeded) > 60  # it really came in the middle of the burst
+    assert took <= 5
+    if not answered:
+        assert error["error_code"] == "QUOTA_EXCEEDED"
+        assert 25 <= error["error_details"]["retry_after"] <= 35  # when the window rolls
+    assert set(stats["by_method"]) <= {"gmail.users.messages.get", "gmail.users.drafts.list"}
+    assert stats["by_method"]["gmail.users.messages.get"] == 200 - len(refused) + stats["throttled"]
 
 
 async def test_a_call_whose_turn_is_beyond_max_wait_is_refused_at_once(

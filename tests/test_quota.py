@@ -7,7 +7,9 @@ import threading
 
 import pytest
 
+from gmail_mcp.common import steps
 from gmail_mcp.common.pacing import QuotaLimiter, QuotaWait
+from gmail_mcp.errors import CancelledCallError
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, PROFILES, CostProfile
 from gmail_mcp.sandbox.costs import COSTS as SANDBOX_COSTS
 from gmail_mcp.sandbox.costs import PER_MINUTE as SANDBOX_PER_MINUTE
@@ -31,14 +33,18 @@ class SharedClock:
 
 
 def limiter_on(clock: SharedClock, units_per_minute: int, **options: float) -> QuotaLimiter:
-    return QuotaLimiter(units_per_minute, clock=clock, sleep=clock.sleep, **{"margin": 0.0, **options})
+    """A limiter on `clock`; the window arithmetic is easier to read without the margin and the
+    reserve for small calls (the tests of small calls set it)."""
+    return QuotaLimiter(
+        units_per_minute, clock=clock, sleep=clock.sleep, **{"margin": 0.0, "reserve": 0.0, **options}
+    )
 
 
-def call(limiter: QuotaLimiter, units: int, *, refused: bool = False) -> None:
+def call(limiter: QuotaLimiter, units: int, *, refused: bool = False, small: bool = False) -> None:
     """One request as the executor makes it: a turn, then sent, then answered at once."""
-    lease = limiter.acquire(units)
+    lease = limiter.acquire(units, small=small)
     while not limiter.admit(lease):
-        lease = limiter.acquire(units)
+        lease = limiter.acquire(units, small=small)
     if refused:
         limiter.refused(lease)
     else:
@@ -69,6 +75,28 @@ def test_a_wait_ends_a_margin_after_the_turn_for_the_servers_clock() -> None:
     clock = SharedClock()
     limiter = limiter_on(clock, 100, margin=0.5)
     assert starts(limiter, clock, [100, 100]) == [0.0, 60.5]
+
+
+def test_a_call_cancelled_while_it_waits_gives_its_turn_back() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 100, max_wait=200)
+    call(limiter, 100)
+    cancelled = steps.Steps()
+    cancelled.cancel()
+    with steps.running(cancelled), pytest.raises(CancelledCallError):
+        limiter.acquire(100)  # its turn would have come at 60 s
+    assert clock() == 0.0
+    assert limiter.turn_in(100) == 60.0  # not 120: nothing stays reserved for the cancelled call
+
+
+def test_a_wait_is_reported_as_a_step_of_the_call() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 100)
+    reports: list[tuple[float, float | None, str]] = []
+    call(limiter, 100)
+    with steps.running(steps.Steps(lambda *report: reports.append(report))):
+        call(limiter, 10)
+    assert reports == [(1, None, "Waiting 60 s: Gmail's per-user quota; this call's turn comes then.")]
 
 
 def test_units_used_long_ago_do_not_count() -> None:
@@ -196,7 +224,116 @@ def test_no_rolling_minute_exceeds_the_limit_under_concurrency() -> None:
     assert sum(5 for t in granted if t < 60.0) <= 600
 
 
-@pytest.mark.parametrize("options", [{"units_per_minute": 0}, {"units_per_minute": 10, "max_wait": -1}])
+class ManualClock:
+    """Time moves only when the test says; a caller sleeping for its turn stays asleep until then."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.asleep = 0
+        self._changed = threading.Condition()
+
+    def __call__(self) -> float:
+        with self._changed:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._changed:
+            wake = self.now + seconds
+            self.asleep += 1
+            self._changed.notify_all()
+            # Bounded in real time: a test that never moves the clock fails instead of hanging.
+            assert self._changed.wait_for(lambda: self.now >= wake, timeout=30), "the clock never moved"
+            self.asleep -= 1
+
+    def until_asleep(self, count: int) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.asleep >= count, timeout=30)
+
+    def move_to(self, now: float) -> None:
+        with self._changed:
+            self.now = now
+            self._changed.notify_all()
+
+
+def test_bulk_calls_leave_a_share_of_each_window_for_small_calls() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 600, reserve=0.05, max_wait=90)
+    # 600 units a minute less the 5 % reserve: 114 reads of 5 units now, the 115th a minute later.
+    assert starts(limiter, clock, [5] * 115) == [0.0] * 114 + [60.0]
+
+
+def test_a_small_call_overtakes_the_bulk_calls_waiting_for_the_next_window() -> None:
+    clock = ManualClock()
+    limiter = QuotaLimiter(600, clock=clock, sleep=clock.sleep, margin=0.0, reserve=0.05)
+    sent: list[tuple[float, int]] = []
+    lock = threading.Lock()
+
+    def read() -> None:
+        call(limiter, 5)
+        with lock:
+            sent.append((clock(), 5))
+
+    threads = [threading.Thread(target=read) for _ in range(200)]
+    for thread in threads:
+        thread.start()
+    clock.until_asleep(86)  # 114 reads went at once; 86 wait for the window to roll
+    clock.move_to(30.0)
+    call(limiter, 1, small=True)  # the agent asks for its labels mid-burst: it goes now
+    sent.append((clock(), 1))
+    assert clock() == 30.0
+    clock.move_to(60.0)
+    for thread in threads:
+        thread.join()
+    assert sorted(t for t, units in sent if units == 5) == [0.0] * 114 + [60.0] * 86  # not delayed
+    for end in (30.0, 60.0):
+        assert sum(units for t, units in sent if end - 60 < t <= end) <= 600
+
+
+def test_a_small_call_that_finds_no_room_is_refused_at_once_saying_when_to_retry() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 600, reserve=0.05)
+    starts(limiter, clock, [5] * 114)
+    for _ in range(30):
+        call(limiter, 1, small=True)  # the reserve: 30 units
+    clock.sleep(20)
+    with pytest.raises(QuotaWait) as refused:
+        limiter.acquire(1, small=True)
+    assert refused.value.retry_after == 40.0  # when the first window's units leave
+    assert refused.value.max_wait == 5.0
+    assert clock() == 20.0  # refused without sleeping
+    with pytest.raises(QuotaWait):
+        limiter.acquire(1, small=True)  # the refused call reserved nothing, and still finds no room
+
+
+def test_a_small_call_waits_a_few_seconds_when_room_comes_that_soon() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 600, reserve=0.05)
+    starts(limiter, clock, [5] * 114)
+    for _ in range(30):
+        call(limiter, 1, small=True)
+    clock.sleep(57)
+    assert starts(limiter, clock, [1]) == [60.0]
+
+
+def test_a_small_call_never_waits_longer_than_max_wait() -> None:
+    clock = SharedClock()
+    limiter = limiter_on(clock, 100, max_wait=2)
+    call(limiter, 100)
+    clock.sleep(57)
+    with pytest.raises(QuotaWait) as refused:
+        limiter.acquire(1, small=True)
+    assert (refused.value.retry_after, refused.value.max_wait) == (3.0, 2)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"units_per_minute": 0},
+        {"units_per_minute": 10, "max_wait": -1},
+        {"units_per_minute": 10, "reserve": 1.0},
+        {"units_per_minute": 10, "reserve": -0.1},
+    ],
+)
 def test_a_limit_must_be_positive_and_a_wait_not_negative(options: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         QuotaLimiter(**options)  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
 from gmail_mcp.sandbox.behaviour import Behaviour
@@ -341,6 +343,23 @@ async def test_an_unknown_argument_is_invalid_params_naming_it_and_nothing_happe
     assert error["error_code"] == "INVALID_PARAMS"
     assert error["error_details"]["unknown"] == unknown
     assert all(name in error["error_message"] for name in unknown)
+    assert harness.sandbox.stats()["requests"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [("no-such-tool", {}), ("update-draft", {}), ("send-email", {"read_only": True})],
+    ids=["never-a-tool", "enhanced-only-in-core-mode", "hidden-by-read-only"],
+)
+async def test_an_unknown_tool_is_the_protocol_error_invalid_params(
+    harness: Harness, name: str, options: dict[str, Any]
+) -> None:
+    async with harness.client(**options) as client:
+        reset_stats(harness.sandbox)
+        with pytest.raises(MCPError) as refused:
+            await client.client.call_tool(name, {"draft_id": "r1", "recipient_id": "a@example.org"})
+    assert refused.value.code == INVALID_PARAMS
+    assert refused.value.message.startswith(f"Unknown tool: {name}")
     assert harness.sandbox.stats()["requests"] == 0
 
 

@@ -1,4 +1,5 @@
-"""Start-up: fast (no mail code loaded before the first read or send) and safe under concurrent first calls."""
+"""Start-up: fast (no mail code loaded before the first read or send, none but the listing code
+on a first listing's path) and safe under concurrent first calls."""
 
 from __future__ import annotations
 
@@ -34,3 +35,19 @@ def test_fresh_sessions_with_concurrent_first_sends_all_succeed_and_start_withou
     assert [r["outcomes"] for r in results] == [["ok"] * SENDS] * SESSIONS
     assert [r["delivered"] for r in results] == [SENDS] * SESSIONS
     assert [r["loaded_at_start"] for r in results] == [[]] * SESSIONS
+
+
+def test_a_first_listing_waits_for_no_body_reading_code_and_warm_up_loads_it_beside() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.first_listing"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout)
+    assert result["listed"] == 20
+    assert result["after_listing"] == []  # the MIME facade and the HTML code are not on its path
+    assert {"gmail_mcp.content.mime", "gmail_mcp.content.htmlmd"} <= set(result["after_warm_up"])
+    assert result["unused_loaded"] == []  # pyparsing and the signing code stay unloaded throughout

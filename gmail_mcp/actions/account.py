@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from gmail_mcp.actions.audit import AuditLog
 from gmail_mcp.actions.downloads import DownloadBudget
 from gmail_mcp.backend import MailBackend
+from gmail_mcp.common import steps
 from gmail_mcp.config import Settings
-from gmail_mcp.errors import AuthError, GmailMcpError
+from gmail_mcp.errors import AuthError, CancelledCallError, GmailMcpError
 
 if TYPE_CHECKING:
     from gmail_mcp.actions.reading import Reading
@@ -90,15 +91,24 @@ class Account:
         result_fields: Callable[[T], dict[str, Any]] | None = None,
         **fields: Any,
     ) -> T:
-        """Run a mailbox change and record its outcome (with `result_fields(result)` when given)."""
+        """Run a mailbox change and record its outcome (with `result_fields(result)` when given).
+
+        A call the client cancelled says so: "cancelled" when it stopped before the change, and
+        `cancelled_by_client` beside "ok" or "unknown" when the change was done, or may have been,
+        without the client learning of it.
+        """
         try:
             result = action()
         except GmailMcpError as exc:
             # A send whose answer was lost may have happened: the record says so, not "error".
-            outcome = "unknown" if exc.details.get("outcome") == "unknown" else "error"
-            self.audit.record(tool, outcome, error_code=exc.code, **fields)
+            if exc.details.get("outcome") == "unknown":
+                outcome = "unknown"
+            else:
+                outcome = "cancelled" if isinstance(exc, CancelledCallError) else "error"
+            self.audit.record(tool, outcome, error_code=exc.code, **fields, **_cancelled())
             raise
-        self.audit.record(tool, "ok", **{**fields, **(result_fields(result) if result_fields else {})})
+        done = result_fields(result) if result_fields else {}
+        self.audit.record(tool, "ok", **{**fields, **done, **_cancelled()})
         return result
 
     def record_refusal(self, tool: str, error: GmailMcpError) -> None:
@@ -109,3 +119,8 @@ class Account:
         """Audit tool calls refused for the login (failed logins); other refusals are audited where made."""
         if isinstance(error, AuthError):
             self.audit.record(tool, "auth-failed", error_code=error.code, reason=error.message)
+
+
+def _cancelled() -> dict[str, Any]:
+    """The audit field of a call the client cancelled (the MCP answer, if any, never reaches it)."""
+    return {"cancelled_by_client": True} if steps.current().cancelled else {}

@@ -24,7 +24,8 @@ class AuditLog:
         self._lock = threading.Lock()
 
     def record(self, tool: str, outcome: str, **fields: Any) -> bool:
-        """Append one record; `outcome` is "ok", "refused", "error" or "attempt" (about to send).
+        """Append one record; `outcome` is "ok", "refused", "error", "attempt" (about to send),
+        "unknown" (may have happened) or "cancelled" (stopped for the client's cancel, nothing done).
 
         Never raises: returns whether the record was written (True when auditing is off), so a
         send can refuse to go ahead unrecorded while a failure to record its outcome cannot turn a

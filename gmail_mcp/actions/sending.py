@@ -25,7 +25,8 @@ from gmail_mcp.actions.outgoing import (
     prepare_draft,
     ready,
 )
-from gmail_mcp.errors import PermissionDeniedError
+from gmail_mcp.common import steps
+from gmail_mcp.errors import CancelledCallError, PermissionDeniedError
 
 if TYPE_CHECKING:
     from gmail_mcp.models import Draft, MessageRef
@@ -248,9 +249,17 @@ def _recorded(
 ) -> T:
     """Run `action` once an audit entry saying what is about to happen has been written.
 
+    Checked last for a cancel: a call the client cancelled sends and saves nothing (audited).
+
     Raises:
         PermissionDeniedError: the audit log cannot be written (nothing is sent or saved).
+        CancelledCallError: the client cancelled the call (nothing is sent or saved).
     """
+    try:
+        steps.current().check()
+    except CancelledCallError:
+        account.audit.record(outgoing.tool, "cancelled", reason="nothing was sent", **outgoing.audit_fields())
+        raise
     if not account.audit.record(outgoing.tool, "attempt", **outgoing.audit_fields()):
         raise PermissionDeniedError(
             f"Nothing was sent: the audit log {account.audit.path} cannot be written, and this server "

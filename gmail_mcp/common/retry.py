@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from gmail_mcp.common import steps
 from gmail_mcp.config import DEFAULT_MAX_WAIT
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
@@ -43,6 +44,12 @@ class Failure:
     # Refused for the per-user concurrency cap, not for quota: send fewer calls at once (smaller
     # batches); a rate limiter must not read it as a sign of spending too fast.
     concurrency: bool = False
+
+    def said(self) -> str:
+        """What Gmail answered, in a few words ("HTTP 503", "a reset connection")."""
+        if self.status:
+            return f"HTTP {self.status}{' ' + self.reason if self.reason else ''}"
+        return self.message or "nothing"
 
     @property
     def rate_limited(self) -> bool:
@@ -120,7 +127,8 @@ class Backoff:
 
     The n-th retry (n = 0, 1, ...) waits `rand() * min(cap, base * 2**n)`, or the server's
     Retry-After when that is longer. A single wait longer than `max_wait` is not slept at all:
-    the call fails at once and says how long it would have waited.
+    the call fails at once and says how long it would have waited. Each wait is reported as a step
+    of the current call and ends early when the call is cancelled (`common/steps.py`).
     """
 
     base: float = 1.0
@@ -129,7 +137,7 @@ class Backoff:
     deadline: float = 90.0
     max_wait: float = DEFAULT_MAX_WAIT
     clock: Callable[[], float] = field(default=time.monotonic)
-    sleep: Callable[[float], None] = field(default=time.sleep)
+    sleep: Callable[[float], None] = field(default=steps.sleep)
     rand: Callable[[], float] = field(default=random.random)
 
     def delay(self, retry_number: int, retry_after: float | None = None) -> float:
@@ -151,7 +159,11 @@ class Attempts:
     refused_wait: float | None = None  # the wait that was longer than allowed, when one was
 
     def wait_before_retry(self, failure: Failure) -> bool:
-        """Sleep before the next attempt; False when the attempts, the deadline or `max_wait` forbid it."""
+        """Sleep before the next attempt; False when the attempts, the deadline or `max_wait` forbid it.
+
+        Raises:
+            CancelledCallError: the call was cancelled before or during the wait.
+        """
         if not failure.retryable or self.retries + 1 >= self.policy.max_attempts:
             return False
         delay = self.policy.delay(self.retries, failure.retry_after)
@@ -160,6 +172,7 @@ class Attempts:
             return False
         if self.policy.clock() - self.started + delay > self.policy.deadline:
             return False
+        steps.current().waiting(delay, f"Gmail answered {failure.said()}; trying again then")
         self.policy.sleep(delay)
         self.slept.append(delay)
         self.retries += 1

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from functools import cache, partial
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httplib2
 from googleapiclient.discovery import build_from_document
@@ -24,7 +24,6 @@ from gmail_mcp.common import attachments
 from gmail_mcp.common.pacing import QuotaLimiter
 from gmail_mcp.common.retry import Backoff
 from gmail_mcp.config import GMAIL_API_ROOT
-from gmail_mcp.content import mime
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.batchwire import LeanBatchHttpRequest
@@ -34,6 +33,7 @@ from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.prefetch import FetchedAhead
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
 from gmail_mcp.gmail.transport import HttpFactory
+from gmail_mcp.lazy import lazy_module, load_now
 from gmail_mcp.models import (
     PART_REFERENCE,
     AttachmentInfo,
@@ -54,6 +54,13 @@ from gmail_mcp.models import (
     ThreadPage,
     ThreadSummary,
 )
+
+if TYPE_CHECKING:
+    from gmail_mcp.content import mime
+else:
+    # Bodies and attachments need the MIME code (and the HTML libraries behind it); a listing does
+    # not, so a new server's first search need not wait for it: `warm_up` loads it alongside.
+    mime = lazy_module("gmail_mcp.content.mime")
 
 MAX_PAGE = 500  # Gmail's cap on maxResults
 JSON = dict[str, Any]
@@ -156,8 +163,14 @@ class GmailClient(HistoryAndFilters):
         self._ahead = fetched_ahead or FetchedAhead()
 
     def warm_up(self) -> None:
-        """Have a valid access token before the first call needs one (one refresh, if expired)."""
+        """Have a valid access token before the first call needs one (one refresh, if expired),
+        then load the code that reads message bodies (while a first listing waits for Gmail).
+
+        Raises:
+            GmailMcpError: the refresh failed (as a call would report it); see `Executor.warm_up`.
+        """
         self._exec.warm_up()
+        load_now(mime)
 
     # -- resources -------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
-from gmail_mcp.content.mime import clean_text, decode_header
+# Not the `mime` facade: summaries need only these, and the facade brings the HTML and writing code.
+from gmail_mcp.content.charsets import clean_text, decode_header
 from gmail_mcp.content.mimetree import is_attachment
 from gmail_mcp.errors import UpstreamError
 from gmail_mcp.models import (

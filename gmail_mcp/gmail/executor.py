@@ -5,7 +5,12 @@ are reserved before a call starts (and the limiter told how Gmail answered, so p
 retryable failures are retried with backoff, a call that must not be repeated blindly (a send) is
 first looked for, and every lower-level exception becomes a `GmailMcpError`. No wait is longer
 than the limiter's `max_wait`: a call whose turn is further away fails at once with
-QUOTA_EXCEEDED and `retry_after` (seconds).
+QUOTA_EXCEEDED and `retry_after` (seconds). Calls cheaper than reading a message are the limiter's
+small calls: they never queue behind a bulk job (see `common/pacing.py`).
+
+Every request and every batch is a step of the current call (`common/steps.py`): batches report
+how many of their requests Gmail has answered, waits report themselves, and a cancelled call
+stops before its next request, batch or retry.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from typing import Any
 from google.auth import exceptions as auth_exceptions
 from googleapiclient.errors import HttpError
 
+from gmail_mcp.common import steps
 from gmail_mcp.common.pacing import Lease, QuotaLimiter, QuotaWait
 from gmail_mcp.common.retry import Attempts, Backoff, Failure, classify_http, classify_transport
 from gmail_mcp.errors import (
     AuthError,
+    CancelledCallError,
     GmailMcpError,
     InvalidParamsError,
     NotFoundError,
@@ -87,6 +94,8 @@ class Executor:
         self._backoff = backoff
         self._limiter = limiter
         self._costs = costs
+        # Calls cheaper than reading one message are small: they never queue behind a bulk job.
+        self._small_below = costs.units_for("gmail.users.messages.get")
         self._sizer = sizer or BatchSizer()
         self._in_flight = threading.BoundedSemaphore(max_in_flight)
         # httplib2 is not thread-safe: each request borrows an Http nobody else is using. Borrowing
@@ -129,7 +138,7 @@ class Executor:
         """
         while True:
             try:
-                lease = self._limiter.acquire(units)
+                lease = self._limiter.acquire(units, small=units < self._small_below)
             except QuotaWait as wait:
                 raise _quota_wait_error(wait) from None
             with self._in_flight:
@@ -200,36 +209,49 @@ class Executor:
         happened"), never with a plain failure. `missing_ok` makes a 404 after an ambiguous
         attempt a success (a delete whose answer was lost).
 
+        A cancelled call stops before its next attempt (or during a wait); a non-idempotent one
+        whose earlier attempt was ambiguous then ends with `unknown`'s error: it may have happened.
+
         Raises:
             GmailMcpError: the translated failure, once retries are spent.
+            CancelledCallError: the call was cancelled before anything could have taken effect.
         """
         attempts = self._backoff.start()
         ambiguous_before = False
-        while True:
-            request = make()
-            method = request.methodId
-            try:
-                return self._execute(request, no_replay=not idempotent)
-            except Exception as exc:
-                failure = _classify(exc, target)
-                if missing_ok and failure.status == 404 and ambiguous_before:
-                    return None
-                if not idempotent and (failure.ambiguous or ambiguous_before):
-                    # Look for the effect after an ambiguous failure, and before giving up once one
-                    # happened; a rate-limit refusal after a look that found nothing just waits.
-                    refused_only = failure.retryable and not failure.ambiguous
-                    can_retry = failure.retryable and attempts.wait_before_retry(failure)
-                    if not (refused_only and can_retry):
-                        found = _look_for(reconcile, failure, target, unknown)
-                        if found is not None:
-                            return found
-                        if not can_retry:
-                            raise _unknown(failure, target, unknown) from exc
-                    ambiguous_before = True
-                    continue
-                ambiguous_before = ambiguous_before or failure.ambiguous
-                if not attempts.wait_before_retry(failure):
-                    raise self._to_error(failure, target, method, attempts) from exc
+        failure: Failure | None = None
+        current = steps.current()
+        try:
+            while True:
+                current.check()
+                request = make()
+                method = request.methodId
+                try:
+                    return self._execute(request, no_replay=not idempotent)
+                except Exception as exc:
+                    failure = _classify(exc, target)
+                    if missing_ok and failure.status == 404 and ambiguous_before:
+                        return None
+                    if not idempotent and (failure.ambiguous or ambiguous_before):
+                        # Look for the effect after an ambiguous failure, and before giving up once one
+                        # happened; a rate-limit refusal after a look that found nothing just waits.
+                        refused_only = failure.retryable and not failure.ambiguous
+                        can_retry = failure.retryable and attempts.wait_before_retry(failure)
+                        if not (refused_only and can_retry):
+                            found = _look_for(reconcile, failure, target, unknown)
+                            if found is not None:
+                                return found
+                            if not can_retry:
+                                raise _unknown(failure, target, unknown) from exc
+                        ambiguous_before = True
+                        continue
+                    ambiguous_before = ambiguous_before or failure.ambiguous
+                    if not attempts.wait_before_retry(failure):
+                        raise self._to_error(failure, target, method, attempts) from exc
+        except CancelledCallError:
+            if idempotent or failure is None or not (failure.ambiguous or ambiguous_before):
+                raise
+            # A change that may have taken effect was under way: that is what the caller must learn.
+            raise _unknown(failure, target, unknown) from None
 
     def batch(
         self, makers: Sequence[Callable[[], Any]], targets: Sequence[Target], *, alongside: int = 0
@@ -243,13 +265,20 @@ class Executor:
         tripped the cap is over, so its slots are free); other retryable failures are retried,
         only those parts, after the backoff. Returns one entry per request, in order: the JSON
         answer or the `GmailMcpError` for it.
+
+        Raises:
+            CancelledCallError: the call was cancelled (checked before each batch and each wait).
         """
         results: list[Any] = [None] * len(makers)
         methods: dict[int, str] = {}
         queue = list(range(len(makers)))  # not yet sent in this round, in order
         retry: dict[int, Failure] = {}  # failed this round, to send again after the backoff
         attempts = self._backoff.start()
+        current = steps.current()
+        current.plan(len(makers))
+        answered = 0
         while queue or retry:
+            current.check()
             if not queue:
                 # Wait as the slowest-to-recover failure asks; then retry just those parts.
                 worst = max(retry.values(), key=lambda f: f.retry_after or 0.0)
@@ -264,6 +293,9 @@ class Executor:
             failures: dict[int, Failure] = {}
             try:
                 self._run_chunk(requests, targets, results, failures)
+                settled = sum(1 for i in requests if results[i] is not None)
+                answered += settled
+                current.advance(settled, f"Gmail answered {answered} of {len(makers)} requests")
             except QuotaExceededError as exc:
                 # No quota turn within max_wait: this chunk and those not yet sent fail at once
                 # (failed parts of earlier chunks are still retried below).
@@ -392,7 +424,7 @@ def _unknown(failure: Failure, target: Target, unknown: UnknownOutcome | None) -
 def _quota_wait_error(wait: QuotaWait) -> QuotaExceededError:
     return QuotaExceededError(
         f"Gmail's per-user quota is used up for now: this call's turn would come in "
-        f"{wait.retry_after_seconds} s, longer than the {wait.max_wait:g} s a call may wait. "
+        f"{wait.retry_after_seconds} s, longer than the {wait.max_wait:g} s it may wait. "
         f"Nothing was sent; try again in {wait.retry_after_seconds} s.",
         retry_after=wait.retry_after_seconds,
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from gmail_mcp.common import steps
 from gmail_mcp.errors import InvalidParamsError, NotFoundError
 from gmail_mcp.imap import convert, ids, query
 from gmail_mcp.imap.folders import FolderMap
@@ -275,7 +276,9 @@ def page_token(offset: int, total: int) -> str | None:
 
 
 def _chunks(uids: Sequence[int]) -> Iterable[list[int]]:
+    """`uids` a FETCH at a time; a cancelled call fetches no further chunk."""
     for start in range(0, len(uids), FETCH_CHUNK):
+        steps.current().check()
         yield list(uids[start : start + FETCH_CHUNK])
 
 

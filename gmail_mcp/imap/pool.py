@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypeVar
 
 from imapclient import IMAPClient, SocketTimeout
 
+from gmail_mcp.common import steps
 from gmail_mcp.common.retry import Backoff, Failure
 from gmail_mcp.config import IMAP_ACQUIRE_TIMEOUT, IMAP_CONNECT_TIMEOUT, IMAP_POOL_SIZE, IMAP_TIMEOUT
 from gmail_mcp.errors import GmailMcpError, QuotaExceededError, UpstreamError
@@ -221,11 +222,13 @@ class ConnectionPool:
         may not have happened.
 
         Raises:
-            GmailMcpError: the translated failure.
+            GmailMcpError: the translated failure (CancelledCallError: the call was cancelled
+                before this command was sent).
         """
         attempts = self._backoff.start()
         dead = 0
         while True:
+            steps.current().check()  # a cancelled call sends no further command
             connection = self._acquire(what, details)
             if changes and not self._alive(connection):
                 # Found dead before anything was sent: a fresh connection, at once the first time.

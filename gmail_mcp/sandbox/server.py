@@ -299,13 +299,20 @@ class _HttpServer(ThreadingHTTPServer):
     # net.core.somaxconn.
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], app: App) -> None:
+    def __init__(self, address: tuple[str, int], app: App, listener: socket.socket | None = None) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, bind_and_activate=listener is None)
+        if listener is not None:
+            # Bound and listening already: connections made before now wait in its backlog.
+            self.socket.close()
+            self.socket = listener
+            self.address_family = listener.family
+            self.server_address = listener.getsockname()
+            self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 
     def process_request(
         self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
@@ -357,11 +364,17 @@ class SandboxServer:
         quota_costs: str = DEFAULT_COSTS,
         verbose: bool = False,
         behaviour: Behaviour | None = None,
+        listener: socket.socket | None = None,
     ) -> None:
         """`mailbox` is the first user's (the default one); `others` are more users, each served at
         /gmail/v1/users/<its address>/ (see `users.py` for which token reaches which).
         `quota_per_minute` None: the limit of the `quota_costs` regime (6,000 for 2026, 15,000 legacy),
-        per user."""
+        per user.
+
+        `listener`: a socket already bound and listening to serve on (then `host` and `port` are
+        not used), so that a caller can hand out the URL before the sandbox exists; it is closed
+        when the server stops.
+        """
         self.mailbox = mailbox
         self.app = App(
             mailbox,
@@ -374,13 +387,14 @@ class SandboxServer:
             behaviour=behaviour,
         )
         self._address = (host, port)
+        self._listener = listener
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> SandboxServer:
         """Bind and serve in a daemon thread; returns self."""
         if self._httpd is None:
-            self._httpd = _HttpServer(self._address, self.app)
+            self._httpd = _HttpServer(self._address, self.app, self._listener)
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
                 kwargs={"poll_interval": 0.02},

@@ -8,6 +8,10 @@ Origin headers are checked as well (a rebound page names a foreign host); elsewh
 the guard alone: clients reach such a server by names and addresses the bind address does not
 tell (0.0.0.0 is never a Host header), and a rebound web page cannot attach the secret. Refused
 requests are audited (a bounded number of lines a minute).
+
+SSE events carry ids and each session keeps its recent events (`http_events.py`), so a client
+whose stream broke resumes it with a `Last-Event-ID` GET; progress notifications and elicitation
+requests travel on the stream of the call they belong to.
 """
 
 from __future__ import annotations
@@ -21,11 +25,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gmail_mcp.actions.audit import AuditLog
+from gmail_mcp.config import HTTP_MAX_SESSIONS, HTTP_SSE_RETRY_MS
 from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.surface.http_events import SessionManager
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -121,11 +130,29 @@ def http_app(server: Any, *, host: str, port: int, token: str | None) -> ASGIApp
         allowed_hosts=[f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"],
         allowed_origins=[f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"],
     )
-    app: ASGIApp = server.streamable_http_app(host=host, transport_security=security)
+    app = streamable_app(server, security)
     if not token:
         return app
     account = getattr(getattr(server, "app", None), "account", None)
     return BearerToken(app, token, RefusalAudit(account.audit) if account is not None else None)
+
+
+def streamable_app(server: Any, security: TransportSecuritySettings) -> ASGIApp:
+    """MCP at /mcp over streamable HTTP: sessions, each with its own store of recent SSE events.
+
+    What `MCPServer.streamable_http_app` builds (without the SDK's OAuth wiring, which this server
+    does not use), with a session manager that gives every session its own event store.
+    """
+    manager = SessionManager(
+        server.lowlevel,
+        security_settings=security,
+        retry_interval=HTTP_SSE_RETRY_MS,
+        max_sessions=HTTP_MAX_SESSIONS,
+    )
+    return Starlette(
+        routes=[Route("/mcp", endpoint=StreamableHTTPASGIApp(manager))],
+        lifespan=lambda _app: manager.run(),
+    )
 
 
 def serve_http(server: Any, *, host: str, port: int, token: str | None) -> None:

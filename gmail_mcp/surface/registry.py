@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
-import anyio.to_thread
+from mcp.server.mcpserver import Context
 
 from gmail_mcp.errors import InvalidParamsError
+from gmail_mcp.surface.calls import run_call
 from gmail_mcp.surface.names import Preset, Tool
 from gmail_mcp.surface.toolkit import Hints
 
@@ -141,6 +142,10 @@ def spec(name: str) -> ToolSpec:
     return next(s for s in all_specs() if s.name == name)
 
 
+# The parameter through which the SDK hands a sync tool its request's Context (see `bind`).
+CONTEXT = "mcp_request_context"
+
+
 def bind(fn: Callable[..., Any], app: Any, workers: anyio.CapacityLimiter) -> Callable[..., Any]:
     """`fn` with its first parameter (the App) filled in, and a signature without it.
 
@@ -149,7 +154,9 @@ def bind(fn: Callable[..., Any], app: Any, workers: anyio.CapacityLimiter) -> Ca
     left to the SDK it would run on anyio's default pool of 40 threads, which the stdio transport
     also reads and writes through, so 40 tools waiting for quota or a backoff would freeze the
     server (no ping, no tools/list, finished answers held back). Waiting for a free worker holds
-    no thread at all.
+    no thread at all. It runs as a call (`calls.run_call`): progress reported to the client, and
+    stopped at its next step when the client cancels; for that the coroutine takes the request's
+    Context in one more keyword parameter, which the SDK fills in and leaves out of the schema.
     """
     signature = inspect.signature(fn, eval_str=True)
     parameters = list(signature.parameters.values())[1:]
@@ -164,9 +171,11 @@ def bind(fn: Callable[..., Any], app: Any, workers: anyio.CapacityLimiter) -> Ca
 
         @functools.wraps(fn)
         async def bound_sync(*args: Any, **kwargs: Any) -> Any:
-            call = functools.partial(fn, app, *args, **kwargs)
-            return await anyio.to_thread.run_sync(call, limiter=workers)
+            context = kwargs.pop(CONTEXT, None)
+            return await run_call(functools.partial(fn, app, *args, **kwargs), workers, context)
 
         bound = bound_sync
+        parameters.append(inspect.Parameter(CONTEXT, inspect.Parameter.KEYWORD_ONLY, annotation=Context))
+        bound.__annotations__ = {**getattr(fn, "__annotations__", {}), CONTEXT: Context}
     bound.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     return bound

@@ -35,6 +35,7 @@ from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, Completion, ResourceTempla
 from gmail_mcp.actions import reading
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.surface import views
+from gmail_mcp.surface.calls import run_call
 from gmail_mcp.surface.names import Tool
 from gmail_mcp.surface.render import render
 from gmail_mcp.surface.results import EmailList
@@ -150,8 +151,12 @@ def listing(templates: Iterable[Template]) -> list[ResourceTemplate]:
     ]
 
 
-async def read(app: App, templates: Iterable[Template], uri: str) -> list[ReadResourceContents]:
-    """The contents of `uri`, read on the App's workers (a backend call blocks).
+async def read(
+    app: App, templates: Iterable[Template], uri: str, context: Any | None = None
+) -> list[ReadResourceContents]:
+    """The contents of `uri`, read on the App's workers (a backend call blocks) as a tool call is
+    (`calls.run_call`): progress reported through the request's `context` when the client asked
+    for it, and stopped at its next step (a quota wait, a retry) when the client cancels.
 
     Raises:
         MCPError: no template matches (-32602), or the read failed (the error object as `data`).
@@ -164,7 +169,7 @@ async def read(app: App, templates: Iterable[Template], uri: str) -> list[ReadRe
         try:
             target = app.for_account(arguments.pop("account"))
             call = partial(template.read, target, **arguments)
-            return [await anyio.to_thread.run_sync(call, limiter=app.workers)]
+            return [await run_call(call, app.workers, context)]
         except GmailMcpError as error:
             raise _protocol_error(error, uri) from error
     raise MCPError(

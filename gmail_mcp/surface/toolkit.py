@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, TextContent, Tool, ToolAnnotations
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, Tool, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, PermissionDeniedError
@@ -109,7 +110,9 @@ class GmailMCPServer(MCPServer[Any]):
     """MCPServer with argument errors as the error object and lean `tools/list` schemas.
 
     Unknown arguments are refused (the SDK's argument models drop them silently: a draft tool
-    with `attachment_paths` would save a draft without the files). `on_error` hears every failure
+    with `attachment_paths` would save a draft without the files). An unknown tool is the protocol
+    error the MCP specification shows (-32602, "Unknown tool: <name>"), not a tool result: there
+    is no tool whose result it could be. `on_error` hears every failure
     of a tool body; `on_refused` hears argument refusals of tools that change something (the
     bodies of those audit their own refusals).
     """
@@ -126,6 +129,11 @@ class GmailMCPServer(MCPServer[Any]):
         self._on_error = on_error
         self._on_refused = on_refused
         self._listing: list[Tool] | None = None  # compacted once; tools change only at registration
+
+    @property
+    def lowlevel(self) -> Any:
+        """The SDK's low-level server under this one: what a streamable HTTP session manager serves."""
+        return self._lowlevel_server
 
     def add(self, name: str, title: str, hints: Hints, description: str, fn: Callable[..., Any]) -> None:
         """Add `fn` as tool `name`, guarded, with its title, hints and description."""
@@ -151,9 +159,15 @@ class GmailMCPServer(MCPServer[Any]):
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> Any:
         accepted = await self._accepted_arguments(name)
-        unknown = sorted(set(arguments) - accepted) if accepted is not None else []
+        if accepted is None:
+            raise MCPError(
+                INVALID_PARAMS,
+                f"Unknown tool: {name}. The tools this server offers are in tools/list.",
+                {"tool": name},
+            )
+        unknown = sorted(set(arguments) - accepted)
         if unknown:
-            return self._refuse(name, _unknown_arguments(name, unknown, accepted or set()))
+            return self._refuse(name, _unknown_arguments(name, unknown, accepted))
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:

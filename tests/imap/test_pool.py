@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from gmail_mcp.common import steps
 from gmail_mcp.common.retry import Backoff
-from gmail_mcp.errors import UpstreamError
+from gmail_mcp.errors import CancelledCallError, UpstreamError
 from gmail_mcp.imap import connect
 from gmail_mcp.imap.client import ImapBackend
 from gmail_mcp.imap.pool import Connection, ConnectionPool, PasswordLogin, Secret
@@ -75,3 +76,13 @@ def test_a_change_after_a_drop_goes_to_a_fresh_connection_exactly_once(
     assert ref.label_ids == ("INBOX", "UNREAD", "STARRED")
     assert [set(f[b"FLAGS"]) for f in flags.values()] == [{b"\\Flagged"}]
     assert imap_proxy.connections == 2
+
+
+def test_a_cancelled_call_sends_no_further_imap_command(imap_backend: ImapBackend, imap_proxy: Proxy) -> None:
+    imap_backend.list_messages("", max_results=5)  # logged in, a connection idle in the pool
+    imap_proxy.reset()
+    cancelled = steps.Steps()
+    cancelled.cancel()
+    with steps.running(cancelled), pytest.raises(CancelledCallError):
+        imap_backend.list_messages("", max_results=5)
+    assert imap_proxy.to_server == 0
