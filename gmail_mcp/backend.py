@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # annotations only: the models load with the first mail read
         MessageSummary,
         Profile,
         RawDraft,
+        RawMessage,
+        SendAs,
         Thread,
         ThreadPage,
     )
@@ -77,6 +79,10 @@ class MailBackend(Protocol):
     def get_messages(self, message_ids: Sequence[str]) -> list[Message]: ...
     def get_summaries(self, message_ids: Sequence[str]) -> list[MessageSummary]: ...
     def get_raw(self, message_id: str) -> bytes: ...
+    def get_raw_message(self, message_id: str) -> RawMessage:
+        """A message's exact bytes (every part, attachments included) with its ids, in one fetch."""
+        ...
+
     def send_message(self, raw: bytes, *, thread_id: str | None = None) -> MessageRef: ...
     def modify_message(
         self, message_id: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()
@@ -159,3 +165,6 @@ class MailBackend(Protocol):
 
     # Account
     def get_profile(self) -> Profile: ...
+    def list_send_as(self) -> list[SendAs]:
+        """The addresses the account may send as (its login first), with their signatures."""
+        ...

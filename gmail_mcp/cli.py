@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from gmail_mcp import __version__
 from gmail_mcp.cli_sandbox import (
     DEFAULT_UNREAD,
+    SANDBOX_DOMAIN,
     CommandError,
     builtin_sandbox,
     fetch_sandbox_client,
@@ -31,6 +33,7 @@ from gmail_mcp.cli_sandbox import (
     say_where,
 )
 from gmail_mcp.config import (
+    ACCOUNT_NAME,
     DEFAULT_ACCOUNT,
     DEFAULT_MAX_WAIT,
     DEFAULT_QUOTA_COSTS,
@@ -129,11 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--account",
         default=DEFAULT_ACCOUNT,
-        help="with --imap: the name this login is stored under (default: default)",
+        metavar="NAME",
+        help="the name this login is stored under, for `serve --account NAME` (default: default)",
     )
     imap = auth.add_argument_group("IMAP login (an app password; no Google Cloud project needed)")
     imap.add_argument("--imap", action="store_true", help="log in to IMAP and SMTP with an app password")
-    imap.add_argument("--email", help="the account's address (or GMAIL_MCP_IMAP_USER; asked if missing)")
+    imap.add_argument(
+        "--email",
+        help="the account's address: with --imap the login (or GMAIL_MCP_IMAP_USER; asked if missing), "
+        "else which Google account to sign in with (a hint to Google's account chooser)",
+    )
     imap.add_argument(
         "--xoauth2",
         action="store_true",
@@ -215,6 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_quota_options(serve, pacing=True)
     serve.add_argument("--no-open-browser", action="store_true", help="opening an email only returns its URL")
     serve.add_argument(
+        "--account",
+        action="append",
+        metavar="NAME",
+        help="serve this account (repeatable: several at once, the first the default; every tool then "
+        "takes `account`); each logged in with `gmail-mcp auth --account NAME` (default: default)",
+    )
+    serve.add_argument(
         "--backend",
         choices=["api", "imap"],
         default="api",
@@ -237,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="show the account, scopes and token file")
     status.add_argument(
         "--sandbox-url", metavar="URL", help="the login rehearsed with `gmail-mcp auth --sandbox-url URL`"
+    )
+    status.add_argument(
+        "--account",
+        default=DEFAULT_ACCOUNT,
+        metavar="NAME",
+        help="the login of this account (default: default)",
     )
     status.set_defaults(run=run_status)
 
@@ -406,32 +427,76 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.transport == "stdio" and sys.stdin is not None and sys.stdin.isatty():
         # A person, not an MCP client, started this: say so before the slower part of the start.
         print(TTY_HINT, file=sys.stderr, flush=True)
+    names = account_names(args.account)
     if args.backend == "imap":
-        settings, backend = imap_settings_and_backend(args)
-        return _serve(args, settings, make_server(settings, backend))
+        return _serve_accounts(args, [imap_settings_and_backend(args, name) for name in names])
     with contextlib.ExitStack() as stack:
         sandbox_url: str | None = args.sandbox_url
-        login, granted = None, None
+        served: list[tuple[Settings, Callable[[], Any]]] = []
         sandbox_ready: Callable[[], None] | None = None
+        # The sandbox user each account acts as: the first user (None), or one more per account.
+        users: list[str | None] = [None] * len(names)
         if in_process:
+            users = [None, *(f"{name}@{SANDBOX_DOMAIN}" for name in names[1:])]
             sandbox_url, sandbox_ready = stack.enter_context(
-                builtin_sandbox(args.load, args.unread, args.quota_per_minute, args.quota_costs)
+                builtin_sandbox(
+                    args.load,
+                    args.unread,
+                    args.quota_per_minute,
+                    args.quota_costs,
+                    more_users=[u for u in users if u is not None],
+                )
             )
         elif sandbox_url:
             sandbox_url = sandbox_root(sandbox_url)
-            profile = Paths.resolve().sandbox_profile(sandbox_url)
-            login, granted = profile.token, granted_scopes(profile)
         if sandbox_url:
             root = sandbox_url + "/"
-            paths = stack.enter_context(sandbox_session(keep=args.keep))
-            settings = settings_from(args, root, root + "mail/{id}", paths, granted)
-            say_where(settings)
-            backend = sandbox_backend(settings, login, before=sandbox_ready)
+            session = stack.enter_context(sandbox_session(keep=args.keep))
+            profile = None if in_process else Paths.resolve().sandbox_profile(sandbox_url)
+            for index, (name, user) in enumerate(zip(names, users, strict=True)):
+                login = profile.for_account(name) if profile is not None else None
+                if login is not None and index > 0 and not login.token.exists():
+                    raise CommandError(
+                        f"account {name} has no login rehearsed against {sandbox_url}, so it would act as "
+                        f"the sandbox's first user too: run `gmail-mcp auth --sandbox-url {sandbox_url} "
+                        f"--account {name} --email ADDRESS` with one of its users first"
+                    )
+                granted = granted_scopes(login) if login is not None else None
+                settings = settings_from(args, root, root + "mail/{id}", session.for_account(name), granted)
+                served.append(
+                    (
+                        settings,
+                        sandbox_backend(settings, login.token if login else None, user, before=sandbox_ready),
+                    )
+                )
+            say_where(served[0][0])
         else:
             real = Paths.resolve()
-            settings = settings_from(args, api_root(), GMAIL_WEB_URL, real, granted_scopes(real))
-            backend = gmail_backend(settings)
-        return _serve(args, settings, make_server(settings, backend))
+            for name in names:
+                paths = real.for_account(name)
+                settings = settings_from(args, api_root(), GMAIL_WEB_URL, paths, granted_scopes(paths))
+                served.append((settings, gmail_backend(settings)))
+        return _serve_accounts(args, served)
+
+
+def account_names(given: Sequence[str] | None) -> list[str]:
+    """The accounts `serve --account` names, in order (default: the one called "default").
+
+    Raises:
+        CommandError: a name that cannot be a file name, or one given twice.
+    """
+    names = list(given or [DEFAULT_ACCOUNT])
+    for name in names:
+        if not ACCOUNT_NAME.fullmatch(name):
+            raise CommandError(f"--account {name!r}: an account name has letters, digits, '.', '_' or '-'")
+    if len(set(names)) != len(names):
+        raise CommandError("each --account may be given once")
+    return names
+
+
+def _serve_accounts(args: argparse.Namespace, served: Sequence[tuple[Settings, Callable[[], Any]]]) -> int:
+    (settings, backend), *others = served
+    return _serve(args, settings, make_server(settings, backend, others=others))
 
 
 def _serve(args: argparse.Namespace, settings: Settings, server: Any) -> int:
@@ -455,15 +520,30 @@ def _serve(args: argparse.Namespace, settings: Settings, server: Any) -> int:
     return 0 if stopped_by is None else 128 + stopped_by
 
 
-def make_server(settings: Settings, backend_factory: Callable[[], Any], **app_options: Any) -> Any:
-    """The MCP server for `settings` over the backend `backend_factory` makes on first use."""
+def make_server(
+    settings: Settings,
+    backend_factory: Callable[[], Any],
+    *,
+    others: Sequence[tuple[Settings, Callable[[], Any]]] = (),
+    **app_options: Any,
+) -> Any:
+    """The MCP server for `settings` over the backend `backend_factory` makes on first use, and
+    over more accounts when `others` are given (each its settings, whose `paths.account` names it,
+    and its backend factory)."""
     from gmail_mcp.actions.account import Account
     from gmail_mcp.server import build_server, select_tools
     from gmail_mcp.surface.app import App
 
+    accounts = [Account(settings, backend_factory), *(Account(s, factory) for s, factory in others)]
+    if others:
+        # A tool is offered when any account's login can use it; a call on one that cannot is
+        # refused by Gmail with what is missing.
+        grants = [a.settings.granted_scopes for a in accounts]
+        granted = None if None in grants else frozenset().union(*(g for g in grants if g is not None))
+        settings = replace(settings, granted_scopes=granted)
     app = App(
         settings=settings,
-        account=Account(settings, backend_factory),
+        accounts=accounts,
         opener=app_options.pop("opener", open_in_browser),
         clock=app_options.pop("clock", time.time),
     )
@@ -511,10 +591,15 @@ def gmail_backend(settings: Settings) -> Callable[[], Any]:
 
 
 def sandbox_backend(
-    settings: Settings, login: Path | None = None, *, before: Callable[[], None] | None = None
+    settings: Settings,
+    login: Path | None = None,
+    user: str | None = None,
+    *,
+    before: Callable[[], None] | None = None,
 ) -> Callable[[], Any]:
-    """A client on the sandbox: with the login rehearsed against it when there is one. `before`
-    runs first (a built-in sandbox starts then)."""
+    """A client on the sandbox: with the login rehearsed against it when there is one, else as
+    `user` (None: the sandbox's first user) through the stand-in token the sandbox takes for one.
+    `before` runs first (a built-in sandbox starts then)."""
     if login is not None and login.exists():
         print(f"gmail-mcp: using the sandbox login at {login}", file=sys.stderr)
 
@@ -530,8 +615,8 @@ def sandbox_backend(
         # After our Gmail package, which keeps the Google libraries' unused parts unloaded.
         from google.oauth2.credentials import Credentials
 
-        # The sandbox accepts any bearer token it did not issue itself.
-        return _client(settings, Credentials(token="sandbox"))
+        # The sandbox accepts any bearer token it did not issue itself; `user:ADDRESS` acts as ADDRESS.
+        return _client(settings, Credentials(token=f"user:{user}" if user else "sandbox"))
 
     return create
 
@@ -553,16 +638,21 @@ def _client(settings: Settings, credentials: Any) -> Any:
     )
 
 
-def imap_settings_and_backend(args: argparse.Namespace) -> tuple[Settings, Callable[[], Any]]:
-    """Settings and backend factory for `serve --backend imap` (the login is read on first use)."""
+def imap_settings_and_backend(
+    args: argparse.Namespace, account: str = DEFAULT_ACCOUNT
+) -> tuple[Settings, Callable[[], Any]]:
+    """Settings and backend factory for `serve --backend imap` of one account (the login is read on
+    first use: `gmail-mcp auth --imap --account NAME`)."""
     from gmail_mcp.imap import features
     from gmail_mcp.imap.credentials import LoginStore
 
     paths = Paths.resolve()
-    store = LoginStore(paths)
+    store = LoginStore(paths, account)
     stored = store.load() if store.exists() else None
     host = args.imap_host or (stored.imap_host if stored else None) or "imap.gmail.com"
-    settings = settings_from(args, api_root(), GMAIL_WEB_URL, paths=paths, features=features(host))
+    settings = settings_from(
+        args, api_root(), GMAIL_WEB_URL, paths=paths.for_account(account), features=features(host)
+    )
 
     def create() -> Any:
         from gmail_mcp.imap import connect
@@ -634,8 +724,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 def run_auth(args: argparse.Namespace) -> int:
     if args.imap:
         return run_auth_imap(args)
-    if args.account != DEFAULT_ACCOUNT:
-        raise SystemExit("gmail-mcp auth: --account names IMAP logins for now; use it with --imap")
+    account_names([args.account])  # a name that can be part of a file name
     from gmail_mcp.gmail import scopes
     from gmail_mcp.gmail.auth import TokenStore, login
     from gmail_mcp.surface.registry import all_specs, expand_tools
@@ -648,6 +737,7 @@ def run_auth(args: argparse.Namespace) -> int:
         root = sandbox_root(args.sandbox_url)
         paths = paths.sandbox_profile(root)  # never the real login's file
         credentials = fetch_sandbox_client(root, paths.credentials)
+    paths = paths.for_account(args.account)
     tool_scopes: dict[str, frozenset[str]] = {spec.name: spec.scopes for spec in all_specs()}
     try:
         wanted = sorted(expand_tools(_split(args.tools))) if args.tools else list(tool_scopes)
@@ -665,6 +755,7 @@ def run_auth(args: argparse.Namespace) -> int:
             requested,
             open_browser=not args.no_browser,
             timeout_seconds=args.timeout,
+            login_hint=args.email,
         )
     except GmailMcpError as exc:
         from gmail_mcp.actions.audit import AuditLog
@@ -753,20 +844,22 @@ def run_status(args: argparse.Namespace) -> int:
     from gmail_mcp.surface.registry import all_specs
 
     tool_scopes = {str(spec.name): spec.scopes for spec in all_specs()}
+    account = account_names([args.account])[0]
+    which = f" --account {account}" if account != DEFAULT_ACCOUNT else ""
     if args.sandbox_url:
         root = sandbox_root(args.sandbox_url)
-        paths = Paths.resolve().sandbox_profile(root)
+        paths = Paths.resolve().sandbox_profile(root).for_account(account)
         return report(
             paths,
             out=sys.stdout,
             api_root=root + "/",
-            login_command=f"gmail-mcp auth --sandbox-url {root}",
+            login_command=f"gmail-mcp auth --sandbox-url {root}{which}",
             needs_client_file=False,  # the sandbox hands out its own
             tool_scopes=tool_scopes,
         )
-    paths = Paths.resolve()
+    paths = Paths.resolve().for_account(account)
     code = 0
-    imap_login = LoginStore(paths)
+    imap_login = LoginStore(paths, account)
     if imap_login.exists():
         from gmail_mcp.imap.login import report as imap_report
 
@@ -777,7 +870,16 @@ def run_status(args: argparse.Namespace) -> int:
         code = 1 if problems else 0
         if not paths.token.exists():
             return code  # an IMAP-only setup: no OAuth token to report on
-    return max(code, report(paths, out=sys.stdout, api_root=api_root(), tool_scopes=tool_scopes))
+    return max(
+        code,
+        report(
+            paths,
+            out=sys.stdout,
+            api_root=api_root(),
+            login_command=f"gmail-mcp auth{which}",
+            tool_scopes=tool_scopes,
+        ),
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from gmail_mcp.config import Paths, Settings
 
 DEFAULT_UNREAD = 10  # with --load: the newest messages left unread, so a triage has something to do
+SANDBOX_DOMAIN = "example.com"  # `serve --sandbox --account A --account B`: B's mail is B@example.com's
 _MAX_CLIENT_FILE = 64 * 1024  # an OAuth client file is under 1 KB; whatever answers is not trusted
 _BACKLOG = 1024  # as the sandbox's own: a burst of connections is never dropped
 
@@ -40,11 +41,14 @@ class BuiltinSandbox:
     known and connections wait in its backlog) and the rest is done on first use of the mailbox.
     """
 
-    def __init__(self, quota_per_minute: int | None, quota_costs: str) -> None:
+    def __init__(
+        self, quota_per_minute: int | None, quota_costs: str, more_users: Sequence[str] = ()
+    ) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0), backlog=_BACKLOG)
         host, port = self._listener.getsockname()[:2]
         self.url = f"http://{host}:{port}"
         self._options: dict[str, Any] = {"quota_per_minute": quota_per_minute, "quota_costs": quota_costs}
+        self._more_users = tuple(more_users)  # served accounts after the first: a small mailbox each
         self._server: Any = None
         self._closed = False
         self._lock = threading.Lock()
@@ -56,7 +60,8 @@ class BuiltinSandbox:
                 return
             from gmail_mcp.sandbox import Mailbox, SandboxServer
 
-            server = SandboxServer(Mailbox.seeded(), listener=self._listener, **self._options)
+            others = [Mailbox.seeded(owner=address, small=True) for address in self._more_users]
+            server = SandboxServer(Mailbox.seeded(), listener=self._listener, others=others, **self._options)
             if self._closed:  # the session ended while the mailbox was being built
                 self._listener.close()
                 return
@@ -79,17 +84,23 @@ class BuiltinSandbox:
 
 @contextlib.contextmanager
 def builtin_sandbox(
-    load: Path | None, unread: int | None, quota_per_minute: int | None, quota_costs: str
+    load: Path | None,
+    unread: int | None,
+    quota_per_minute: int | None,
+    quota_costs: str,
+    *,
+    more_users: Sequence[str] = (),
 ) -> Iterator[tuple[str, Callable[[], None]]]:
-    """A sandbox Gmail in this process, holding `load`'s mail or the demo mailbox; yields its URL
-    and what to call before the first request to it (the demo mailbox is built then; `load` is
-    read at once, so a bad path fails at start with its report).
+    """A sandbox Gmail in this process, holding `load`'s mail or the demo mailbox, and a small
+    mailbox for each of `more_users` (served accounts after the first); yields its URL and what to
+    call before the first request to it (the mailboxes are built then; `load` is read at once, so
+    a bad path fails at start with its report).
 
     Raises:
         CommandError: `load` cannot be loaded (one line saying why).
     """
     if load is None:
-        sandbox = BuiltinSandbox(quota_per_minute, quota_costs)
+        sandbox = BuiltinSandbox(quota_per_minute, quota_costs, more_users)
         try:
             yield sandbox.url, sandbox.ready
         finally:
@@ -105,7 +116,10 @@ def builtin_sandbox(
         raise CommandError(f"cannot load {exc}") from None
     for line in report.lines(load):
         print(f"gmail-mcp: {line}", file=sys.stderr)
-    with SandboxServer(mailbox, quota_per_minute=quota_per_minute, quota_costs=quota_costs) as server:
+    others = [Mailbox.seeded(owner=address, small=True) for address in more_users]
+    with SandboxServer(
+        mailbox, quota_per_minute=quota_per_minute, quota_costs=quota_costs, others=others
+    ) as server:
         yield server.url, lambda: None
 
 

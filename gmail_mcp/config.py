@@ -39,6 +39,8 @@ IMAP_CONNECT_TIMEOUT = 15.0  # seconds
 IMAP_TIMEOUT = 60.0  # seconds for any one command's answer
 IMAP_ACQUIRE_TIMEOUT = 60.0  # seconds a call waits for a free connection
 DEFAULT_ACCOUNT = "default"
+# An account name is part of file and folder names: letters, digits, '.', '_', '-' (as IMAP logins' are).
+ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DEFAULT_QUOTA_COSTS = "2026"  # Gmail's per-method cost table: "2026" (new projects) or "legacy"
 DEFAULT_MAX_WAIT = 60.0  # seconds a call may wait for its quota turn or a backoff before failing at once
 # Tool calls that may run (or wait for quota) at once, each on its own thread; more wait for a free
@@ -90,14 +92,41 @@ class Paths:
     config_dir: Path
     state_dir: Path
     data_dir: Path
+    account: str = DEFAULT_ACCOUNT  # whose token, audit log, state and downloads these are
 
     @property
     def credentials(self) -> Path:
+        """The OAuth client file: one for every account."""
         return self.config_dir / "credentials.json"
 
     @property
     def token(self) -> Path:
-        return self.config_dir / "token.json"
+        if self.account == DEFAULT_ACCOUNT:
+            return self.config_dir / "token.json"
+        return self.config_dir / f"token-{self.account}.json"
+
+    def for_account(self, account: str) -> Paths:
+        """The folders of account `account` (`gmail-mcp auth|serve|status --account NAME`).
+
+        The default account's are these, as they always were; another's token is
+        `token-<name>.json` beside the default one, and its state (audit log, checkpoints) and data
+        (downloads, outbox) live in an `accounts/<name>/` folder of their own. The OAuth client file,
+        the HTTP token and the IMAP logins stay where they are (they name their account themselves).
+        """
+        if account == self.account:
+            return self
+        if self.account != DEFAULT_ACCOUNT or not ACCOUNT_NAME.fullmatch(account):
+            raise ValueError(
+                f"{account!r} is not a usable account name: use letters, digits, '.', '_' or '-'"
+                if not ACCOUNT_NAME.fullmatch(account)
+                else "another account's folders are made from the base ones"
+            )
+        return Paths(
+            config_dir=self.config_dir,
+            state_dir=self.state_dir / "accounts" / account,
+            data_dir=self.data_dir / "accounts" / account,
+            account=account,
+        )
 
     @property
     def audit_log(self) -> Path:

@@ -144,6 +144,14 @@ class RawDraft(_Frozen):
     raw: bytes
 
 
+class RawMessage(_Frozen):
+    """A message as its exact RFC 822 bytes, with its ids (what a forward is built from)."""
+
+    id: str
+    thread_id: str
+    raw: bytes
+
+
 class DraftPage(_Frozen):
     drafts: tuple[Draft, ...]
     next_page_token: str | None = None
@@ -167,6 +175,18 @@ class Profile(_Frozen):
     messages_total: int = 0
     threads_total: int = 0
     history_id: str = ""
+
+
+class SendAs(_Frozen):
+    """An address the account may send mail as (Gmail's "Send mail as"): its login, or a custom
+    "from" address usable once `verified`; with the HTML signature Gmail keeps for it."""
+
+    email: str
+    display_name: str = ""
+    signature: str = ""  # HTML, as Gmail stores it (Gmail itself adds it only in its web interface)
+    primary: bool = False
+    default: bool = False
+    verified: bool = True
 
 
 class IdPage(_Frozen):

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from google.oauth2.credentials import Credentials
 from mcp import Client
 from mcp.types import CallToolResult
 
 from gmail_mcp.cli import make_server
-from gmail_mcp.config import Paths, Settings
+from gmail_mcp.config import DEFAULT_ACCOUNT, Paths, Settings
 from tests.helpers import make_client
 
 
@@ -28,11 +29,13 @@ class Harness:
     opened: list[str] = field(default_factory=list)
     backend_factory: Any = None  # another backend than a client on the sandbox
     client_options: dict[str, Any] = field(default_factory=dict)  # e.g. an elicitation callback
+    # More accounts served beside the first: name -> the sandbox user each acts as.
+    more_accounts: dict[str, str] = field(default_factory=dict)
 
-    def settings(self, **overrides: Any) -> Settings:
+    def settings(self, account: str = DEFAULT_ACCOUNT, **overrides: Any) -> Settings:
         paths = Paths(
             config_dir=self.home / "config", state_dir=self.home / "state", data_dir=self.home / "data"
-        )
+        ).for_account(account)
         base: dict[str, Any] = {
             "api_root": self.sandbox.url + "/",
             "mail_url_template": self.sandbox.url + "/mail/{id}",
@@ -41,18 +44,29 @@ class Harness:
 
     def server(self, **overrides: Any) -> Any:
         settings = self.settings(**overrides)
-        backend = self.backend_factory or (
-            # Paced as `serve` paces (cli._client), with the waiting on the fake clock.
-            lambda: make_client(
-                self.sandbox,
-                self.clock,
-                costs=settings.quota_costs,
-                units_per_minute=settings.quota_per_minute,
-                max_wait=settings.max_wait,
-            )
-        )
+        backend = self.backend_factory or self._client(settings)
+        others = [
+            (account, self._client(account, f"user:{user}"))
+            for name, user in self.more_accounts.items()
+            for account in [self.settings(name, **overrides)]
+        ]
         return make_server(
-            settings, backend, opener=lambda url: self.opened.append(url) or True, clock=self.clock
+            settings,
+            backend,
+            others=others,
+            opener=lambda url: self.opened.append(url) or True,
+            clock=self.clock,
+        )
+
+    def _client(self, settings: Settings, token: str = "test") -> Any:
+        # Paced as `serve` paces (cli._client), with the waiting on the fake clock.
+        return lambda: make_client(
+            self.sandbox,
+            self.clock,
+            costs=settings.quota_costs,
+            units_per_minute=settings.quota_per_minute,
+            max_wait=settings.max_wait,
+            credentials=Credentials(token=token),
         )
 
     @asynccontextmanager

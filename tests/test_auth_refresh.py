@@ -183,6 +183,7 @@ def every_tool_arguments(harness: Harness) -> dict[str, dict[str, Any]]:
         "update-draft": {"draft_id": "r123456789", "subject": "Hello again"},
         "send-draft": {"draft_id": "r123456789"},
         "delete-draft": {"draft_id": "r123456789"},
+        "forward-email": {**email, "recipient_id": "ann@example.com"},
         "modify-emails": {"query": "from:news@example.com", "actions": ["archive"]},
         "list-changes": {},
         "create-label": {"name": "Receipts"},

@@ -29,7 +29,7 @@ OUTGOING = Outgoing("send-email", b"", None, Envelope(("ana@example.org",), (), 
 def context(tmp_path: Path, elicitation: ElicitationCapability | None) -> Any:
     paths = Paths(config_dir=tmp_path / "c", state_dir=tmp_path / "s", data_dir=tmp_path / "d")
     settings = Settings.create(paths=paths, confirm_send=True)
-    app = App(settings=settings, account=Account(settings, lambda: None), opener=lambda url: None)  # type: ignore[arg-type, return-value]
+    app = App(settings=settings, accounts=[Account(settings, lambda: None)], opener=lambda url: None)  # type: ignore[arg-type, return-value]
     return SimpleNamespace(
         mcp_server=SimpleNamespace(app=app), client_capabilities=ClientCapabilities(elicitation=elicitation)
     )

@@ -320,6 +320,7 @@ async def test_separate_sandbox_process_serves_gmail_and_counts_what_tool_calls_
         "upload_requests": 0,
         "faults_injected": 0,
         "concurrency_limited": 0,
+        "by_user": {DEFAULT_OWNER: {"calls": 21, "quota_units": 5 + 20 * 20}},
         "outbox": [],
     }
 

@@ -35,6 +35,7 @@ COMPOSE = {
     "update-draft",
     "send-draft",
     "delete-draft",
+    "forward-email",
 }
 ADMIN = {
     "list-labels",
@@ -45,19 +46,21 @@ ADMIN = {
     "create-filter",
     "delete-filter",
 }
+# In every preset, shown only when several accounts are served (then every tool takes `account`).
+ACCOUNTS = {"list-accounts"}
 
 
 def test_each_preset_is_the_tools_its_entries_name() -> None:
     assert {p: preset_tools(p) for p in Preset} == {
-        Preset.TRIAGE: TRIAGE,
-        Preset.COMPOSE: COMPOSE,
-        Preset.ADMIN: ADMIN,
+        Preset.TRIAGE: TRIAGE | ACCOUNTS,
+        Preset.COMPOSE: COMPOSE | ACCOUNTS,
+        Preset.ADMIN: ADMIN | ACCOUNTS,
     }
     assert all(s.presets <= set(Preset) for s in all_specs())
 
 
 def test_presets_and_tool_names_mix_and_unknown_names_are_refused() -> None:
-    assert expand_tools(["admin", "read-email"]) == ADMIN | {"read-email"}
+    assert expand_tools(["admin", "read-email"]) == ADMIN | ACCOUNTS | {"read-email"}
     with pytest.raises(InvalidParamsError, match="presets: triage, compose, admin") as info:
         expand_tools(["triage", "sort-everything"])
     assert info.value.details["unknown"] == ["sort-everything"]

@@ -65,6 +65,14 @@ async def measured(costs: str, tmp_path: Path) -> dict[str, tuple[int, int]]:
                 ),
                 ("Mark as read, trash", [("mark-email-as-read", {"email_id": email_id})]),
                 ("Send an email", [("send-email", note)]),
+                (
+                    "Reply to all (who is on it, then the send)",
+                    [("send-email", {**note, "thread_id": thread_id, "reply_all": True})],
+                ),
+                (
+                    "Forward an email with its files",
+                    [("forward-email", {"email_id": email_id, "recipient_id": "a@example.org"})],
+                ),
                 ("Create a draft", [("create-draft", draft)]),
                 ("List drafts (4) with details", [("list-drafts", {"max_results": 10})]),
             ]

@@ -50,6 +50,7 @@ ENHANCED_TOOLS = CORE_TOOLS | {
     "list-filters",
     "create-filter",
     "delete-filter",
+    "forward-email",
 }
 
 

@@ -1,6 +1,8 @@
 """One mailbox the agent acts on: its settings (policy, folders), its backend and its audit log.
 
-Every action takes an `Account`. The backend is created on first use (so a server answers
+Every action takes an `Account`. A server may serve several (`serve --account A --account B`): each
+has its own backend (so its own quota pacing), audit log, download budget and folders
+(`Paths.for_account`), and its name. The backend is created on first use (so a server answers
 `initialize` and `tools/list` without importing the Google client) and not kept when creating it
 fails (no login yet): the next call tries again.
 """
@@ -35,6 +37,7 @@ class Account:
         backend_factory: Callable[[], MailBackend],
         audit: AuditLog | None = None,
     ) -> None:
+        self.name = settings.paths.account
         self.settings = settings
         self.audit = audit if audit is not None else AuditLog(settings.paths.audit_log)
         self.downloads = DownloadBudget(settings.max_download_bytes, settings.max_session_download_bytes)
@@ -73,9 +76,14 @@ class Account:
     def protected_files(self) -> set[Path]:
         """This server's own secrets and records: never attached (under any name), never overwritten."""
         paths = self.settings.paths
-        # IMAP logins too: every account's record, app-password file and OAuth token.
-        imap = set(paths.config_dir.glob("imap-*.json")) if paths.config_dir.is_dir() else set()
-        return {paths.token, paths.credentials, paths.audit_log, paths.http_token, *imap}
+        # Every account's login: the OAuth tokens, and the IMAP record, app-password file and token.
+        logins = (
+            {*paths.config_dir.glob("imap-*.json"), *paths.config_dir.glob("token-*.json")}
+            if paths.config_dir.is_dir()
+            else set()
+        )
+        base = paths.config_dir / "token.json"
+        return {paths.token, base, paths.credentials, paths.audit_log, paths.http_token, *logins}
 
     def audited(
         self,

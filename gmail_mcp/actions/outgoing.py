@@ -18,9 +18,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from gmail_mcp.actions import jail
+from gmail_mcp.actions import identity, jail
 from gmail_mcp.actions.account import Account
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError, PermissionDeniedError
 from gmail_mcp.lazy import lazy_module
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from gmail_mcp.backend import MailBackend
     from gmail_mcp.content import mime
     from gmail_mcp.content.envelope import Envelope
-    from gmail_mcp.models import Message, RawDraft
+    from gmail_mcp.models import Message, RawDraft, SendAs
 else:
     mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
 
@@ -63,6 +63,7 @@ class Outgoing:
             "bcc": list(envelope.bcc),
             "subject": envelope.subject,
             "attachments": [a.filename for a in envelope.attachments],
+            "from": envelope.sender,
             "thread_id": self.thread_id,
             "draft_id": self.draft_id,
         }
@@ -217,39 +218,113 @@ def prepare(
     attachment_paths: Sequence[str] = (),
     attachments: Sequence[mime.OutgoingAttachment] = (),
     draft_id: str | None = None,
+    reply_all: bool = False,
+    from_alias: str | None = None,
+    signature: bool = True,
+    sender: SendAs | None = None,
 ) -> Outgoing:
     """Check and build a message, then read its bytes back and compare them with what was checked.
 
     A reply's subject comes from the email it answers: neutralised (decoded fully, line breaks,
-    controls and bidi characters removed) before it goes anywhere near a header.
+    controls and bidi characters removed) before it goes anywhere near a header. `reply_all` adds
+    everyone that email went to (see `identity.reply_all`); `from_alias` sends as one of the
+    account's verified send-as addresses, with its Gmail signature unless `signature` is False
+    (`sender`: one already looked up).
 
     Raises:
-        InvalidParamsError: a bad address, subject or file, or a message that cannot be read back.
-        PermissionDeniedError: an address off the allow-list, a file outside the jail, or bytes
-            that would send something other than what was checked.
+        InvalidParamsError: a bad address, subject or file, `reply_all` without `thread_id`, an
+            address the account may not send as, or a message that cannot be read back.
+        PermissionDeniedError: an address off the allow-list, a file outside the jail, a send-as
+            address not verified, or bytes that would send something other than what was checked.
         NotFoundError: no thread or email `thread_id` to reply to.
     """
     subject = mime.check_header_value(subject, "subject").strip()
-    parsed_to, parsed_cc, parsed_bcc = check_recipients(account, to, cc, bcc)
+    if from_alias is not None:
+        mime.check_header_value(from_alias, "from_alias")
+    if reply_all and not thread_id:
+        raise InvalidParamsError(
+            "reply_all answers everyone on an email: give its thread_id (or the email's id) too.",
+            field="reply_all",
+        )
+    if not reply_all:
+        check_recipients(account, to, cc, bcc)  # refused before anything is asked of Gmail
     files = [*attachments, *attachment_files(account, attachment_paths)]
+    backend = account.backend()
+    who = identity.Identity.of(backend) if (reply_all or from_alias) else None
     in_reply_to = references = None
     if thread_id:
-        parent = reply_parent(account.backend(), thread_id)
+        parent = reply_parent(backend, thread_id)
         thread_id = parent.thread_id
         subject = mime.reply_subject(mime.neutralise(parent.subject) or subject)
         if parent.rfc822_message_id:
-            in_reply_to, references = _reply_ids(parent)
+            in_reply_to, references = thread_ids(parent.rfc822_message_id, parent.references)
+        if reply_all and who is not None:
+            everyone = identity.reply_all(parent, who.own())
+            to = identity.with_everyone(to, everyone.to)
+            cc = identity.with_everyone(cc, everyone.cc)
+            if not (to or cc or identity.with_everyone(bcc, ())):
+                raise InvalidParamsError(
+                    "reply_all found no one on this email but you (its sender and recipients are your "
+                    "own addresses): give recipient_id to say whom to answer.",
+                    field="reply_all",
+                )
+    return build(
+        account,
+        tool=tool,
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        subject=subject,
+        body=body,
+        thread_id=thread_id,
+        attachments=files,
+        in_reply_to=in_reply_to,
+        references=references,
+        sender=who.sender(from_alias) if who is not None and from_alias else sender,
+        signature=signature,
+        draft_id=draft_id,
+    )
+
+
+def build(
+    account: Account,
+    *,
+    tool: str,
+    to: str | Sequence[str] | None,
+    cc: str | Sequence[str] | None,
+    bcc: str | Sequence[str] | None,
+    subject: str,
+    body: str,
+    thread_id: str | None,
+    attachments: Sequence[mime.OutgoingAttachment] = (),
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    sender: SendAs | None = None,
+    signature: bool = True,
+    kind: Literal["text", "markdown", "html"] | None = None,
+    draft_id: str | None = None,
+) -> Outgoing:
+    """Check the recipients, build the message and read its bytes back (every message is made here).
+
+    Raises:
+        InvalidParamsError: a bad or missing address, or bytes that cannot be read back.
+        PermissionDeniedError: an address off the allow-list, or bytes that would send something
+            other than what was checked.
+    """
+    parsed_to, parsed_cc, parsed_bcc = check_recipients(account, to, cc, bcc)
     message = mime.build_message(
-        sender=None,
+        sender=identity.sender_header(sender) if sender is not None else None,
         to=parsed_to,
         cc=parsed_cc,
         bcc=parsed_bcc,
         subject=subject,
         body=body,
-        attachments=files,
+        attachments=attachments,
         in_reply_to=in_reply_to,
         references=references,
         message_id=mime.make_message_id(MESSAGE_ID_DOMAIN),
+        kind=kind,
+        signature_html=sender.signature if sender is not None and signature else None,
     )
     raw = message.as_bytes()
     meant = mime.Envelope(
@@ -257,14 +332,15 @@ def prepare(
         cc=tuple(a.addr_spec for a in parsed_cc),
         bcc=tuple(a.addr_spec for a in parsed_bcc),
         subject=subject,
-        attachments=tuple(mime.Attached.of(f.filename, f.data) for f in files),
+        attachments=tuple(mime.Attached.of(f.filename, f.data) for f in attachments),
+        sender=sender.email if sender is not None else "",
     )
     envelope = verified(raw, meant)
     return Outgoing(tool, raw, thread_id, envelope, _preview(body), draft_id)
 
 
 _OWN_HEADERS = frozenset(
-    {"to", "cc", "bcc", "subject", "date", "message-id", "in-reply-to", "references", "mime-version"}
+    {"from", "to", "cc", "bcc", "subject", "date", "message-id", "in-reply-to", "references", "mime-version"}
     | {"content-type", "content-transfer-encoding"}
 )
 
@@ -291,10 +367,11 @@ def verified(raw: bytes, meant: Envelope) -> Envelope:
     return actual
 
 
-def _reply_ids(parent: Message) -> tuple[str | None, str | None]:
-    """In-Reply-To and References for a reply, keeping only well-formed ids from the email."""
-    in_reply_to, references = mime.reply_references(parent.rfc822_message_id, parent.references)
-    kept = [one for one in references.split() if _plain_id(one)]
+def thread_ids(message_id: str, references: str) -> tuple[str | None, str | None]:
+    """In-Reply-To and References for a message answering (or forwarding) the one with these
+    headers, keeping only well-formed ids from the email."""
+    in_reply_to, kept_references = mime.reply_references(message_id, references)
+    kept = [one for one in kept_references.split() if _plain_id(one)]
     return (in_reply_to if _plain_id(in_reply_to) else None), (" ".join(kept) or None)
 
 
@@ -364,6 +441,7 @@ class DraftContent:
     body: str
     attachments: list[mime.OutgoingAttachment]
     thread_id: str | None
+    sender: str | None = None  # the From address the draft was written with, if any
 
 
 def draft_content(backend: MailBackend, draft_id: str) -> DraftContent:
@@ -373,7 +451,7 @@ def draft_content(backend: MailBackend, draft_id: str) -> DraftContent:
     """
     draft: RawDraft = backend.get_draft_raw(draft_id)
     root = mime.parse_rfc822(draft.raw)
-    mailboxes: dict[str, list[str]] = {"to": [], "cc": [], "bcc": []}
+    mailboxes: dict[str, list[str]] = {"from": [], "to": [], "cc": [], "bcc": []}
     for header in root.headers:
         field = header.name.strip().lower()
         if field in mailboxes:
@@ -399,4 +477,7 @@ def draft_content(backend: MailBackend, draft_id: str) -> DraftContent:
         body=mime.extract_body(root, format="text").content,
         attachments=files,
         thread_id=(draft.thread_id or None) if root.header("In-Reply-To") else None,
+        sender=mime.parse_recipients(mailboxes["from"][0], "sender")[0].addr_spec
+        if mailboxes["from"]
+        else None,
     )

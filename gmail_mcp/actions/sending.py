@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from gmail_mcp.actions import forwarding, identity
 from gmail_mcp.actions.account import Account
 from gmail_mcp.actions.approval import Decision, require_approval
 from gmail_mcp.actions.outgoing import (
@@ -37,6 +38,7 @@ __all__ = [
     "Prepared",
     "create_draft",
     "prepare_draft_send",
+    "prepare_forward",
     "prepare_send",
     "send",
     "subject_of",
@@ -55,6 +57,9 @@ def prepare_send(
     body: str,
     thread_id: str | None,
     attachment_paths: Sequence[str] = (),
+    reply_all: bool = False,
+    from_alias: str | None = None,
+    signature: bool = True,
 ) -> Prepared:
     """A new message to send, prepared (or why not, audited); see `outgoing.prepare`."""
     return attempt(
@@ -70,6 +75,39 @@ def prepare_send(
             body=body,
             thread_id=thread_id,
             attachment_paths=attachment_paths,
+            reply_all=reply_all,
+            from_alias=from_alias,
+            signature=signature,
+        ),
+    )
+
+
+def prepare_forward(
+    account: Account,
+    *,
+    tool: str,
+    email_id: str,
+    to: str,
+    cc: str | None,
+    bcc: str | None,
+    note: str,
+    from_alias: str | None,
+    signature: bool,
+) -> Prepared:
+    """A forward of an email, prepared (or why not, audited); see `forwarding.prepare_forward`."""
+    return attempt(
+        account,
+        tool,
+        lambda: forwarding.prepare_forward(
+            account,
+            tool=tool,
+            email_id=email_id,
+            to=to,
+            cc=cc,
+            bcc=bcc,
+            note=note,
+            from_alias=from_alias,
+            signature=signature,
         ),
     )
 
@@ -117,6 +155,9 @@ def create_draft(
     subject: str,
     body: str,
     thread_id: str | None,
+    reply_all: bool = False,
+    from_alias: str | None = None,
+    signature: bool = True,
 ) -> Draft:
     """Check, build and save a new draft; its message carries the subject saved."""
     outgoing = ready(
@@ -124,7 +165,17 @@ def create_draft(
             account,
             tool,
             lambda: prepare(
-                account, tool=tool, to=to, cc=cc, bcc=bcc, subject=subject, body=body, thread_id=thread_id
+                account,
+                tool=tool,
+                to=to,
+                cc=cc,
+                bcc=bcc,
+                subject=subject,
+                body=body,
+                thread_id=thread_id,
+                reply_all=reply_all,
+                from_alias=from_alias,
+                signature=signature,
             ),
         )
     )
@@ -163,7 +214,11 @@ def update_draft(
                 "are kept). The draft was not touched.",
                 draft_id=draft_id,
             )
-        current = draft_content(account.backend(), draft_id)
+        backend = account.backend()
+        current = draft_content(backend, draft_id)
+        # Still from the address it was written from when that is one the account may send as (its
+        # signature is in the text already); any other From is dropped, as Gmail would replace it.
+        sender = identity.Identity.of(backend).usable(current.sender) if current.sender else None
         return prepare(
             account,
             tool=tool,
@@ -175,6 +230,8 @@ def update_draft(
             thread_id=current.thread_id,
             attachments=current.attachments,
             draft_id=draft_id,
+            sender=sender,
+            signature=False,
         )
 
     outgoing = ready(attempt(account, tool, make))

@@ -20,6 +20,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from html import escape as html_escape
 from typing import TYPE_CHECKING, Literal
 
 from gmail_mcp.content import headers
@@ -227,12 +228,16 @@ def build_message(
     references: str | None = None,
     message_id: str | None = None,
     date: datetime | None = None,
+    kind: Literal["text", "markdown", "html"] | None = None,
+    signature_html: str | None = None,
 ) -> EmailMessage:
     """Build a message ready to send: `bytes(msg)` is the raw RFC 5322 text (CRLF line ends).
 
     The body becomes one text/plain part (plain text), text/plain as written plus a text/html
     rendering (Markdown: markdown-it, raw HTML escaped), or text/plain rendered from the HTML plus
-    the HTML itself (HTML). Attachments get RFC 2231 filenames and types guessed from the name.
+    the HTML itself (HTML); `kind` says which it is (default: `body_kind` decides). A signature
+    (HTML, as Gmail keeps it) closes both parts after the usual "-- " line, so a plain body then
+    gets an HTML part too. Attachments get RFC 2231 filenames and types guessed from the name.
     Date defaults to now (UTC); Message-ID to a new one on the sender's domain.
 
     Raises:
@@ -270,7 +275,7 @@ def build_message(
         _set(msg, "In-Reply-To", in_reply_to)
     if references:
         _set(msg, "References", "\r\n ".join(references.split()))
-    _set_body(msg, body)
+    _set_body(msg, body, kind or body_kind(body), signature_html)
     for attachment in attachments:
         _attach(msg, attachment)
     for part in msg.walk():
@@ -306,17 +311,31 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _set_body(msg: EmailMessage, body: str) -> None:
-    kind = body_kind(body)
-    if kind == "text":
+def _set_body(
+    msg: EmailMessage, body: str, kind: Literal["text", "markdown", "html"], signature_html: str | None
+) -> None:
+    signature = (signature_html or "").strip()
+    if kind == "text" and not signature:
         msg.set_content(body, subtype="plain", charset="utf-8", cte=_transfer_encoding(body))
         return
-    if kind == "markdown":
+    if kind == "text":
+        plain, html = body, _html_document(_text_as_html(body))
+    elif kind == "markdown":
         plain, html = body, _html_document(_markdown().render(body))
     else:
         plain, html = html_to_markdown(body), body
+    if signature:
+        # Gmail's own layout: the "-- " separator line, then the signature as its owner wrote it.
+        plain = f"{plain.rstrip()}\n\n-- \n{html_to_markdown(signature).strip()}\n"
+        closing = f'<br>\n<div class="gmail_signature">-- <br>\n{signature}</div>\n'
+        html = html.replace("</body>", closing + "</body>", 1) if "</body>" in html else html + closing
     msg.set_content(plain, subtype="plain", charset="utf-8", cte=_transfer_encoding(plain))
     msg.add_alternative(html, subtype="html", charset="utf-8", cte=_transfer_encoding(html))
+
+
+def _text_as_html(text: str) -> str:
+    """Plain text as an HTML fragment that shows it as written: escaped, its line breaks kept."""
+    return "<div>" + html_escape(text).replace("\n", "<br>\n") + "</div>\n"
 
 
 def _transfer_encoding(text: str) -> str:

@@ -60,6 +60,7 @@ class Envelope:
     bcc: tuple[str, ...]
     subject: str
     attachments: tuple[Attached, ...] = ()
+    sender: str = ""  # the From address, when the message names one (else Gmail writes the login's)
 
     def recipients(self) -> tuple[str, ...]:
         return (*self.to, *self.cc, *self.bcc)
@@ -139,13 +140,14 @@ def _addresses(name: str, value: str) -> list[str]:
 
 
 def read_envelope(raw: bytes) -> Envelope:
-    """Every recipient of every To, Cc and Bcc header, the subject, and the attached files.
+    """Every recipient of every To, Cc and Bcc header, the subject, the attached files and the sender.
 
     Raises:
         InvalidParamsError: the header block cannot be split into fields, an address header reads
-            two ways or holds something that is not an address, or there is more than one Subject.
+            two ways or holds something that is not an address, or there is more than one Subject
+            or more than one From address.
     """
-    found: dict[str, list[str]] = {name: [] for name in _ADDRESS_FIELDS}
+    found: dict[str, list[str]] = {name: [] for name in (*_ADDRESS_FIELDS, "from")}
     subjects: list[str] = []
     for field in _split_header_block(raw):
         name = _name(field)
@@ -155,6 +157,8 @@ def read_envelope(raw: bytes) -> Envelope:
             subjects.append(decode_words(_value(field)).strip())
     if len(subjects) > 1:
         raise _unreadable(f"it has {len(subjects)} Subject headers")
+    if len(found["from"]) > 1:
+        raise _unreadable(f"it names {len(found['from'])} senders")
     root = parse_rfc822(raw)
     parts = {part.part_id: part for part in root.walk()}
     attachments = tuple(
@@ -171,6 +175,7 @@ def read_envelope(raw: bytes) -> Envelope:
         bcc=tuple(found["bcc"]),
         subject=subjects[0] if subjects else "",
         attachments=attachments,
+        sender=found["from"][0] if found["from"] else "",
     )
 
 
@@ -185,8 +190,8 @@ def _exact_filename(part: MimePart) -> str:
 def envelope_differences(expected: Envelope, actual: Envelope) -> list[str]:
     """How `actual` differs from `expected`, in words ([] when they are the same).
 
-    Addresses compare case-insensitively, as a multiset per field; subjects exactly; files by
-    name, size and SHA-256, in order.
+    Addresses compare case-insensitively, as a multiset per field, senders too; subjects exactly;
+    files by name, size and SHA-256, in order.
     """
     problems = []
     for field in _ADDRESS_FIELDS:
@@ -196,6 +201,10 @@ def envelope_differences(expected: Envelope, actual: Envelope) -> list[str]:
             problems.append(f"{field.title()} would also go to {', '.join(extra)}")
         if missing := sorted((want - got).elements()):
             problems.append(f"{field.title()} would not go to {', '.join(missing)}")
+    if expected.sender.casefold() != actual.sender.casefold():
+        problems.append(
+            f"it would be sent as {actual.sender or 'the login'!r}, not {expected.sender or 'the login'!r}"
+        )
     if expected.subject != actual.subject:
         problems.append(f"the subject would be {actual.subject!r}, not {expected.subject!r}")
     if expected.attachments != actual.attachments:

@@ -3,7 +3,8 @@
 This module chooses and renders the body a person would read (alternatives, stubs, forwarded
 messages, invitations, quoted history). It re-exports the rest of the public API so callers need
 one import: the MIME tree and attachments (`mimetree.py`), characters (`charsets.py`),
-HTML → Markdown (`htmlmd.py`) and writing mail (`compose.py`). Pure functions, no I/O.
+HTML → Markdown (`htmlmd.py`), writing mail (`compose.py`) and forwarding it (`forward.py`). Pure
+functions, no I/O.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from gmail_mcp.content.compose import (
     reply_subject,
 )
 from gmail_mcp.content.envelope import Attached, Envelope, envelope_differences, header_names, read_envelope
+from gmail_mcp.content.forward import FORWARD_MARKER, Forward, forward, forward_subject
 from gmail_mcp.content.headers import neutralise, visible
 from gmail_mcp.content.htmlmd import html_to_markdown, render_html, visible_text
 from gmail_mcp.content.mimetree import (
@@ -45,11 +47,13 @@ from gmail_mcp.content.mimetree import (
 from gmail_mcp.models import MimePart
 
 __all__ = [
+    "FORWARD_MARKER",
     "MAX_ATTACHMENTS_BYTES",
     "MAX_RAW_MESSAGE_BYTES",
     "Attached",
     "Body",
     "Envelope",
+    "Forward",
     "OutgoingAttachment",
     "body_kind",
     "body_parts_to_fetch",
@@ -63,6 +67,8 @@ __all__ = [
     "extract_body",
     "fold_quoted",
     "format_address",
+    "forward",
+    "forward_subject",
     "header_names",
     "html_to_markdown",
     "invitation_summary",

@@ -122,8 +122,11 @@ def login(
     browser: str | None = None,
     timeout_seconds: float = 300,
     out: TextIO | None = None,
+    login_hint: str | None = None,
 ) -> Credentials:
     """Google's installed-app flow: loopback redirect on 127.0.0.1 (free port), PKCE, offline access.
+
+    `login_hint` (an address) tells Google which of the person's accounts to sign in with.
 
     Google lets a person untick some of the scopes asked for; what is saved (and returned) is
     what was granted, which the caller compares with what it asked for.
@@ -155,6 +158,7 @@ def login(
                 success_message="gmail-mcp is signed in. You can close this window.",
                 access_type="offline",
                 prompt="consent",
+                **({"login_hint": login_hint} if login_hint else {}),
             )
     except WSGITimeoutError:
         raise AuthError(

@@ -49,6 +49,8 @@ from gmail_mcp.models import (
     MimePart,
     Profile,
     RawDraft,
+    RawMessage,
+    SendAs,
     Thread,
     ThreadPage,
     ThreadSummary,
@@ -142,6 +144,7 @@ class GmailClient(HistoryAndFilters):
         self._drafts_api = users.drafts()
         self._labels_res = users.labels()
         self._threads_api = users.threads()
+        self._send_as_api = users.settings().sendAs()
         self._history_api = users.history()
         self._filters_api = users.settings().filters()
         self._user = user_id
@@ -290,6 +293,18 @@ class GmailClient(HistoryAndFilters):
             Target.of("Message", email_id=message_id),
         )
         return convert.b64url_decode(answer.get("raw", ""))
+
+    def get_raw_message(self, message_id: str) -> RawMessage:
+        """A message's exact bytes with its thread: one call, attachments included."""
+        answer = self._exec.call(
+            lambda: self._messages().get(userId=self._user, id=message_id, format="raw"),
+            Target.of("Message", email_id=message_id),
+        )
+        return RawMessage(
+            id=str(answer.get("id") or message_id),
+            thread_id=str(answer.get("threadId") or message_id),
+            raw=convert.b64url_decode(answer.get("raw", "")),
+        )
 
     def send_message(self, raw: bytes, *, thread_id: str | None = None) -> MessageRef:
         """Send a raw RFC 822 message, at most once (see `outbox`).
@@ -682,6 +697,13 @@ class GmailClient(HistoryAndFilters):
     def get_profile(self) -> Profile:
         answer = self._exec.call(lambda: self._users_api.getProfile(userId=self._user), Target.of("Profile"))
         return convert.profile_from_json(answer)
+
+    def list_send_as(self) -> list[SendAs]:
+        """The addresses the account may send as, its login first, with their signatures."""
+        answer = self._exec.call(
+            lambda: self._send_as_api.list(userId=self._user), Target.of("Send-as addresses")
+        )
+        return [convert.send_as_from_json(entry) for entry in answer.get("sendAs", [])]
 
 
 def _page_size(requested: int) -> int:

@@ -29,6 +29,7 @@ from gmail_mcp.models import (
     MessageSummary,
     MimePart,
     Profile,
+    SendAs,
     Thread,
 )
 
@@ -51,8 +52,10 @@ def _part_fields(depth: int) -> str:
 SUMMARY_FIELDS = (
     f"id,threadId,labelIds,snippet,internalDate,sizeEstimate,payload({_part_fields(SUMMARY_PART_DEPTH)})"
 )
-# What a reply needs of the message it answers.
-THREADING_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "References", "In-Reply-To")
+# What a reply (to all) needs of the message it answers.
+THREADING_HEADERS = (
+    *("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "References", "In-Reply-To"),
+)
 
 JSON = dict[str, Any]
 
@@ -282,6 +285,20 @@ def profile_from_json(profile: JSON) -> Profile:
         messages_total=int(profile.get("messagesTotal") or 0),
         threads_total=int(profile.get("threadsTotal") or 0),
         history_id=str(profile.get("historyId", "")),
+    )
+
+
+def send_as_from_json(entry: JSON) -> SendAs:
+    """A users.settings.sendAs resource (Google leaves out empty and false fields)."""
+    primary = bool(entry.get("isPrimary"))
+    return SendAs(
+        email=str(entry.get("sendAsEmail", "")),
+        display_name=str(entry.get("displayName") or ""),
+        signature=str(entry.get("signature") or ""),
+        primary=primary,
+        default=bool(entry.get("isDefault")),
+        # The login needs no verification; a custom address is usable once its owner accepted it.
+        verified=primary or entry.get("verificationStatus") == "accepted",
     )
 
 

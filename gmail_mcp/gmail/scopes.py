@@ -39,6 +39,8 @@ METHOD_SCOPE: dict[str, str] = {
     "gmail.users.labels.get": READONLY,
     "gmail.users.drafts.list": READONLY,
     "gmail.users.drafts.get": READONLY,
+    "gmail.users.settings.sendAs.list": READONLY,
+    "gmail.users.settings.sendAs.get": READONLY,
     "gmail.users.messages.send": SEND,
     "gmail.users.drafts.create": COMPOSE,
     "gmail.users.drafts.update": COMPOSE,

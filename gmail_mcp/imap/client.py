@@ -37,6 +37,8 @@ from gmail_mcp.models import (
     MessageSummary,
     Profile,
     RawDraft,
+    RawMessage,
+    SendAs,
     Thread,
     ThreadPage,
     ThreadSummary,
@@ -151,6 +153,16 @@ class ImapBackend(LabelOps):
         def work(conn: Connection) -> bytes:
             folder, uid = self.box.locate(conn, message_id)
             return self.box.raw(conn, folder, uid, message_id)
+
+        return self._run(work, f"Email {message_id}", email_id=message_id)
+
+    def get_raw_message(self, message_id: str) -> RawMessage:
+        def work(conn: Connection) -> RawMessage:
+            folder, uid = self.box.locate(conn, message_id)
+            raw = self.box.raw(conn, folder, uid, message_id)
+            summaries = self.box.summaries_of(conn, [(folder, uid)])
+            thread_id = summaries[0].thread_id if summaries else message_id
+            return RawMessage(id=message_id, thread_id=thread_id, raw=raw)
 
         return self._run(work, f"Email {message_id}", email_id=message_id)
 
@@ -510,6 +522,10 @@ class ImapBackend(LabelOps):
         folder = self.box.all_mail() if self.box.gmail else "INBOX"
         status = self._run(lambda c: c.client.folder_status(folder, [b"MESSAGES"]), "The mailbox")
         return Profile(email_address=self.box.user, messages_total=int(status.get(b"MESSAGES", 0)))
+
+    def list_send_as(self) -> list[SendAs]:
+        """The login only: IMAP and SMTP cannot list Gmail's other send-as addresses or signatures."""
+        return [SendAs(email=self.box.user, primary=True, default=True)]
 
 
 def _gmail_api_only(what: str) -> InvalidParamsError:

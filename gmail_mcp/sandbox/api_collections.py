@@ -1,4 +1,5 @@
-"""Handlers for users.threads, users.drafts and users.labels (see `api_messages` for the contract)."""
+"""Handlers for users.threads, users.drafts, users.labels and users.settings.sendAs (see `api_messages`
+for the contract)."""
 
 from __future__ import annotations
 
@@ -207,6 +208,19 @@ def labels_delete(call: Call) -> Result:
     return None
 
 
+# ----- settings -------------------------------------------------------------------------------
+
+
+def send_as_list(call: Call) -> Result:
+    """users.settings.sendAs.list: the primary address first, then the custom "from" addresses."""
+    return {"sendAs": [entry.resource() for entry in call.mailbox.send_as.all()]}
+
+
+def send_as_get(call: Call) -> Result:
+    """users.settings.sendAs.get."""
+    return call.mailbox.send_as.get(call.params["sendAsEmail"]).resource()
+
+
 HANDLERS: dict[str, Handler] = {
     "gmail.users.threads.list": threads_list,
     "gmail.users.threads.get": threads_get,
@@ -226,4 +240,6 @@ HANDLERS: dict[str, Handler] = {
     "gmail.users.labels.update": labels_update,
     "gmail.users.labels.patch": labels_patch,
     "gmail.users.labels.delete": labels_delete,
+    "gmail.users.settings.sendAs.list": send_as_list,
+    "gmail.users.settings.sendAs.get": send_as_get,
 }

@@ -79,7 +79,17 @@ def parser(prog: str = "gmail-mcp sandbox") -> argparse.ArgumentParser:
         "Takeout's own labels decide for the mail that has them",
     )
     parser.add_argument(
-        "--owner", default=DEFAULT_OWNER, help=f"the account's address with --load (default {DEFAULT_OWNER})"
+        "--owner", help=f"the account's address with --load (default {DEFAULT_OWNER}; or use --user)"
+    )
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a Gmail user this sandbox serves (repeatable): the first gets the demo mailbox (or --load's "
+        "mail), each other one a small mailbox of its own, at /gmail/v1/users/<address>/. Default: one "
+        f"user, {DEFAULT_OWNER}. A token acts as one user: the first, or the one of its login (login_hint) "
+        "or of an unissued token `user:ADDRESS`",
     )
     parser.add_argument(
         "--latency-ms", type=float, default=0, help="delay every HTTP request by this many ms (default 0)"
@@ -145,8 +155,14 @@ def main(argv: list[str] | None = None, *, prog: str = "gmail-mcp sandbox") -> i
     if args.unread is not None and (args.unread < 0 or not args.load):
         print("sandbox: --unread takes a number of 0 or more, and goes with --load", file=sys.stderr)
         return 2
+    users = list(args.user)
+    problem = _user_problem(users, args.owner)
+    if problem:
+        print(f"sandbox: {problem}", file=sys.stderr)
+        return 2
+    first = users[0] if users else None
     if args.load:
-        mailbox = Mailbox(args.owner)
+        mailbox = Mailbox(first or args.owner or DEFAULT_OWNER)
         try:
             report = mailbox.load(args.load, unread=DEFAULT_UNREAD if args.unread is None else args.unread)
         except LoadError as exc:
@@ -155,7 +171,8 @@ def main(argv: list[str] | None = None, *, prog: str = "gmail-mcp sandbox") -> i
         for line in report.lines(Path(args.load)):
             print(f"sandbox: {line}", file=sys.stderr)
     else:
-        mailbox = Mailbox.seeded()
+        mailbox = Mailbox.seeded(owner=first)
+    others = [Mailbox.seeded(owner=address, small=True) for address in users[1:]]
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -173,13 +190,15 @@ def main(argv: list[str] | None = None, *, prog: str = "gmail-mcp sandbox") -> i
         quota_costs=args.quota_costs,
         verbose=args.verbose,
         behaviour=behaviour,
+        others=others,
     )
     try:
         server.start()
     except OSError as exc:
         print(f"sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    print(f"sandbox: serving Gmail API v1 for {mailbox.owner} at {server.url}", file=sys.stderr, flush=True)
+    everyone = ", ".join(m.owner for m in (mailbox, *others))
+    print(f"sandbox: serving Gmail API v1 for {everyone} at {server.url}", file=sys.stderr, flush=True)
     try:
         while not stop.wait(0.5):
             pass
@@ -187,3 +206,15 @@ def main(argv: list[str] | None = None, *, prog: str = "gmail-mcp sandbox") -> i
         server.stop()
     print("sandbox: stopped", file=sys.stderr)
     return 0
+
+
+def _user_problem(users: list[str], owner: str | None) -> str | None:
+    """Why these --user addresses (and --owner) cannot be served, or None."""
+    if users and owner:
+        return "--owner names the one account; with several, give each as --user"
+    for address in users:
+        if address.count("@") != 1 or any(ch.isspace() for ch in address) or address.startswith("@"):
+            return f"--user takes an email address, not {address!r}"
+    if len({address.casefold() for address in users}) != len(users):
+        return "each --user needs an address of its own"
+    return None

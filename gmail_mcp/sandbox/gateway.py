@@ -1,4 +1,4 @@
-"""One Gmail API call from request to reply: route, user, auth, scopes, quota, faults, handler.
+"""One Gmail API call from request to reply: route, auth, user, scopes, quota, faults, handler.
 
 Direct calls and batch parts both come through `Gateway.call`, which never raises: every failure
 becomes Google's JSON error, and an unexpected exception becomes 500 backendError (and a line on
@@ -27,9 +27,10 @@ from gmail_mcp.sandbox.fields import parse_fields, select
 from gmail_mcp.sandbox.methods import Method, match
 from gmail_mcp.sandbox.oauth import OAuthServer, api_error_for_scopes
 from gmail_mcp.sandbox.outgoing import Envelope
-from gmail_mcp.sandbox.quota import QuotaWindow, Stats
+from gmail_mcp.sandbox.quota import Stats
 from gmail_mcp.sandbox.store import Mailbox, StoredMessage
 from gmail_mcp.sandbox.uploads import Session, UploadSessions, parse_simple
+from gmail_mcp.sandbox.users import Users
 from gmail_mcp.sandbox.wire import Reply, Request, error_reply, json_reply
 
 HANDLERS = {**MESSAGE_HANDLERS, **COLLECTION_HANDLERS, **SETTINGS_HANDLERS}
@@ -45,24 +46,22 @@ class _Route:
 
 
 class Gateway:
-    """Dispatches Gmail API calls against one mailbox."""
+    """Dispatches Gmail API calls to the mailbox of the user each names."""
 
     def __init__(
         self,
-        mailbox: Mailbox,
+        users: Users,
         *,
         oauth: OAuthServer,
         stats: Stats,
-        quota: QuotaWindow,
         faults: FaultBook,
         behaviour: Behaviour,
         clock: Callable[[], float],
         costs: Mapping[str, int] = COSTS[DEFAULT_COSTS],
     ) -> None:
-        self.mailbox = mailbox
+        self.users = users
         self.oauth = oauth
         self.stats = stats
-        self.quota = quota
         self.costs = costs  # units per method id, of the regime the sandbox plays
         self.faults = faults
         self.behaviour = behaviour
@@ -95,11 +94,12 @@ class Gateway:
         if not route.upload and limit_json is not None and len(request.body) > limit_json:
             # Google's front end refuses it before Gmail sees the call.
             raise ApiError(413, "badRequest", f"Request payload size exceeds the limit: {limit_json} bytes.")
-        self._admit(method, route.params["userId"], request, over_capacity)
+        mailbox = self._admit(method, route.params["userId"], request, over_capacity)
         fault = self.faults.take(method.id)
         if fault is not None and not fault.applied:
             return self.fail(fault)
         params = {k: unquote(v) for k, v in route.params.items()}
+        params["userId"] = mailbox.owner  # `me` resolved: an upload finishes later, without the token
         limit = IMPORT_LIMIT if method.id.endswith(("import", "insert")) else SEND_LIMIT
         upload_type = (request.query.get("uploadType") or [""])[-1]
         if route.upload and upload_type == "resumable":
@@ -118,25 +118,26 @@ class Gateway:
         reply = self.execute(method, params, request.query, body, media)
         return reply if fault is None else self.fail(fault)
 
-    def _admit(self, method: Method, user: str, request: Request, over_capacity: bool) -> None:
-        """Count the call, then check the user, the token, its scopes, the concurrency cap and the
-        quota, in Google's order (a call refused for concurrency spends no quota)."""
+    def _admit(self, method: Method, user: str, request: Request, over_capacity: bool) -> Mailbox:
+        """Count the call, then check the token, the user it acts as, its scopes, the concurrency
+        cap and that user's quota, in Google's order (a call refused for concurrency spends no
+        quota). Returns the user's mailbox."""
         self.stats.call(method.id)
-        user = unquote(user)
-        if user != "me" and user.lower() != self.mailbox.owner.lower():
-            raise ApiError(403, "forbidden", f"Delegation denied for {self.mailbox.owner}")
-        granted = self.oauth.scopes_for(request.header("authorization"))
-        scope_error = api_error_for_scopes(granted, method.scopes)
+        identity = self.oauth.identify(request.header("authorization"))
+        mailbox = self.users.acting(identity.user, unquote(user))
+        scope_error = api_error_for_scopes(identity.scopes, method.scopes)
         if scope_error is not None:
             raise scope_error
         if over_capacity:
             self.stats.add("concurrency_limited")
             raise too_many_concurrent()
         units = self.costs[method.id]
-        if not self.quota.try_spend(units):
+        if not self.users.quota(mailbox).try_spend(units):
             self.stats.add("throttled")
             raise rate_limited()
         self.stats.add("quota_units", units)
+        self.stats.spent(mailbox.owner, units)
+        return mailbox
 
     def _route(self, request: Request) -> _Route:
         path = request.path
@@ -155,10 +156,12 @@ class Gateway:
         body: dict[str, object],
         media: bytes | None,
     ) -> Reply:
-        """Run a method's handler under the mailbox lock; `fields` trims the answer."""
+        """Run a method's handler under the lock of the mailbox of `params["userId"]` (an address);
+        `fields` trims the answer."""
         selection = parse_fields(query["fields"][-1]) if query.get("fields") else None
+        mailbox = self.users.named(params["userId"])
         call = Call(
-            self.mailbox,
+            mailbox,
             method,
             params,
             query,
@@ -168,7 +171,7 @@ class Gateway:
             behaviour=self.behaviour,
             attachment_ids=self.attachment_ids,
         )
-        with self.mailbox.lock:
+        with mailbox.lock:
             result = HANDLERS[method.id](call)
         return Reply(204) if result is None else json_reply(200, select(result, selection))
 

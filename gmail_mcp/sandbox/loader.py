@@ -162,6 +162,16 @@ class SeedLabel:
 
 
 @dataclass(frozen=True)
+class SeedSendAs:
+    """A send-as address ("Send mail as"): the primary's signature, or a custom "from" address."""
+
+    email: str
+    display_name: str = ""
+    signature: str = ""  # HTML, as Gmail keeps it
+    verification: str = "accepted"  # "accepted" (usable) or "pending"
+
+
+@dataclass(frozen=True)
 class SeedData:
     """Everything a new mailbox holds."""
 
@@ -170,6 +180,7 @@ class SeedData:
     labels: tuple[SeedLabel, ...]
     messages: tuple[SeedMessage, ...]  # in chronological order (oldest first)
     drafts: tuple[bytes, ...]  # raw RFC 822 drafts (the store gives them the DRAFT label)
+    send_as: tuple[SeedSendAs, ...] = ()
 
 
 def read_seed(root: Traversable) -> SeedData:
@@ -188,7 +199,9 @@ def read_seed(root: Traversable) -> SeedData:
         document = tomllib.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{MANIFEST}: cannot read it: {exc}") from exc
-    top = _table(document, "the top level", {"owner", "owner_name", "labels", "messages"}, {"drafts"})
+    top = _table(
+        document, "the top level", {"owner", "owner_name", "labels", "messages"}, {"drafts", "send_as"}
+    )
     labels = tuple(_label(entry, f"labels[{n}]") for n, entry in enumerate(_tables(top, "labels")))
     declared = [label.name.casefold() for label in labels]
     if len(set(declared)) != len(declared):
@@ -208,7 +221,19 @@ def read_seed(root: Traversable) -> SeedData:
         labels=labels,
         messages=tuple(messages),
         drafts=drafts,
+        send_as=tuple(_send_as(entry, f"send_as[{n}]") for n, entry in enumerate(_tables(top, "send_as"))),
     )
+
+
+def _send_as(entry: object, where: str) -> SeedSendAs:
+    table = _table(entry, where, {"email"}, {"display_name", "signature", "verification"})
+    optional = {
+        key: _text(table, key, where, empty=True) for key in ("display_name", "signature") if key in table
+    }
+    verification = _text(table, "verification", where) if "verification" in table else "accepted"
+    if verification not in ("accepted", "pending"):
+        raise ValueError(f"{MANIFEST}: {where}: verification must be 'accepted' or 'pending'")
+    return SeedSendAs(_text(table, "email", where), verification=verification, **optional)
 
 
 def _label(entry: object, where: str) -> SeedLabel:

@@ -93,6 +93,8 @@ METHODS: tuple[Method, ...] = (
     # history
     _m("history.list", "GET", "history", _READ_META),
     # settings
+    _m("settings.sendAs.list", "GET", "settings/sendAs", _SETTINGS_READ),
+    _m("settings.sendAs.get", "GET", "settings/sendAs/{sendAsEmail}", _SETTINGS_READ),
     _m("settings.filters.list", "GET", "settings/filters", _SETTINGS_READ),
     _m("settings.filters.create", "POST", "settings/filters", _SETTINGS_WRITE),
     _m("settings.filters.get", "GET", "settings/filters/{id}", _SETTINGS_READ),

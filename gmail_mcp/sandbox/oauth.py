@@ -5,6 +5,12 @@ the code (checking client, redirect URI and the PKCE verifier) and refreshes; `/
 Tokens issued here expire by the sandbox clock and carry their scopes. A bearer token the sandbox
 never issued gets full access, so the sandbox also works with no OAuth at all.
 
+Whose mail a token reaches (a sandbox may serve several users): a consent is given as the user its
+`login_hint` names (Google's own parameter, which preselects the account), else as the sandbox's
+first user; its tokens act as that user only. A token the sandbox did not issue acts as the first
+user, or as ADDRESS when it is `user:ADDRESS` (a stand-in for one login per user, for tests and for
+`serve --sandbox` with several accounts).
+
 Two ways to test a client's handling of what Google does:
 - a partial grant (`FaultBook.take_consent`): the next consent grants only some of the scopes
   asked for, as when a person unticks some on Google's granular consent screen;
@@ -35,15 +41,28 @@ _LOOPBACK = re.compile(r"http://(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(/[^#\s]
 DEFAULT_ACCEPTED_SCOPES = ("https://mail.google.com/",)
 
 
+UNISSUED_USER_PREFIX = "user:"
+
+
 @dataclass
 class Grant:
-    """One consent: a client (None: any client), its scopes, and its refresh token when offline
-    access was asked."""
+    """One consent: a client (None: any client), its scopes, its refresh token when offline access
+    was asked, and the user it was given as (None: the sandbox's first user)."""
 
     client_id: str | None
     scopes: tuple[str, ...]
     refresh_token: str | None
     revoked: bool = False
+    user: str | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a bearer token may do: its scopes (None: every scope) and whose mail it reaches (None:
+    the sandbox's first user)."""
+
+    scopes: frozenset[str] | None
+    user: str | None
 
 
 @dataclass
@@ -91,8 +110,10 @@ class OAuthServer:
         clock: Callable[[], float],
         take_refresh_fault: Callable[[], str | None],
         take_consent: Callable[[], tuple[str, ...] | None] = lambda: None,
+        users: Callable[[], list[str]] = list,
     ) -> None:
         self._clock = clock
+        self._users = users  # the sandbox's users' addresses, the first being the default
         self._take_refresh_fault = take_refresh_fault
         self._take_consent = take_consent
         self._lock = threading.Lock()
@@ -121,6 +142,16 @@ class OAuthServer:
         method = _first(params, "code_challenge_method") or "plain"
         if challenge and method not in ("S256", "plain"):
             return _page(400, "Error 400: invalid_request", "code_challenge_method must be S256 or plain")
+        hint = _first(params, "login_hint").strip()
+        user = None
+        if hint:
+            user = next((u for u in self._users() if u.casefold() == hint.casefold()), None)
+            if user is None:
+                return _page(
+                    400,
+                    "Error 400: invalid_request",
+                    f"This sandbox has no account {hint}; its accounts: {', '.join(self._users())}",
+                )
         offline = _first(params, "access_type") == "offline"
         partial = self._take_consent()
         if partial is not None:
@@ -134,7 +165,8 @@ class OAuthServer:
                 separator = "&" if "?" in redirect_uri else "?"
                 return Reply(302, b"", [("Location", redirect_uri + separator + urlencode(query))])
         code = "4/sandbox-" + secrets.token_urlsafe(24)
-        grant = Grant(client_id, scopes, "1//sandbox-" + secrets.token_urlsafe(32) if offline else None)
+        refresh = "1//sandbox-" + secrets.token_urlsafe(32) if offline else None
+        grant = Grant(client_id, scopes, refresh, user=user)
         with self._lock:
             self._codes[code] = _Code(grant, redirect_uri, challenge, method, self._clock() + CODE_LIFETIME)
         query = {"code": code, "scope": " ".join(scopes)}
@@ -200,29 +232,37 @@ class OAuthServer:
         *,
         client_id: str | None = None,
         scopes: tuple[str, ...] = DEFAULT_ACCEPTED_SCOPES,
+        user: str | None = None,
     ) -> None:
         """Refresh `refresh_token` from now on, as if it had been issued here: for `client_id` only,
-        or for any client when None, with access tokens carrying `scopes`."""
+        or for any client when None, with access tokens carrying `scopes` and acting as `user` (None:
+        the first user)."""
         if not refresh_token:
             raise ValueError("refresh_token must not be empty")
         with self._lock:
-            self._refresh[refresh_token] = Grant(client_id, tuple(scopes), refresh_token)
+            self._refresh[refresh_token] = Grant(client_id, tuple(scopes), refresh_token, user=user)
 
     def accept_refresh_token_spec(self, spec: object) -> dict[str, object]:
-        """POST /__sandbox/tokens: {"refresh_token", "client_id"?, "scopes"?}; 400 when malformed."""
-        if not isinstance(spec, dict) or set(spec) - {"refresh_token", "client_id", "scopes"}:
-            raise invalid('The body must be {"refresh_token": ..., "client_id"?: ..., "scopes"?: [...]}')
+        """POST /__sandbox/tokens: {"refresh_token", "client_id"?, "scopes"?, "user"?}; 400 when malformed."""
+        if not isinstance(spec, dict) or set(spec) - {"refresh_token", "client_id", "scopes", "user"}:
+            raise invalid(
+                'The body must be {"refresh_token": ..., "client_id"?: ..., "scopes"?: [...], "user"?: ...}'
+            )
         token, client, scopes = spec.get("refresh_token"), spec.get("client_id"), spec.get("scopes")
+        user = spec.get("user")
         if not isinstance(token, str) or not token:
             raise invalid("'refresh_token' must be a non-empty string")
         if client is not None and not isinstance(client, str):
             raise invalid("'client_id' must be a string")
+        if user is not None and not (isinstance(user, str) and user in self._users()):
+            raise invalid(f"'user' must be one of this sandbox's accounts: {', '.join(self._users())}")
         if scopes is None:
             scopes = list(DEFAULT_ACCEPTED_SCOPES)
         if not isinstance(scopes, list) or not scopes or not all(isinstance(x, str) and x for x in scopes):
             raise invalid("'scopes' must be a non-empty list of scopes")
-        self.accept_refresh_token(token, client_id=client, scopes=tuple(scopes))
-        return {"refresh_token": token, "client_id": client, "scopes": scopes}
+        self.accept_refresh_token(token, client_id=client, scopes=tuple(scopes), user=user)
+        accepted: dict[str, object] = {"refresh_token": token, "client_id": client, "scopes": scopes}
+        return {**accepted, "user": user} if user is not None else accepted
 
     def _issue(self, grant: Grant) -> dict[str, object]:
         token = "ya29.sandbox-" + secrets.token_urlsafe(32)
@@ -246,9 +286,9 @@ class OAuthServer:
             grant.revoked = True
         return json_reply(200, {})
 
-    def scopes_for(self, authorization: str) -> frozenset[str] | None:
-        """The scopes of a bearer token; None for a token not issued here (full access).
-        Raises 401 for a missing, expired or revoked token."""
+    def identify(self, authorization: str) -> Identity:
+        """The scopes and user of a bearer token (see the module docstring for tokens not issued
+        here). Raises 401 for a missing, expired or revoked token."""
         scheme, _, token = authorization.strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
@@ -256,10 +296,13 @@ class OAuthServer:
         with self._lock:
             access = self._access.get(token)
         if access is None:
-            return None
+            named = (
+                token.removeprefix(UNISSUED_USER_PREFIX) if token.startswith(UNISSUED_USER_PREFIX) else None
+            )
+            return Identity(None, named)
         if access.grant.revoked or access.expires_at <= self._clock():
             raise unauthenticated()
-        return frozenset(access.grant.scopes)
+        return Identity(frozenset(access.grant.scopes), access.grant.user)
 
 
 SANDBOX_CLIENT_ID = "000000000000-gmail-mcp-sandbox.apps.googleusercontent.com"

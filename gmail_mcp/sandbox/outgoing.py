@@ -7,6 +7,7 @@ over it) reaches the mailbox exactly as the client wrote it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
@@ -102,9 +103,9 @@ def _addresses(headers: Message, name: str) -> tuple[str, ...]:
 
 
 def envelope(headers: Message, sender: str) -> Envelope:
-    """Recipients of an outgoing message; 400 for none or for an unparseable address."""
+    """Recipients of an outgoing message sent as `sender`; 400 for none or for an unparseable address."""
     result = Envelope(
-        sender=header(headers, "From") or sender,
+        sender=sender,
         to=_addresses(headers, "To"),
         cc=_addresses(headers, "Cc"),
         bcc=_addresses(headers, "Bcc"),
@@ -145,19 +146,34 @@ def rewrite_headers(raw: bytes, add: list[tuple[str, str]], drop: frozenset[str]
 
 
 def prepare_for_sending(
-    raw: bytes, *, owner: str, owner_name: str, now_s: float, message_id: str, replace_message_id: bool
+    raw: bytes,
+    *,
+    owner: str,
+    owner_name: str,
+    now_s: float,
+    message_id: str,
+    replace_message_id: bool,
+    may_send_as: Callable[[str], bool] = lambda address: False,
 ) -> tuple[bytes, Envelope]:
     """Gmail's send-time rewrite: From if absent, Date, Bcc removed, and its own Message-ID in
-    place of the client's (only when absent with `replace_message_id` off)."""
+    place of the client's (only when absent with `replace_message_id` off).
+
+    A From naming anything but one address the account may send as (`may_send_as`: its verified
+    send-as addresses) is replaced by the primary address, as Gmail does.
+    """
     headers = read_headers(raw)
     sender = formataddr((owner_name, owner)) if owner_name else owner
-    result = envelope(headers, sender)
+    written = [str(v) for v in headers.get_all("From") or []]
+    addresses = [address for _name, address in getaddresses(written)]
+    kept = len(written) == 1 and len(addresses) == 1 and may_send_as(addresses[0])
+    result = envelope(headers, header(headers, "From") if kept else sender)
     add: list[tuple[str, str]] = []
-    if not headers.get_all("From"):
+    drop = {"bcc"}
+    if not kept:
         add.append(("From", sender))
+        drop.add("from")
     if not headers.get_all("Date"):
         add.append(("Date", format_datetime(datetime.fromtimestamp(now_s, UTC))))
-    drop = {"bcc"}
     if replace_message_id or not message_id_of(headers):
         add.append(("Message-ID", message_id))
         drop.add("message-id")  # the client's (or an empty one) would otherwise stay beside ours

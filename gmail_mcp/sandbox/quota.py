@@ -49,6 +49,7 @@ class Stats:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._by_method: Counter[str] = Counter()
+        self._by_user: dict[str, Counter[str]] = {}
         self._outbox: deque[dict[str, object]] = deque(maxlen=_OUTBOX_KEEP)
 
     def reset(self) -> None:
@@ -56,6 +57,7 @@ class Stats:
         with self._lock:
             self._counts.clear()
             self._by_method.clear()
+            self._by_user.clear()
             self._outbox.clear()
 
     def add(self, name: str, amount: int = 1) -> None:
@@ -67,6 +69,13 @@ class Stats:
         """Count one call of a Gmail method (batch parts included)."""
         with self._lock:
             self._by_method[method_id] += 1
+
+    def spent(self, user: str, units: int) -> None:
+        """Count one admitted call of `user` and the quota units it spent."""
+        with self._lock:
+            counts = self._by_user.setdefault(user, Counter())
+            counts["calls"] += 1
+            counts["quota_units"] += units
 
     def sent(self, message_id: str, thread_id: str, envelope: Envelope) -> None:
         """Record a message actually sent, with its Bcc (which the stored copy no longer shows)."""
@@ -90,6 +99,7 @@ class Stats:
             names = ("requests", "batch_requests", "batch_parts", "quota_units", "throttled")
             out: dict[str, Any] = {name: self._counts[name] for name in names}
             out["by_method"] = dict(sorted(self._by_method.items()))
+            out["by_user"] = {user: dict(counts) for user, counts in self._by_user.items()}
             for extra in ("sent", "upload_requests", "faults_injected", "concurrency_limited"):
                 out[extra] = self._counts[extra]
             out["outbox"] = list(self._outbox)

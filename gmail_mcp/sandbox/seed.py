@@ -22,9 +22,19 @@ from importlib.resources import files
 
 from gmail_mcp.sandbox.loader import SeedData, SeedLabel, SeedMessage, read_seed
 
-__all__ = ["OWNER", "SEED_FILES", "SeedData", "SeedLabel", "SeedMessage", "seed_data"]
+__all__ = [
+    "OWNER",
+    "SEED_FILES",
+    "SMALL_FILES",
+    "SeedData",
+    "SeedLabel",
+    "SeedMessage",
+    "seed_data",
+    "small_data",
+]
 
 SEED_FILES = files("gmail_mcp.sandbox") / "seed_mailbox"
+SMALL_FILES = files("gmail_mcp.sandbox") / "seed_small"
 
 
 def seed_data() -> SeedData:
@@ -34,6 +44,15 @@ def seed_data() -> SeedData:
         ValueError: the packaged files are damaged or incomplete (see `loader.read_seed`).
     """
     return read_seed(SEED_FILES)
+
+
+def small_data() -> SeedData:
+    """The small mailbox each further user of a sandbox starts with (its owner is a placeholder).
+
+    Raises:
+        ValueError: the packaged files are damaged or incomplete.
+    """
+    return read_seed(SMALL_FILES)
 
 
 # The account's address, for tests that compare senders with it; reading it costs a few ms, paid

@@ -1,6 +1,6 @@
 """The sandbox HTTP server: Gmail API paths, batch, uploads, OAuth, /mail pages and control.
 
-`SandboxServer` serves one `Mailbox` from a daemon thread (`ThreadingHTTPServer`, HTTP/1.1
+`SandboxServer` serves one `Mailbox` per user (one, unless `others` are given) from a daemon thread (`ThreadingHTTPServer`, HTTP/1.1
 keep-alive as httplib2 expects). `App.handle` turns each request into a reply and never raises;
 the handler only moves bytes. Latency is slept before handling, never under the mailbox lock.
 """
@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -29,9 +29,10 @@ from gmail_mcp.sandbox.delivery import deliver, parse_request
 from gmail_mcp.sandbox.faults import FaultBook, FaultSpecError
 from gmail_mcp.sandbox.gateway import API_PREFIX, UPLOAD_PREFIXES, Gateway
 from gmail_mcp.sandbox.oauth import OAuthServer, basic_client_id, installed_client
-from gmail_mcp.sandbox.quota import QuotaWindow, Stats
+from gmail_mcp.sandbox.quota import Stats
 from gmail_mcp.sandbox.resources import message_labels
 from gmail_mcp.sandbox.store import Mailbox
+from gmail_mcp.sandbox.users import Users
 from gmail_mcp.sandbox.wire import Reply, Request, error_reply, json_reply
 
 MAX_BODY = 200 * 1024 * 1024  # above every Gmail upload limit (150 MB import) plus JSON overhead
@@ -45,6 +46,7 @@ class App:
         self,
         mailbox: Mailbox,
         *,
+        others: Sequence[Mailbox] = (),
         latency_ms: float = 0,
         quota_per_minute: int | None = None,
         quota_costs: str = DEFAULT_COSTS,
@@ -54,7 +56,7 @@ class App:
     ) -> None:
         if quota_costs not in COSTS:
             raise ValueError(f"unknown quota costs {quota_costs!r}: choose one of {', '.join(COSTS)}")
-        self.mailbox = mailbox
+        self.mailbox = mailbox  # the first user's
         self.clock = clock or mailbox.clock
         self.latency_ms = latency_ms
         self.verbose = verbose
@@ -63,13 +65,14 @@ class App:
         self.faults = FaultBook()
         self.quota_costs = quota_costs
         per_minute = PER_MINUTE[quota_costs] if quota_per_minute is None else quota_per_minute
-        self.quota = QuotaWindow(per_minute, self.clock)
-        self.oauth = OAuthServer(self.clock, self.faults.take_oauth, self.faults.take_consent)
+        self.users = Users([mailbox, *others], per_minute, self.clock)
+        self.oauth = OAuthServer(
+            self.clock, self.faults.take_oauth, self.faults.take_consent, users=self.users.addresses
+        )
         self.gateway = Gateway(
-            mailbox,
+            self.users,
             oauth=self.oauth,
             stats=self.stats,
-            quota=self.quota,
             faults=self.faults,
             behaviour=self.behaviour,
             clock=self.clock,
@@ -109,13 +112,21 @@ class App:
         if path in ("/revoke", "/o/oauth2/revoke") and request.method in ("POST", "GET"):
             return self.oauth.revoke(request.form())
         if path.startswith("/mail/") and request.method == "GET":
-            status, html = page.render(self.mailbox, unquote(path[len("/mail/") :]))
+            status, html = self._page(unquote(path[len("/mail/") :]))
             return Reply(
                 status,
                 html,
                 [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", page.CSP)],
             )
         raise ApiError(404, "notFound", f"The requested URL {path} was not found on this server.")
+
+    def _page(self, message_id: str) -> tuple[int, bytes]:
+        """The /mail page of the message with that id, in whichever user's mailbox holds it."""
+        for mailbox in self.users.mailboxes():
+            status, html = page.render(mailbox, message_id)
+            if status != 404:
+                break
+        return status, html
 
     def _batch(self, request: Request) -> Reply:
         if request.method != "POST":
@@ -138,7 +149,7 @@ class App:
             return json_reply(200, self.stats.snapshot())
         if route == ("POST", "/__sandbox/reset"):
             self.stats.reset()
-            self.quota.reset()
+            self.users.reset_quota()
             return json_reply(200, self.stats.snapshot())
         if route == ("GET", "/__sandbox/oauth-client"):
             return json_reply(200, installed_client(request.base_url))
@@ -171,10 +182,12 @@ class App:
             return json_reply(200, message_labels(message))
 
     def mailbox_for(self, user: str | None) -> Mailbox:
-        """The mailbox of `user` (an address; None: the sandbox's user), or 404."""
-        if user is None or user.strip().lower() == self.mailbox.owner.lower():
-            return self.mailbox
-        raise ApiError(404, "notFound", f"No user {user} in this sandbox (it serves {self.mailbox.owner})")
+        """The mailbox of `user` (an address of any of its users; None: the first), or 404."""
+        found = self.users.first if user is None else self.users.find(user)
+        if found is None:
+            served = ", ".join(self.users.addresses())
+            raise ApiError(404, "notFound", f"No user {user} in this sandbox (it serves {served})")
+        return found
 
 
 def _json_object(request: Request) -> object:
@@ -347,12 +360,16 @@ class SandboxServer:
         quota_per_minute: int | None = None,
         clock: Callable[[], float] | None = None,
         *,
+        others: Sequence[Mailbox] = (),
         quota_costs: str = DEFAULT_COSTS,
         verbose: bool = False,
         behaviour: Behaviour | None = None,
         listener: socket.socket | None = None,
     ) -> None:
-        """`quota_per_minute` None: the limit of the `quota_costs` regime (6,000 for 2026, 15,000 legacy).
+        """`mailbox` is the first user's (the default one); `others` are more users, each served at
+        /gmail/v1/users/<its address>/ (see `users.py` for which token reaches which).
+        `quota_per_minute` None: the limit of the `quota_costs` regime (6,000 for 2026, 15,000 legacy),
+        per user.
 
         `listener`: a socket already bound and listening to serve on (then `host` and `port` are
         not used), so that a caller can hand out the URL before the sandbox exists; it is closed
@@ -361,6 +378,7 @@ class SandboxServer:
         self.mailbox = mailbox
         self.app = App(
             mailbox,
+            others=others,
             latency_ms=latency_ms,
             quota_per_minute=quota_per_minute,
             quota_costs=quota_costs,

@@ -40,6 +40,7 @@ from gmail_mcp.sandbox.outgoing import (
 )
 from gmail_mcp.sandbox.payload import ParsedMail, link_kinds, parse_mail
 from gmail_mcp.sandbox.search import QueryError, SearchDoc, parse_query
+from gmail_mcp.sandbox.sendas import SendAsBook
 
 DEFAULT_OWNER = "you@example.com"
 HIDDEN = frozenset({"TRASH", "SPAM"})
@@ -81,6 +82,7 @@ class Mailbox:
         self.clock = clock
         self.lock = threading.RLock()
         self.labels = LabelBook()
+        self.send_as = SendAsBook(owner, owner_name)
         self.filters = FilterBook()
         self._messages: dict[str, StoredMessage] = {}
         self._threads: dict[str, list[str]] = {}  # thread id -> message ids, oldest first
@@ -97,12 +99,15 @@ class Mailbox:
     # ----- Python API -------------------------------------------------------------------------
 
     @classmethod
-    def seeded(cls, *, clock: Clock = time.time) -> Mailbox:
-        """A mailbox filled from `seed.seed_data()`: the demo account's labels, mail and drafts."""
-        from gmail_mcp.sandbox.seed import seed_data  # imported on demand: only the demo needs it
+    def seeded(cls, *, clock: Clock = time.time, owner: str | None = None, small: bool = False) -> Mailbox:
+        """A mailbox filled from `seed.seed_data()`: the demo account's labels, mail, drafts and
+        send-as addresses; with `small`, the few messages of `seed.small_data()` instead (a
+        sandbox's further users). `owner` gives the account another address."""
+        from gmail_mcp.sandbox.seed import seed_data, small_data  # on demand: only the demo needs them
 
-        data = seed_data()
-        mailbox = cls(data.owner, owner_name=data.owner_name, clock=clock)
+        data = small_data() if small else seed_data()
+        address = owner or data.owner
+        mailbox = cls(address, owner_name=data.owner_name if owner is None else "", clock=clock)
         with mailbox.lock:
             for label in data.labels:
                 spec: dict[str, object] = {"name": label.name}
@@ -114,6 +119,13 @@ class Mailbox:
                 mailbox.add(message.raw, ids, message.internal_date_ms)
             for raw in data.drafts:  # replies among them join the thread they answer
                 mailbox.create_draft(raw, None, strict_threading=False)
+            for entry in data.send_as:
+                mailbox.send_as.add(
+                    address if entry.email.casefold() == data.owner.casefold() else entry.email,
+                    display_name=entry.display_name,
+                    signature=entry.signature,
+                    verification=entry.verification,
+                )
         return mailbox
 
     def insert_raw(
@@ -130,6 +142,28 @@ class Mailbox:
                     raise ValueError(f"unknown label: {label}")
                 ids.append(found)
             return self.add(raw, ids, internal_date_ms).id
+
+    def add_send_as(
+        self,
+        email: str,
+        *,
+        display_name: str = "",
+        signature: str = "",
+        reply_to: str = "",
+        verification: str = "accepted",
+        default: bool = False,
+    ) -> None:
+        """Add a custom "from" address (Gmail's "Send mail as"), or give the primary address a
+        name and signature; `signature` is HTML. Raises ValueError (see `SendAsBook.add`)."""
+        with self.lock:
+            self.send_as.add(
+                email,
+                display_name=display_name,
+                signature=signature,
+                reply_to=reply_to,
+                verification=verification,
+                default=default,
+            )
 
     def load(self, path: str | Path, *, unread: int = 0) -> LoadReport:
         """Load an .eml file, a folder of them (recursive) or an mbox, the `unread` newest unread
@@ -447,6 +481,7 @@ class Mailbox:
             now_s=self.clock(),
             message_id=message_id,
             replace_message_id=rewrite_message_id,
+            may_send_as=self.send_as.allows,
         )
 
     @staticmethod

@@ -74,7 +74,9 @@ def render(outgoing: Outgoing, action: str) -> str:
     last and every line of it is marked, so text in it cannot pass for another To: line.
     """
     envelope = outgoing.envelope
-    lines = [f"{action}?", f"To: {_joined(envelope.to) or '(nobody)'}"]
+    lines = [f"{action}?"]
+    lines += [f"From: {mime.visible(envelope.sender)}"] if envelope.sender else []
+    lines.append(f"To: {_joined(envelope.to) or '(nobody)'}")
     lines += [f"Cc: {_joined(envelope.cc)}"] if envelope.cc else []
     lines += [f"Bcc: {_joined(envelope.bcc)}"] if envelope.bcc else []
     lines.append(f"Subject: {mime.visible(envelope.subject)}")

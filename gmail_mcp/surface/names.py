@@ -36,6 +36,10 @@ class Tool(StrEnum):
     LIST_FILTERS = "list-filters"
     CREATE_FILTER = "create-filter"
     DELETE_FILTER = "delete-filter"
+    # compose (enhanced)
+    FORWARD_EMAIL = "forward-email"
+    # several accounts (core and enhanced, offered only when more than one account is served)
+    LIST_ACCOUNTS = "list-accounts"
 
 
 class Preset(StrEnum):

@@ -85,3 +85,9 @@ LabelName = Annotated[str, NotEmpty, Field(description="Parent/Child nests it")]
 LabelRef = Annotated[str, NotEmpty, Field(description="Its name or id")]
 Color = Annotated[str | None, Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Gmail palette, e.g. #4a86e8")]
 FilterId = Annotated[str, NotEmpty, Field(description=f"From {Tool.LIST_FILTERS}")]
+
+# Writing as the user does in Gmail (issue 16): reply to all, send as an alias.
+ReplyAll = Annotated[bool, Field(description="With thread_id: all on it but you")]
+FromAlias = Annotated[str | None, Field(description="A verified send-as address")]
+Signature = Annotated[bool, Field(description="Add from_alias's Gmail signature")]
+Note = Annotated[str, Field(description="Text above the forwarded message")]

@@ -93,6 +93,9 @@ def manage_email(offered: Collection[str]) -> str:
         )
     else:
         steps.append("For replies, write the text here for me to send myself: brief, friendly, specific.")
+    if has(T.CREATE_DRAFT) or has(T.SEND_EMAIL):
+        forward = f" Forward ({T.FORWARD_EMAIL}) only when I ask." if has(T.FORWARD_EMAIL) else ""
+        steps[-1] += f" reply_all=true answers everyone on the thread.{forward}"
     numbered = "\n".join(f"{n}. {step}" for n, step in enumerate(steps, start=1))
     return f"You are helping me manage my Gmail inbox with the Gmail tools.\n\nHow to work:\n{numbered}\n\n{SAFETY}\n"
 

@@ -39,6 +39,9 @@ class ToolSpec:
     fn: Callable[..., Any]  # takes the App first, then the tool's arguments
     enhanced: bool = False
     needs: frozenset[str] = frozenset()  # backend features (backend.Feature) it cannot work without
+    # About the accounts themselves (list-accounts): offered only when several are served, and
+    # takes no `account` argument.
+    across_accounts: bool = False
     presets: frozenset[Preset] = frozenset()  # the `--tools` presets it belongs to
 
     def offered_by(self, features: frozenset[str] | None) -> bool:
@@ -62,6 +65,7 @@ class Registry:
         description: str,
         *,
         needs: Iterable[str] = (),
+        across_accounts: bool = False,
         presets: Iterable[Preset] = (),
     ) -> Callable[[F], F]:
         def decorator(fn: F) -> F:
@@ -75,6 +79,7 @@ class Registry:
                     fn,
                     self.enhanced,
                     frozenset(needs),
+                    across_accounts,
                     frozenset(presets),
                 )
             )
@@ -85,12 +90,14 @@ class Registry:
 
 def all_specs() -> list[ToolSpec]:
     """Every tool of every mode, core first."""
-    from gmail_mcp.surface.tools import attachments, core, enhanced, organize, triage
+    from gmail_mcp.surface.tools import accounts, attachments, compose, core, enhanced, organize, triage
 
     return [
         *core.TOOLS.specs,
+        *accounts.TOOLS.specs,
         *enhanced.TOOLS.specs,
         *attachments.TOOLS.specs,
+        *compose.TOOLS.specs,
         *triage.TOOLS.specs,
         *organize.TOOLS.specs,
     ]

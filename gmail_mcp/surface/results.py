@@ -242,6 +242,17 @@ class LabelList(Result):
     labels: list[LabelItem]
 
 
+class AccountItem(Result):
+    name: Annotated[str, ID]  # chosen by the person who started the server
+    email: Annotated[str, Token()] = ""  # the login Gmail reports for it
+    default: bool = False
+    note: Annotated[str, Said()] = ""  # why its address is unknown (not logged in, ...)
+
+
+class AccountList(Result):
+    accounts: list[AccountItem]
+
+
 class BulkResult(Done):
     """A change to many emails: how many, whether more remain, and (dry run) the first of them."""
 

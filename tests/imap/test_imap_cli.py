@@ -162,6 +162,52 @@ async def test_serve_backend_imap_answers_an_mcp_client_over_stdio(
     assert sent["status"] == "success" and len(smtp_server.received) == 1
 
 
+@pytest.mark.anyio
+async def test_serve_backend_imap_serves_two_accounts_each_with_its_own_login(
+    home: Path,
+    imap_server: Account,
+    smtp_server: Sink,
+    dovecot_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GMAIL_MCP_IMAP_PASSWORD", imap_server.password)
+    other = dovecot_server.add_user()  # an empty mailbox of its own
+    assert auth(imap_server, smtp_server) == 0
+    assert (
+        main(
+            [
+                "auth",
+                "--imap",
+                "--email",
+                other.user,
+                "--account",
+                "work",
+                *server_options(other, smtp_server),
+            ]
+        )
+        == 0
+    )
+    with anyio.fail_after(60):
+        async with stdio_client(
+            "--backend",
+            "imap",
+            "--account",
+            "default",
+            "--account",
+            "work",
+            home=home,
+            PYTHON_KEYRING_BACKEND=NO_KEYRING,
+        ) as client:
+            listed = await client.ok("list-accounts")
+            mine = (await client.ok("get-unread-emails", {}))["emails"]
+            work = (await client.ok("get-unread-emails", {"account": "work"}))["emails"]
+    assert [(a["name"], a["email"]) for a in listed["accounts"]] == [
+        ("default", imap_server.user),
+        ("work", other.user),
+    ]
+    assert len(mine) == 3 and work == []
+
+
 def test_serve_refuses_imap_with_the_sandbox(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--backend", "imap", "--sandbox"]) == 2
     assert "REST API" in capsys.readouterr().err

@@ -286,7 +286,8 @@ def test_reset_zeroes_the_counters_but_keeps_the_mail(
 ) -> None:
     gmail_service.users().messages().list(userId="me").execute()
     zeroed = requests.post(sandbox.url + "/__sandbox/reset", timeout=10).json()
-    assert {k: v for k, v in zeroed.items() if k != "by_method" and k != "outbox"} == dict.fromkeys(
+    assert zeroed["by_user"] == {}
+    assert {k: v for k, v in zeroed.items() if k not in ("by_method", "outbox", "by_user")} == dict.fromkeys(
         ("requests", "batch_requests", "batch_parts", "quota_units", "throttled", "sent", "upload_requests"),
         0,
     ) | {"faults_injected": 0, "concurrency_limited": 0}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gmail_mcp.sandbox.loader import MANIFEST, SeedLabel, read_seed
+from gmail_mcp.sandbox.loader import MANIFEST, SeedLabel, SeedSendAs, read_seed
 from gmail_mcp.sandbox.seed import seed_data
 
 SEED_FILES = files("gmail_mcp.sandbox") / "seed_mailbox"
@@ -50,6 +50,10 @@ system_labels = ["SENT"]
 
 [[drafts]]
 file = "draft.eml"
+
+[[send_as]]
+email = "alias@example.com"
+verification = "accepted"
 """
 
 
@@ -108,6 +112,7 @@ def test_a_manifest_folder_reads_oldest_first_with_labels_dates_and_drafts(tmp_p
         (("INBOX", "UNREAD"), ("Friends/Ann",)),
     ]
     assert data.drafts == (DRAFT,)
+    assert data.send_as == (SeedSendAs("alias@example.com"),)
 
 
 def test_messages_with_the_same_date_keep_the_manifest_order(tmp_path: Path) -> None:
@@ -143,6 +148,8 @@ def test_messages_with_the_same_date_keep_the_manifest_order(tmp_path: Path) -> 
         ((LABELS, "labels = ['Friends']"), "labels[0] must be a table"),
         ((LABELS, 'labels = "Friends"'), "labels must be an array of tables"),
         (("owner_name =", "owner_name == "), "cannot read it"),
+        (('verification = "accepted"', 'verification = "maybe"'), "'accepted' or 'pending'"),
+        (('email = "alias@example.com"', 'address = "alias@example.com"'), "missing keys ['email']"),
     ],
 )
 def test_a_bad_manifest_is_refused_with_what_to_fix(

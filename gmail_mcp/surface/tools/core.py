@@ -24,6 +24,7 @@ from gmail_mcp.surface.params import (
     Chars,
     EmailId,
     Format,
+    FromAlias,
     Message,
     MoreTerms,
     Offset,
@@ -31,7 +32,9 @@ from gmail_mcp.surface.params import (
     PageToken,
     Query,
     Quoted,
+    ReplyAll,
     ReplyTo,
+    Signature,
     Subject,
     To,
 )
@@ -78,6 +81,9 @@ def prepare_send_email(
     thread_id: ReplyTo,
     cc: Cc,
     bcc: Bcc,
+    reply_all: bool,
+    from_alias: str | None,
+    signature: bool,
 ) -> sending.Prepared:
     return sending.prepare_send(
         app_of(ctx).account,
@@ -88,6 +94,9 @@ def prepare_send_email(
         subject=subject,
         body=message,
         thread_id=thread_id,
+        reply_all=reply_all,
+        from_alias=from_alias,
+        signature=signature,
     )
 
 
@@ -121,6 +130,9 @@ def send_email(
     thread_id: ReplyTo = None,
     cc: Cc = None,
     bcc: Bcc = None,
+    reply_all: ReplyAll = False,
+    from_alias: FromAlias = None,
+    signature: Signature = True,
 ) -> SendResult:
     # The arguments built `prepared` (in its resolver); what is sent is exactly that, as approved.
     return sent(app, prepared, approval)
@@ -247,6 +259,9 @@ def create_draft(
     thread_id: ReplyTo = None,
     cc: Cc = None,
     bcc: Bcc = None,
+    reply_all: ReplyAll = False,
+    from_alias: FromAlias = None,
+    signature: Signature = True,
 ) -> DraftResult:
     draft = sending.create_draft(
         app.account,
@@ -257,6 +272,9 @@ def create_draft(
         subject=subject,
         body=message,
         thread_id=thread_id,
+        reply_all=reply_all,
+        from_alias=from_alias,
+        signature=signature,
     )
     return DraftResult(draft_id=draft.id, message_id=draft.message.id, subject=draft.message.subject)
 

@@ -21,6 +21,7 @@ from gmail_mcp.surface.params import (
     CreateMissing,
     DraftId,
     EmailId,
+    FromAlias,
     Labels,
     Message,
     NewBcc,
@@ -31,8 +32,10 @@ from gmail_mcp.surface.params import (
     Page,
     PageToken,
     Query,
+    ReplyAll,
     ReplyTo,
     SavePath,
+    Signature,
     Start,
     Subject,
     ThreadId,
@@ -110,6 +113,9 @@ def prepare_send_with_files(
     thread_id: ReplyTo,
     cc: Cc,
     bcc: Bcc,
+    reply_all: bool,
+    from_alias: str | None,
+    signature: bool,
 ) -> sending.Prepared:
     return sending.prepare_send(
         app_of(ctx).account,
@@ -121,6 +127,9 @@ def prepare_send_with_files(
         body=message,
         thread_id=thread_id,
         attachment_paths=attachment_paths,
+        reply_all=reply_all,
+        from_alias=from_alias,
+        signature=signature,
     )
 
 
@@ -149,6 +158,9 @@ def send_email_with_attachment(
     thread_id: ReplyTo = None,
     cc: Cc = None,
     bcc: Bcc = None,
+    reply_all: ReplyAll = False,
+    from_alias: FromAlias = None,
+    signature: Signature = True,
 ) -> SendResult:
     return sent(app, prepared, approval)
 
