@@ -212,3 +212,10 @@ def test_a_login_that_cannot_be_renewed_says_so_and_to_log_in_again(sandbox: Any
     assert type(error) is AuthError
     assert error.message.startswith("Could not renew the saved Gmail login (")
     assert error.message.endswith("). Run `gmail-mcp auth` to log in again.")
+
+
+def test_a_batch_parts_error_is_chained_to_what_gmail_answered_for_it(client: GmailClient) -> None:
+    with pytest.raises(NotFoundError) as raised:
+        client.get_messages(["ffffffffffffffff"])
+    assert type(raised.value.__cause__).__name__ == "HttpError"
+    assert raised.value.details == {"email_id": "ffffffffffffffff"}

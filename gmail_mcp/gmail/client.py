@@ -27,7 +27,8 @@ from gmail_mcp.content import mime
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.batchwire import LeanBatchHttpRequest
-from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.errors import Target
+from gmail_mcp.gmail.executor import Executor
 from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.prefetch import FetchedAhead
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
