@@ -53,8 +53,6 @@ from gmail_mcp.models import (
 
 MAX_PAGE = 500  # Gmail's cap on maxResults
 JSON = dict[str, Any]
-# Enclosed messages (forwards, bounced headers): fetched and parsed so their headers and text show.
-_ENCLOSED = ("message/rfc822", "message/global", "message/rfc822-headers")
 
 
 @cache
@@ -348,18 +346,10 @@ class GmailClient:
 
     def _complete(self, messages: list[Message]) -> list[Message]:
         """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference."""
-        messages = [m.model_copy(update={"payload": _expand(m.payload)}) for m in messages]
+        messages = [m.model_copy(update={"payload": mime.expand(m.payload)}) for m in messages]
         for message in messages:  # whatever id a tool lists, its part can be found again
             self._attachment_memory.remember(message.id, mime.list_attachments(message.payload))
-        wanted: list[tuple[int, MimePart]] = []
-        for index, message in enumerate(messages):
-            parts = mime.body_parts_to_fetch(message.payload)
-            parts += [
-                p
-                for p in message.payload.walk()
-                if p.mime_type in _ENCLOSED and not p.parts and p.attachment_id
-            ]
-            wanted.extend((index, part) for part in parts)
+        wanted = [(i, part) for i, m in enumerate(messages) for part in mime.parts_to_fetch(m.payload)]
         if not wanted:
             return messages
         answers = self._exec.batch(
@@ -374,14 +364,9 @@ class GmailClient:
             if isinstance(answer, GmailMcpError):
                 continue  # shown as an attachment without its text, rather than failing the read
             data = convert.b64url_decode(answer.get("data", ""))
-            if part.mime_type in _ENCLOSED:
-                inner = mime.parse_rfc822(data)
-                filled = part.model_copy(update={"parts": (inner,)})
-            else:
-                filled = part.model_copy(update={"data": data})
-            replacements.setdefault(index, {})[part.part_id] = filled
+            replacements.setdefault(index, {})[part.part_id] = mime.fill(part, data)
         return [
-            m.model_copy(update={"payload": _replace_parts(m.payload, replacements[i])})
+            m.model_copy(update={"payload": mime.replace_parts(m.payload, replacements[i])})
             if i in replacements
             else m
             for i, m in enumerate(messages)
@@ -628,37 +613,3 @@ def _present(answers: list[Any]) -> list[JSON]:
             raise answer
         present.append(answer)
     return present
-
-
-def _expand(part: MimePart) -> MimePart:
-    """Open up what Gmail returned whole but a reader needs split.
-
-    A multipart whose boundary never appears (as spam does) comes back unsplit, its body as data;
-    an enclosed message (a forward, bounced headers) may come back as data alone. The recovering
-    parser finds the parts of both.
-    """
-    if (
-        part.data
-        and not part.parts
-        and (part.mime_type.startswith("multipart/") or part.mime_type in _ENCLOSED)
-    ):
-        reparsed: tuple[MimePart, ...]
-        if part.mime_type in _ENCLOSED:
-            reparsed = (mime.parse_rfc822(part.data),)
-        else:
-            head = "".join(
-                f"{h.name}: {h.value}\r\n" for h in part.headers if h.name.lower() == "content-type"
-            )
-            reparsed = mime.parse_rfc822(head.encode("utf-8", "replace") + b"\r\n" + part.data).parts
-        return part.model_copy(update={"parts": reparsed}) if reparsed else part
-    if not part.parts:
-        return part
-    return part.model_copy(update={"parts": tuple(_expand(p) for p in part.parts)})
-
-
-def _replace_parts(part: MimePart, replacements: dict[str, MimePart]) -> MimePart:
-    if part.part_id in replacements:
-        return replacements[part.part_id]
-    if not part.parts:
-        return part
-    return part.model_copy(update={"parts": tuple(_replace_parts(p, replacements) for p in part.parts)})
