@@ -121,3 +121,19 @@ async def test_a_forward_gmail_will_not_hand_over_is_still_listed_as_an_attachme
 
     assert email["content"] == "See below."
     assert [a["filename"] for a in email["attachments"]] == ["plans.eml"]
+
+
+@pytest.mark.anyio
+async def test_a_body_gmail_will_not_hand_over_fails_the_read_rather_than_reading_as_empty(
+    harness: Harness, mailbox: Mailbox
+) -> None:
+    email_id = mailbox.insert_raw(plain("Big", long_text("big")))
+    inject(harness.sandbox, status=404, count=1, method="gmail.users.messages.attachments.get")
+    async with harness.client() as client:
+        error = await client.error("read-email", {"email_id": email_id})
+        again = await client.ok("read-email", {"email_id": email_id})
+
+    assert error["error_code"] == "NOT_FOUND"
+    assert error["error_details"]["email_id"] == email_id
+    assert "body" in error["error_message"]
+    assert again["content"].startswith("big starts\n")

@@ -345,7 +345,11 @@ class GmailClient:
         return size
 
     def _complete(self, messages: list[Message]) -> list[Message]:
-        """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference."""
+        """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference.
+
+        Raises:
+            GmailMcpError: a body part could not be fetched (a forward that cannot stays unread).
+        """
         messages = [m.model_copy(update={"payload": mime.expand(m.payload)}) for m in messages]
         for message in messages:  # whatever id a tool lists, its part can be found again
             self._attachment_memory.remember(message.id, mime.list_attachments(message.payload))
@@ -356,13 +360,17 @@ class GmailClient:
             [partial(self._attachment_request, messages[i].id, part.attachment_id) for i, part in wanted],
             [
                 Target.of("Attachment", attachment_id=p.attachment_id, email_id=messages[i].id)
+                if p.mime_type in mime.ENCLOSED_TYPES
+                else Target.of("The body of email", email_id=messages[i].id, part_id=p.part_id)
                 for i, p in wanted
             ],
         )
         replacements: dict[int, dict[str, MimePart]] = {}
         for (index, part), answer in zip(wanted, answers, strict=True):
             if isinstance(answer, GmailMcpError):
-                continue  # shown as an attachment without its text, rather than failing the read
+                if part.mime_type in mime.ENCLOSED_TYPES:
+                    continue  # listed as an attachment without its text, rather than failing the read
+                raise answer  # without its body an email would read as empty: say the read failed
             data = convert.b64url_decode(answer.get("data", ""))
             replacements.setdefault(index, {})[part.part_id] = mime.fill(part, data)
         return [
