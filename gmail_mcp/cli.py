@@ -428,6 +428,13 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, settings: Settings, server: Any) -> int:
     """Run `server` on the chosen transport (both backends); the exit status (128+signal if stopped)."""
+    try:
+        return _run_transport(args, settings, server)
+    finally:
+        server.app.account.close()
+
+
+def _run_transport(args: argparse.Namespace, settings: Settings, server: Any) -> int:
     if args.transport == "http":
         from gmail_mcp.surface import http_token
         from gmail_mcp.surface.http import serve_http

@@ -120,6 +120,10 @@ class GmailClient:
         """Have a valid access token before the first call needs one (one refresh, if expired)."""
         self._exec.warm_up()
 
+    def close(self) -> None:
+        """Close the connections kept alive to Gmail (a call made later opens its own)."""
+        self._exec.close()
+
     # -- resources -------------------------------------------------------------------------
 
     def _messages(self) -> Any:

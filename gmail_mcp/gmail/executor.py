@@ -58,6 +58,7 @@ class Executor:
         # kept-alive connections), however many threads wait for their turn.
         self._pool: list[Any] = []
         self._pool_lock = threading.Lock()
+        self._closed = False
 
     def warm_up(self) -> None:
         """Refresh an expired access token now rather than in the first call.
@@ -118,7 +119,18 @@ class Executor:
     def _give_back(self, http: Any, no_replay: bool) -> None:
         if not no_replay:
             with self._pool_lock:
-                self._pool.append(http)
+                if not self._closed:
+                    self._pool.append(http)
+                    return
+        http.close()  # a no-replay connection serves one call; after close() none is kept
+
+    def close(self) -> None:
+        """Close the kept-alive connections. Calls may still be made, each on its own connection."""
+        with self._pool_lock:
+            self._closed = True
+            pool, self._pool = self._pool, []
+        for http in pool:
+            http.close()
 
     def _report(self, lease: Lease, exc: BaseException | None) -> None:
         """Tell the limiter how Gmail answered: charged, or refused for its rate limit."""
