@@ -47,6 +47,36 @@ TOOL_THREADS = 256
 
 
 @dataclass(frozen=True)
+class ReadLimits:
+    """What reading one attachment may cost (the attachment-reading tool and resources).
+
+    Every attachment is a file a stranger chose, so each cost it could inflate is bounded: the bytes
+    fetched, the time and memory of the extraction (run in a separate process), how far an Office
+    file's zip may expand, the pages, cells and slides read, the text kept and the image passed on.
+    """
+
+    max_bytes: int = 25 * 1024 * 1024  # Gmail's own attachment limit (25 MB): larger is refused
+    # An image reaches the model as it is: what model APIs accept per image, and a pixel count that
+    # no client's decoder needs to fear (a small file can declare a huge canvas).
+    max_image_bytes: int = 5 * 1024 * 1024
+    max_image_pixels: int = 50_000_000
+    max_chars: int = 1_000_000  # text kept from one attachment (the model reads it a page at a time)
+    max_pages: int = 2_000  # PDF pages or PPTX slides: more is refused before any is read
+    max_cells: int = 2_000_000  # spreadsheet cells visited (empty ones too): reading stops there
+    # DOCX, XLSX and PPTX are zip archives: their members' declared sizes are checked before parsing
+    # (the standard library never inflates a member past its declared size).
+    max_expanded_bytes: int = 200 * 1024 * 1024
+    max_ratio: int = 200  # inflated / compressed, for members over 1 MiB (real XML: 5-50)
+    max_members: int = 10_000
+    seconds: float = 20.0  # one extraction, in its own process, killed when it runs out
+    memory_bytes: int = 1024 * 1024 * 1024  # the extraction process's address space (POSIX)
+    processes: int = 2  # extractions at once (each is a process and a core)
+    # Extracted attachments kept while the model pages through them (page 2 costs no Gmail request).
+    cache_bytes: int = 64 * 1024 * 1024
+    cache_seconds: float = 600.0
+
+
+@dataclass(frozen=True)
 class Paths:
     config_dir: Path
     state_dir: Path
@@ -131,6 +161,7 @@ class Settings:
     max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES  # one saved attachment
     max_session_download_bytes: int = DEFAULT_MAX_SESSION_DOWNLOAD_BYTES  # all saved by one server run
     max_files_per_call: int = DEFAULT_MAX_FILES_PER_CALL  # files one tool call may read
+    read_limits: ReadLimits = ReadLimits()  # attachments the model reads
     allowed_recipients: tuple[str, ...] = ()  # addresses or domains; empty: anyone
     confirm_send: bool = False
     open_browser: bool = True

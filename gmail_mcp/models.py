@@ -65,6 +65,7 @@ class AttachmentInfo(_Frozen):
     part_id: str = ""
     inline: bool = False
     content_id: str | None = None
+    charset: str | None = None  # what its Content-Type declares (a text attachment's encoding)
 
 
 class MessageSummary(_Frozen):

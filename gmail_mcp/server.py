@@ -8,10 +8,14 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.types import Completion, ResourceTemplate
+
 from gmail_mcp import __version__
 from gmail_mcp.config import Settings
 from gmail_mcp.errors import InvalidParamsError
 from gmail_mcp.gmail import scopes
+from gmail_mcp.surface import resources
 from gmail_mcp.surface.app import App
 from gmail_mcp.surface.prompts import register_prompts
 from gmail_mcp.surface.registry import ToolSpec, all_specs, bind
@@ -38,6 +42,22 @@ class GmailServer(GmailMCPServer):
         self.app = app
         self.warming: threading.Thread | None = None
         self.middleware.append(self._warm_up_on_first_message)
+        self.completion()(self._complete)
+
+    def templates(self) -> list[resources.Template]:
+        """The resource templates of the tools offered (see surface/resources.py)."""
+        return resources.offered(self.hints)
+
+    async def list_resource_templates(self) -> list[ResourceTemplate]:
+        return [*await super().list_resource_templates(), *resources.listing(self.templates())]
+
+    async def read_resource(self, uri: Any, context: Any = None) -> list[ReadResourceContents]:
+        return await resources.read(self.app, self.templates(), str(uri))
+
+    async def _complete(self, ref: Any, argument: Any, context: Any) -> Completion | None:
+        return await resources.complete(
+            self.app, self.templates(), ref, argument.name, argument.value, context
+        )
 
     async def _warm_up_on_first_message(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
         """Once a client speaks (`initialize`, or a first request without one), get the backend

@@ -172,6 +172,7 @@ def every_tool_arguments(harness: Harness) -> dict[str, dict[str, Any]]:
         "list-emails": {},
         "read-thread": {"thread_id": "18c0ffee0000abcd"},
         "download-attachment": {**email, "attachment_id": "ANGjdJ8", "save_path": str(paths.downloads)},
+        "read-attachment": {**email, "attachment_id": "ANGjdJ8"},
         "send-email-with-attachment": {
             "recipient_id": "ann@example.com",
             **mail,

@@ -246,14 +246,14 @@ async def test_stdio_server_lists_the_core_tools_and_answers_calls(tmp_path: Pat
     [(["--enhanced"], {}), ([], {"GMAIL_MCP_ENHANCED": "1"})],
     ids=["flag", "environment"],
 )
-async def test_enhanced_mode_over_stdio_offers_eighteen_tools(
+async def test_enhanced_mode_over_stdio_offers_nineteen_tools(
     tmp_path: Path, args: list[str], env: dict[str, str]
 ) -> None:
     with anyio.fail_after(60):
         async with stdio_client("--sandbox", *args, home=tmp_path, **env) as client:
             tools = {tool.name for tool in (await client.client.list_tools()).tools}
             labels = await client.ok("list-labels")
-    assert len(tools) == 18 and tools > CORE_TOOLS
+    assert len(tools) == 19 and tools > CORE_TOOLS
     assert labels["labels"]
 
 
@@ -361,7 +361,7 @@ def test_demo_walks_through_each_step_and_leaves_nothing_behind(tmp_path: Path) 
         "5. create-draft",
         "6. A failure",
     ]
-    assert "1. tools/list: 18 tools:" in out
+    assert "1. tools/list: 19 tools:" in out
     costs = re.findall(r"\(cost: (\d+) HTTP requests?, (\d+) Gmail quota units\)", out)
     assert len(costs) == 4
     assert costs[0][0] == "2"  # the listing's details come in one batch, as the demo says

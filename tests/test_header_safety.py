@@ -25,12 +25,17 @@ OURS = {"to", "cc", "bcc", "subject", "date", "message-id", "in-reply-to", "refe
 OURS |= {"mime-version", "content-type", "content-transfer-encoding"}
 
 
+def _bytes(text: str) -> bytes:
+    # A lone surrogate becomes the invalid UTF-8 it would be on the wire: hostile bytes too.
+    return text.encode("utf-8", "surrogatepass")
+
+
 def q_word(text: str) -> str:
-    return "=?utf-8?q?" + "".join(f"={b:02X}" for b in text.encode()) + "?="
+    return "=?utf-8?q?" + "".join(f"={b:02X}" for b in _bytes(text)) + "?="
 
 
 def b_word(text: str) -> str:
-    return "=?utf-8?b?" + base64.b64encode(text.encode()).decode() + "?="
+    return "=?utf-8?b?" + base64.b64encode(_bytes(text)).decode() + "?="
 
 
 # Hostile header text as an email supplies it: decoded line breaks of every kind, words inside words.

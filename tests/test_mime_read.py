@@ -764,14 +764,17 @@ def test_attachments_are_listed_with_inline_images_invites_and_forwarded_message
                        inline=True, content_id="logo"),
         AttachmentInfo(filename="attachment-0.1.2.gif", mime_type="image/gif", size=4, part_id="0.1.2",
                        inline=True, content_id="spacer"),
-        AttachmentInfo(filename="invite.ics", mime_type="text/calendar", size=32, part_id="0.2"),
+        AttachmentInfo(filename="invite.ics", mime_type="text/calendar", size=32, part_id="0.2",
+                       charset="utf-8"),
         AttachmentInfo(filename="report.pdf", mime_type="application/pdf", size=2048, attachment_id="A1",
                        part_id="1"),
         AttachmentInfo(filename="Q3 plan notes.eml", mime_type="message/rfc822", size=16, part_id="2"),
         AttachmentInfo(filename="named.eml", mime_type="message/rfc822", size=0, part_id="3"),
-        AttachmentInfo(filename="attachment-4.txt", mime_type="text/plain", size=8, part_id="4"),
+        AttachmentInfo(filename="attachment-4.txt", mime_type="text/plain", size=8, part_id="4",
+                       charset="utf-8"),
         AttachmentInfo(filename="attachment-5.bin", mime_type="application/octet-stream", size=2, part_id="5"),
-        AttachmentInfo(filename="meeting.ics", mime_type="text/calendar", size=32, part_id="6"),
+        AttachmentInfo(filename="meeting.ics", mime_type="text/calendar", size=32, part_id="6",
+                       charset="utf-8"),
     ]  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from tests.mcp_harness import Harness
 
 pytestmark = pytest.mark.anyio
 README = Path(__file__).resolve().parents[1] / "README.md"
+INVOICE = "1a0f6b5ba6000021"  # the seeded email with a PDF invoice attached
 
 
 def readme_table() -> dict[str, tuple[int, int, int]]:
@@ -49,6 +50,15 @@ async def measured(costs: str, tmp_path: Path) -> dict[str, tuple[int, int]]:
                 ("List 50 with details", [("search-emails", {"query": "in:anywhere", "max_results": 50})]),
                 ("Read an email", [("read-email", {"email_id": email_id})]),
                 ("Read a 10-message thread", [("read-thread", {"thread_id": thread_id})]),
+                (
+                    "Read an attachment (its next pages: none)",
+                    [
+                        (
+                            "read-attachment",
+                            {"email_id": INVOICE, "attachment_id": "Cloudnest-INV-2026-1001.pdf"},
+                        )
+                    ],
+                ),
                 ("List labels (then cached)", [("list-labels", {})]),
                 ("Mark as read, trash", [("mark-email-as-read", {"email_id": email_id})]),
                 ("Send an email", [("send-email", note)]),

@@ -30,6 +30,7 @@ CORE_TOOLS = {
 ENHANCED_TOOLS = CORE_TOOLS | {
     "list-emails",
     "download-attachment",
+    "read-attachment",
     "send-email-with-attachment",
     "manage-labels",
     "list-labels",

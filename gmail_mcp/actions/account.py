@@ -11,13 +11,16 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gmail_mcp.actions.audit import AuditLog
 from gmail_mcp.actions.downloads import DownloadBudget
 from gmail_mcp.backend import MailBackend
 from gmail_mcp.config import Settings
 from gmail_mcp.errors import AuthError, GmailMcpError
+
+if TYPE_CHECKING:
+    from gmail_mcp.actions.reading import Reading
 
 T = TypeVar("T")
 logger = logging.getLogger("gmail_mcp")
@@ -35,6 +38,7 @@ class Account:
         self.downloads = DownloadBudget(settings.max_download_bytes, settings.max_session_download_bytes)
         self._factory = backend_factory
         self._backend: MailBackend | None = None
+        self._reading: Reading | None = None
         self._lock = threading.Lock()
 
     def backend(self) -> MailBackend:
@@ -42,6 +46,15 @@ class Account:
             if self._backend is None:
                 self._backend = self._factory()
             return self._backend
+
+    def reading(self) -> Reading:
+        """This account's attachment reading (its cache and extractor), made on first use."""
+        with self._lock:
+            if self._reading is None:
+                from gmail_mcp.actions.reading import Reading
+
+                self._reading = Reading(self.settings.read_limits)
+            return self._reading
 
     def warm_up(self) -> None:
         """Create the backend and let it get ready (token refresh), so the first tool call pays none

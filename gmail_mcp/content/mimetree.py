@@ -363,6 +363,7 @@ def _collect(part: MimePart, parent_type: str, found: list[AttachmentInfo]) -> N
             part_id=part.part_id,
             inline=how == "inline" or (not how and cid is not None and kind.startswith("image/")),
             content_id=cid,
+            charset=part_charset(part),
         )
     )
 

@@ -10,9 +10,12 @@ import anyio
 
 from gmail_mcp.actions.account import Account
 from gmail_mcp.config import TOOL_THREADS, Settings
+from gmail_mcp.errors import NotFoundError
 
 if TYPE_CHECKING:
     from gmail_mcp.backend import MailBackend
+
+ME = "me"  # the account a resource URI names while one account is served (Gmail's own word for it)
 
 
 @dataclass
@@ -29,6 +32,24 @@ class App:
 
     def mail_url(self, email_id: str) -> str:
         return self.settings.mail_url_template.format(id=email_id)
+
+    def for_account(self, name: str) -> App:
+        """The App acting on the account a resource URI names: the one place such names resolve.
+
+        Raises:
+            NotFoundError: no account of that name is served here.
+        """
+        if name != ME:
+            raise NotFoundError(
+                f"No account {name!r} is served here; use {ME!r}.",
+                account=name,
+                accounts=self.account_names(),
+            )
+        return self
+
+    def account_names(self) -> list[str]:
+        """What a resource URI's {account} may be."""
+        return [ME]
 
 
 def app_of(ctx: Any) -> App:

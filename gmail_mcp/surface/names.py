@@ -20,6 +20,7 @@ class Tool(StrEnum):
     LIST_EMAILS = "list-emails"
     READ_THREAD = "read-thread"
     DOWNLOAD_ATTACHMENT = "download-attachment"
+    READ_ATTACHMENT = "read-attachment"
     SEND_EMAIL_WITH_ATTACHMENT = "send-email-with-attachment"
     MANAGE_LABELS = "manage-labels"
     LIST_LABELS = "list-labels"

@@ -72,9 +72,9 @@ class Registry:
 
 def all_specs() -> list[ToolSpec]:
     """Every tool of every mode, core first."""
-    from gmail_mcp.surface.tools import core, enhanced
+    from gmail_mcp.surface.tools import attachments, core, enhanced
 
-    return [*core.TOOLS.specs, *enhanced.TOOLS.specs]
+    return [*core.TOOLS.specs, *enhanced.TOOLS.specs, *attachments.TOOLS.specs]
 
 
 def spec(name: str) -> ToolSpec:

@@ -31,6 +31,7 @@ and put email text outside any fence, so this server deliberately does not.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -40,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Union, get_args, get_origin
 
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel
 
 from gmail_mcp.surface.results import Body, Excerpt, Result, Said, Token
@@ -64,9 +65,15 @@ class _Field:
 
 
 def tool_result(result: BaseModel) -> CallToolResult:
-    """A tool's return value as the MCP result: this rendering as text, the JSON as structured."""
+    """A tool's return value as the MCP result: this rendering as text, the JSON as structured,
+    and the result's image (an attachment the model looks at) after the text."""
+    content: list[TextContent | ImageContent] = [TextContent(type="text", text=render(result))]
+    image = result.image() if isinstance(result, Result) else None
+    if image is not None:
+        data, mime_type = image
+        content.append(ImageContent(type="image", data=base64.b64encode(data).decode(), mime_type=mime_type))
     return CallToolResult(
-        content=[TextContent(type="text", text=render(result))],
+        content=content,
         structured_content=result.model_dump(mode="json", by_alias=True),
     )
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,11 @@ class Result(BaseModel):
     def redundant(self) -> set[str]:
         """Fields (Python names) the text leaves out because another field says the same."""
         return set()
+
+    def image(self) -> tuple[bytes, str] | None:
+        """An image the model sees after the text (MCP image content), with its MIME type; None
+        for results without one. Never in `structuredContent`: the text says what it is."""
+        return None
 
 
 class EmailItem(Result):
@@ -162,6 +167,30 @@ class DownloadResult(Done):
     size: Annotated[int, Token()]
     mime_type: Annotated[str, Token()]
     filename: str = ""  # the attachment's own name (the saved file's may differ: never overwrites)
+
+
+class AttachmentContent(Result):
+    """What the attachment-reading tool returns: an attachment's text a piece at a time, or an image."""
+
+    email_id: Annotated[str, Token("email")]
+    part_id: Annotated[str, Token("part")]
+    filename: str  # the attachment's own name: text from the email
+    mime_type: Annotated[str, BARE]  # what the server found the file to be, not what the email claims
+    size: Annotated[int, Token()]
+    content_type: Annotated[Literal["text", "markdown", "image"], Token()]
+    total_chars: Annotated[int | None, Token()] = None
+    next_offset: Annotated[int | None, Token()] = None
+    note: Annotated[str, Said()] = ""  # what was left out, or that an image follows
+    content: Annotated[str, Body()] = ""
+    _image: tuple[bytes, str] | None = PrivateAttr(default=None)
+
+    def with_image(self, data: bytes) -> AttachmentContent:
+        """This result with `data` (an image of type `mime_type`) shown after its text."""
+        self._image = (data, self.mime_type)
+        return self
+
+    def image(self) -> tuple[bytes, str] | None:
+        return self._image
 
 
 class LabelsChanged(Done):
