@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from gmail_mcp.actions import jail
 from gmail_mcp.actions.account import Account
+from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError, PermissionDeniedError
-from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
     from email.headerregistry import Address
