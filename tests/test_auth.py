@@ -666,7 +666,9 @@ def test_a_token_answer_that_is_not_a_token_fails_with_auth_error_and_saves_noth
     with responses.RequestsMock() as google:
         google.add(responses.POST, GOOGLE_TOKEN_URI, body=body, status=status, content_type=content_type)
 
-        with pytest.raises(AuthError, match="answered without a token.*run `gmail-mcp auth` again") as caught:
+        with pytest.raises(
+            AuthError, match=r"answered without a token.*run `gmail-mcp auth` again"
+        ) as caught:
             sign_in(google_token_client, token, [READONLY])
 
     assert caught.value.code == "AUTH_ERROR"
