@@ -587,7 +587,11 @@ def oauth_access_token(token_path: Path) -> Callable[[], str]:
 
         credentials = TokenStore(token_path).load()
         if not credentials.valid:
-            credentials.refresh(google_auth_httplib2.Request(httplib2.Http(timeout=30)))
+            http = httplib2.Http(timeout=30)
+            try:
+                credentials.refresh(google_auth_httplib2.Request(http))
+            finally:
+                http.close()
         return str(credentials.token)
 
     return token

@@ -84,7 +84,10 @@ def report(
 
             http = authorized_http_factory(store.load(), timeout=PROFILE_TIMEOUT)
             client = GmailClient(http, api_root=api_root, backoff=Backoff(max_attempts=1))
-            profile = client.get_profile()
+            try:
+                profile = client.get_profile()
+            finally:
+                client.close()
             print(f"account:         {profile.email_address} ({profile.messages_total:,} messages)", file=out)
         except GmailMcpError as exc:
             problems.append(exc.message)
