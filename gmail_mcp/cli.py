@@ -21,7 +21,6 @@ from typing import Any
 
 from gmail_mcp import __version__
 from gmail_mcp.cli_sandbox import (
-    DEFAULT_UNREAD,
     CommandError,
     builtin_sandbox,
     fetch_sandbox_client,
@@ -34,6 +33,7 @@ from gmail_mcp.config import (
     DEFAULT_MAX_WAIT,
     DEFAULT_QUOTA_COSTS,
     GMAIL_WEB_URL,
+    SANDBOX_LOAD_UNREAD,
     Paths,
     Settings,
     api_root,
@@ -180,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--unread",
         type=int,
         metavar="N",
-        help=f"with --load: leave the N newest messages unread (default {DEFAULT_UNREAD}); "
+        help=f"with --load: leave the N newest messages unread (default {SANDBOX_LOAD_UNREAD}); "
         "Takeout's own labels decide for the mail that has them",
     )
     serve.add_argument(
