@@ -56,6 +56,9 @@ class MailBackend(Protocol):
     # (a token refresh, a login, a connection). May raise what a call would; the call raises it then.
     def warm_up(self) -> None: ...
 
+    # Closing the connections it keeps (at the end of a server's life); calls made later still work.
+    def close(self) -> None: ...
+
     # Messages
     def list_messages(
         self,

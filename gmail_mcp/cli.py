@@ -23,7 +23,6 @@ from typing import Any
 
 from gmail_mcp import __version__
 from gmail_mcp.cli_sandbox import (
-    DEFAULT_UNREAD,
     SANDBOX_DOMAIN,
     CommandError,
     builtin_sandbox,
@@ -38,6 +37,7 @@ from gmail_mcp.config import (
     DEFAULT_MAX_WAIT,
     DEFAULT_QUOTA_COSTS,
     GMAIL_WEB_URL,
+    SANDBOX_LOAD_UNREAD,
     Paths,
     Settings,
     api_root,
@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--unread",
         type=int,
         metavar="N",
-        help=f"with --load: leave the N newest messages unread (default {DEFAULT_UNREAD}); "
+        help=f"with --load: leave the N newest messages unread (default {SANDBOX_LOAD_UNREAD}); "
         "Takeout's own labels decide for the mail that has them",
     )
     serve.add_argument(
@@ -501,6 +501,13 @@ def _serve_accounts(args: argparse.Namespace, served: Sequence[tuple[Settings, C
 
 def _serve(args: argparse.Namespace, settings: Settings, server: Any) -> int:
     """Run `server` on the chosen transport (both backends); the exit status (128+signal if stopped)."""
+    try:
+        return _run_transport(args, settings, server)
+    finally:
+        server.app.account.close()
+
+
+def _run_transport(args: argparse.Namespace, settings: Settings, server: Any) -> int:
     if args.transport == "http":
         from gmail_mcp.surface import http_token
         from gmail_mcp.surface.http import serve_http
@@ -685,7 +692,11 @@ def oauth_access_token(token_path: Path) -> Callable[[], str]:
 
         credentials = TokenStore(token_path).load()
         if not credentials.valid:
-            credentials.refresh(google_auth_httplib2.Request(httplib2.Http(timeout=30)))
+            http = httplib2.Http(timeout=30)
+            try:
+                credentials.refresh(google_auth_httplib2.Request(http))
+            finally:
+                http.close()
         return str(credentials.token)
 
     return token

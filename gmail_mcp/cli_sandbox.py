@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gmail_mcp.config import Paths, Settings
+from gmail_mcp.config import SANDBOX_LOAD_UNREAD, Paths, Settings
 
-DEFAULT_UNREAD = 10  # with --load: the newest messages left unread, so a triage has something to do
 SANDBOX_DOMAIN = "example.com"  # `serve --sandbox --account A --account B`: B's mail is B@example.com's
 _MAX_CLIENT_FILE = 64 * 1024  # an OAuth client file is under 1 KB; whatever answers is not trusted
 _BACKLOG = 1024  # as the sandbox's own: a burst of connections is never dropped
@@ -111,7 +110,7 @@ def builtin_sandbox(
     # Only that mail: a copy of one's own, to try an agent on.
     mailbox = Mailbox()
     try:
-        report = mailbox.load(load, unread=DEFAULT_UNREAD if unread is None else unread)
+        report = mailbox.load(load, unread=SANDBOX_LOAD_UNREAD if unread is None else unread)
     except LoadError as exc:
         raise CommandError(f"cannot load {exc}") from None
     for line in report.lines(load):

@@ -43,6 +43,12 @@ DEFAULT_ACCOUNT = "default"
 ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DEFAULT_QUOTA_COSTS = "2026"  # Gmail's per-method cost table: "2026" (new projects) or "legacy"
 DEFAULT_MAX_WAIT = 60.0  # seconds a call may wait for its quota turn or a backoff before failing at once
+GMAIL_HTTP_TIMEOUT = 60.0  # seconds for any one HTTP answer from Gmail (a 35 MB upload included)
+# `gmail-mcp status` asks Gmail once, without retries: offline, it must answer in seconds.
+STATUS_TIMEOUT = 3.0
+CONFIRM_PREVIEW_CHARS = 300  # of a body, shown in the question that approves a send
+LABEL_RESOURCE_PAGE = 20  # emails a label resource lists (its newest)
+SANDBOX_LOAD_UNREAD = 10  # `sandbox --load`: the newest messages left unread, so a triage has something to do
 # Tool calls that may run (or wait for quota) at once, each on its own thread; more wait for a free
 # one without holding any thread. Enough that a burst of 200 calls held back by quota all get their
 # turn or their refusal at once; a sleeping thread costs little memory.

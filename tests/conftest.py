@@ -19,7 +19,7 @@ from googleapiclient.http import build_http
 from hypothesis import settings as hypothesis_settings
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
-from tests.helpers import CORPUS, HAVE_CORPUS, SHARED_SETTING, WITHOUT_CORPUS
+from tests.helpers import CORPUS, HAVE_CORPUS, MADE_CLIENTS, SHARED_SETTING, WITHOUT_CORPUS
 
 # Property tests draw the same examples on every run, so CI never fails on a new random draw;
 # HYPOTHESIS_PROFILE=explore draws fresh ones (and keeps what it finds in .hypothesis/).
@@ -64,6 +64,14 @@ class FakeClock:
         self.advance(seconds)
 
 
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Close the Gmail clients a test made (tests/helpers.make_client): their kept-alive connections."""
+    yield
+    while MADE_CLIENTS:
+        MADE_CLIENTS.pop().close()
+
+
 @pytest.fixture
 def fake_clock() -> FakeClock:
     return FakeClock()
@@ -81,17 +89,25 @@ def sandbox(mailbox: Mailbox, fake_clock: FakeClock) -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def gmail_factory(sandbox: SandboxServer) -> Callable[[BaseCredentials], Any]:
-    """Builds a googleapiclient Gmail service against the sandbox for the given credentials."""
+def gmail_factory(sandbox: SandboxServer) -> Iterator[Callable[[BaseCredentials], Any]]:
+    """Builds a googleapiclient Gmail service against the sandbox for the given credentials.
+
+    Their kept-alive connections are closed when the test ends.
+    """
     document = json.loads(DISCOVERY.read_text())
     document["rootUrl"] = sandbox.url + "/"
+    made: list[Any] = []
 
     def build(credentials: BaseCredentials) -> Any:
         # build_http() is what googleapiclient itself uses: it stops httplib2 following 308s
-        http = google_auth_httplib2.AuthorizedHttp(credentials, http=build_http())
+        raw = build_http()
+        made.append(raw)
+        http = google_auth_httplib2.AuthorizedHttp(credentials, http=raw)
         return build_from_document(document, http=http)
 
-    return build
+    yield build
+    for raw in made:
+        raw.close()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tests.first_sends import WallClock
 
 # What reading a body needs and a listing does not: the MIME facade, HTML and Markdown libraries.
 BODY_MODULES = ("gmail_mcp.content.mime", "gmail_mcp.content.htmlmd", "html_to_markdown", "selectolax")
-# What the Google libraries would import for features we never use (gmail_mcp.lazy.UNUSED_IMPORTS):
+# What the Google libraries would import for features we never use (gmail_mcp.common.lazy.UNUSED_IMPORTS):
 # pyparsing for httplib2's Digest logins, google-auth's signing code and the X.509 part of cryptography.
 UNUSED_MODULES = ("pyparsing", "google.auth.crypt", "cryptography.x509")
 

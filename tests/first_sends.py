@@ -19,7 +19,7 @@ from mcp import Client
 from gmail_mcp.cli import make_server
 from gmail_mcp.config import Paths, Settings
 
-# Loaded by the first read or send, never at start (see gmail_mcp/lazy.py).
+# Loaded by the first read or send, never at start (see gmail_mcp/common/lazy.py).
 MAIL_MODULES = ("gmail_mcp.content", "html_to_markdown", "selectolax", "markdown_it", "charset_normalizer")
 
 

@@ -65,6 +65,10 @@ def reset_stats(sandbox: Any) -> None:
     control(sandbox, "/__sandbox/reset", {})
 
 
+# Every client made here is closed when its test ends (conftest), so no connection outlives a test.
+MADE_CLIENTS: list[GmailClient] = []
+
+
 def make_client(
     sandbox: Any,
     clock: Any,
@@ -85,7 +89,7 @@ def make_client(
     """
     sleep = sleep or clock.sleep
     profile = CostProfile.named(costs)
-    return GmailClient(
+    client = GmailClient(
         authorized_http_factory(credentials or Credentials(token="test")),
         api_root=sandbox.url,
         costs=profile,
@@ -96,6 +100,8 @@ def make_client(
         fetched_ahead=fetched_ahead or FetchedAhead(clock=clock),
         clock=clock,
     )
+    MADE_CLIENTS.append(client)
+    return client
 
 
 def deliver(sandbox: Any, raw: bytes, **extra: Any) -> dict[str, Any]:

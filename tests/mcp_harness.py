@@ -71,10 +71,16 @@ class Harness:
 
     @asynccontextmanager
     async def client(self, **overrides: Any) -> AsyncIterator[StrictClient]:
-        async with Client(self.server(**overrides), raise_exceptions=True, **self.client_options) as client:
-            strict = StrictClient(client)
-            await strict.load_schemas()
-            yield strict
+        server = self.server(**overrides)
+        try:
+            async with Client(server, raise_exceptions=True, **self.client_options) as client:
+                strict = StrictClient(client)
+                await strict.load_schemas()
+                yield strict
+        finally:
+            if server.warming is not None:
+                server.warming.join(timeout=30)  # it may still be creating the backend
+            server.app.account.close()
 
 
 class StrictClient:

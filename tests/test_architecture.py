@@ -41,3 +41,11 @@ def test_each_tool_name_is_written_once_in_the_package() -> None:
 def test_every_declared_name_has_exactly_one_registry_entry() -> None:
     names = [spec.name for spec in all_specs()]
     assert sorted(names) == sorted(Tool)
+
+
+def test_the_top_level_holds_only_entry_points_and_shared_basics() -> None:
+    # Issue 14: at most ten modules beside the layer packages, so the layers are what one sees first.
+    modules = sorted(path.name for path in PACKAGE.glob("*.py"))
+    packages = sorted(path.parent.name for path in PACKAGE.glob("*/__init__.py"))
+    assert len(modules) <= 10, modules
+    assert set(packages) == {"actions", "common", "content", "gmail", "imap", "sandbox", "surface"}

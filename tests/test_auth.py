@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import webbrowser
 from collections.abc import Callable, Iterator
@@ -27,6 +28,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import anyio
 import pytest
+import requests
+import responses
 from google.oauth2.credentials import Credentials
 
 from gmail_mcp import cli
@@ -606,3 +609,108 @@ def test_serve_hides_the_tools_the_saved_login_does_not_cover_and_status_says_wh
 
 def _serve_args() -> Any:
     return cli.build_parser().parse_args(["serve"])
+
+
+# -- the code exchange over `requests`, where the sandbox cannot stand in ---------------------------
+# google-auth-oauthlib exchanges the code through `requests` (requests-oauthlib). A TLS failure,
+# a dropped connection or a page from a proxy instead of Google's JSON are what a real network does
+# and a plain-HTTP sandbox cannot: `responses` answers for Google's token endpoint there.
+
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
+@pytest.fixture
+def google_token_client(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The sandbox consents; the code goes to Google's real token endpoint (answered by `responses`).
+
+    Google's consent page is HTTPS; the sandbox's stand-in for it is plain HTTP, which oauthlib
+    is told to accept here (the token endpoint is HTTPS, as Google's is).
+    """
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    path = tmp_path / "client_secret.json"
+    path.write_text(json.dumps(client_config(sandbox.url + "/o/oauth2/auth", GOOGLE_TOKEN_URI)))
+    return path
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+        requests.exceptions.ConnectionError("Connection reset by peer"),
+        requests.exceptions.ReadTimeout("Read timed out. (read timeout=None)"),
+    ],
+    ids=["tls", "reset", "timeout"],
+)
+def test_a_code_exchange_the_network_breaks_fails_with_auth_error_saying_to_try_again(
+    google_token_client: Path, browser: FakeBrowser, tmp_path: Path, failure: Exception
+) -> None:
+    token = tmp_path / "token.json"
+    with responses.RequestsMock() as google:
+        google.add(responses.POST, GOOGLE_TOKEN_URI, body=failure)
+
+        with pytest.raises(
+            AuthError,
+            match=r"could not reach the token endpoint https://oauth2\.googleapis\.com/token .*`gmail-mcp auth` again",
+        ):
+            sign_in(google_token_client, token, [READONLY])
+
+    assert not token.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (200, "<html><body>Sign in to the hotel Wi-Fi</body></html>", "text/html"),
+        (502, "<html><body>502 Bad Gateway</body></html>", "text/html"),
+        (200, '{"token_type": "Bearer", "expires_in": 3599}', "application/json"),
+        (200, '{"access_token": ', "application/json"),
+    ],
+    ids=["captive-portal", "proxy-502", "no-access-token", "cut-short"],
+)
+def test_a_token_answer_that_is_not_a_token_fails_with_auth_error_and_saves_nothing(
+    google_token_client: Path,
+    browser: FakeBrowser,
+    tmp_path: Path,
+    status: int,
+    body: str,
+    content_type: str,
+) -> None:
+    token = tmp_path / "token.json"
+    with responses.RequestsMock() as google:
+        google.add(responses.POST, GOOGLE_TOKEN_URI, body=body, status=status, content_type=content_type)
+
+        with pytest.raises(
+            AuthError, match=r"answered without a token.*run `gmail-mcp auth` again"
+        ) as caught:
+            sign_in(google_token_client, token, [READONLY])
+
+    assert caught.value.code == "AUTH_ERROR"
+    assert not token.exists()
+
+
+def test_a_well_formed_token_answer_from_google_is_saved_with_googles_token_endpoint(
+    google_token_client: Path, browser: FakeBrowser, tmp_path: Path
+) -> None:
+    token = tmp_path / "token.json"
+    answer = {
+        "access_token": "ya29.from-google",
+        "refresh_token": "1//from-google",
+        "expires_in": 3599,
+        "token_type": "Bearer",
+        "scope": READONLY,
+    }
+    with responses.RequestsMock() as google:
+        google.add(responses.POST, GOOGLE_TOKEN_URI, json=answer)
+
+        sign_in(google_token_client, token, [READONLY])
+
+        [exchange] = google.calls
+    form = dict(urllib.parse.parse_qsl(str(exchange.request.body)))
+    assert form["grant_type"] == "authorization_code"
+    assert form["code_verifier"]  # PKCE: the verifier goes with the code
+    stored = saved(token)
+    assert (stored["refresh_token"], stored["token_uri"], stored["scopes"]) == (
+        "1//from-google",
+        GOOGLE_TOKEN_URI,
+        [READONLY],
+    )

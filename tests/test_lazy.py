@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gmail_mcp.lazy import defer_unused_imports
+from gmail_mcp.common.lazy import defer_unused_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -36,6 +36,9 @@ class StalledMailbox:
         self.release.wait(timeout=30)
         return MessagePage(messages=(), next_page_token=None, result_size_estimate=0)
 
+    def close(self) -> None:
+        """Nothing to close: it holds no connection."""
+
     def wait_for(self, count: int) -> None:
         with self._changed:
             self._changed.wait_for(lambda: self.waiting >= count, timeout=30)

@@ -72,6 +72,13 @@ class Account:
         except Exception:
             logger.debug("warming up the mail backend failed", exc_info=True)
 
+    def close(self) -> None:
+        """Close the backend's connections, if it was ever created."""
+        with self._lock:
+            backend = self._backend
+        if backend is not None:
+            backend.close()
+
     @property
     def protected_files(self) -> set[Path]:
         """This server's own secrets and records: never attached (under any name), never overwritten."""

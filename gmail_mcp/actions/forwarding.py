@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from gmail_mcp.actions import identity
 from gmail_mcp.actions.account import Account
 from gmail_mcp.actions.outgoing import Outgoing, build, check_recipients, thread_ids
-from gmail_mcp.lazy import lazy_module
+from gmail_mcp.common.lazy import lazy_module
 
 if TYPE_CHECKING:
     from gmail_mcp.content import mime

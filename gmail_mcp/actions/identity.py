@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, PermissionDeniedError
-from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
     from gmail_mcp.backend import MailBackend

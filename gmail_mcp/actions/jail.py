@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.errors import InvalidParamsError, PermissionDeniedError
-from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
     from gmail_mcp.content import mime

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from gmail_mcp.actions import identity, jail
 from gmail_mcp.actions.account import Account
+from gmail_mcp.common.lazy import lazy_module
+from gmail_mcp.config import CONFIRM_PREVIEW_CHARS
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError, PermissionDeniedError
-from gmail_mcp.lazy import lazy_module
 
 if TYPE_CHECKING:
     from email.headerregistry import Address
@@ -39,7 +40,6 @@ logger = logging.getLogger("gmail_mcp")
 
 MAX_RECIPIENTS = 100  # Gmail's limit per message through the API
 MESSAGE_ID_DOMAIN = "gmail-mcp.local"
-PREVIEW_CHARS = 300  # of the body, shown in the confirmation question
 _REFUSALS = ("INVALID_PARAMS", "PERMISSION_DENIED")
 
 
@@ -387,7 +387,7 @@ def _plain_id(message_id: str) -> bool:
 
 def _preview(body: str) -> str:
     text = mime.clean_text(body)
-    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS].rstrip() + " ..."
+    return text if len(text) <= CONFIRM_PREVIEW_CHARS else text[:CONFIRM_PREVIEW_CHARS].rstrip() + " ..."
 
 
 def reply_parent(backend: MailBackend, thread_or_message_id: str) -> Message:

@@ -24,7 +24,7 @@ RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 MAX_RETRY_AFTER = 86_400.0
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 # Gmail's daily sending cap: "User-rate limit exceeded.  Retry after <time> (Mail sending)".
-_SENDING_CAP = re.compile(r"retry after (?P<when>\S+)\s*\(mail sending\)", re.IGNORECASE)
+SENDING_CAP = re.compile(r"retry after (?P<when>\S+)\s*\(mail sending\)", re.IGNORECASE)
 # Gmail's per-user concurrency cap (every client of the user counts): a 429 that says nothing about
 # quota, only that fewer calls should be in flight at once.
 _CONCURRENCY = re.compile(r"too many concurrent requests", re.IGNORECASE)
@@ -69,7 +69,7 @@ class ResponseLostError(Exception):
 
 def classify_http(status: int, reason: str, message: str, retry_after: str | None = None) -> Failure:
     """Classify an HTTP error answer from Gmail."""
-    cap = _SENDING_CAP.search(message)
+    cap = SENDING_CAP.search(message)
     if status == 429 and cap:
         return Failure(False, False, status, reason, message, sending_cap_until=cap.group("when"))
     retryable = (

@@ -2,9 +2,9 @@
 
 This module chooses and renders the body a person would read (alternatives, stubs, forwarded
 messages, invitations, quoted history). It re-exports the rest of the public API so callers need
-one import: the MIME tree and attachments (`mimetree.py`), characters (`charsets.py`),
-HTML → Markdown (`htmlmd.py`), writing mail (`compose.py`) and forwarding it (`forward.py`). Pure
-functions, no I/O.
+one import: the MIME tree and attachments (`mimetree.py`), a tree that came in pieces made whole
+(`assemble.py`), characters (`charsets.py`), HTML → Markdown (`htmlmd.py`), writing mail
+(`compose.py`) and forwarding it (`forward.py`). Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -14,6 +14,14 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from gmail_mcp.content.assemble import (
+    ENCLOSED_TYPES,
+    body_parts_to_fetch,
+    expand,
+    fill,
+    parts_to_fetch,
+    replace_parts,
+)
 from gmail_mcp.content.charsets import clean_text, decode_bytes, decode_header
 from gmail_mcp.content.compose import (
     MAX_ATTACHMENTS_BYTES,
@@ -34,7 +42,6 @@ from gmail_mcp.content.htmlmd import html_to_markdown, render_html, visible_text
 from gmail_mcp.content.mimetree import (
     BODY_TYPES,
     FORWARDED_TYPES,
-    body_parts_to_fetch,
     content_id,
     decode_addresses,
     format_address,
@@ -47,6 +54,7 @@ from gmail_mcp.content.mimetree import (
 from gmail_mcp.models import MimePart
 
 __all__ = [
+    "ENCLOSED_TYPES",
     "FORWARD_MARKER",
     "MAX_ATTACHMENTS_BYTES",
     "MAX_RAW_MESSAGE_BYTES",
@@ -64,7 +72,9 @@ __all__ = [
     "decode_bytes",
     "decode_header",
     "envelope_differences",
+    "expand",
     "extract_body",
+    "fill",
     "fold_quoted",
     "format_address",
     "forward",
@@ -77,7 +87,9 @@ __all__ = [
     "neutralise",
     "parse_recipients",
     "parse_rfc822",
+    "parts_to_fetch",
     "read_envelope",
+    "replace_parts",
     "reply_references",
     "reply_subject",
     "visible",

@@ -19,7 +19,6 @@ from gmail_mcp.models import AttachmentInfo, Header, MimePart
 __all__ = [
     "BODY_TYPES",
     "FORWARDED_TYPES",
-    "body_parts_to_fetch",
     "content_id",
     "decode_addresses",
     "disposition",
@@ -319,7 +318,7 @@ def is_attachment(part: MimePart) -> bool:
     return disposition(part) == "attachment" or bool(part_filename(part))
 
 
-# --- attachments and parts to fetch --------------------------------------------------------------
+# --- attachments ------------------------------------------------------------------------------
 
 
 def list_attachments(part: MimePart) -> list[AttachmentInfo]:
@@ -372,29 +371,3 @@ def _collect(part: MimePart, parent_type: str, found: list[AttachmentInfo]) -> N
 def _safe_name(stem: str, suffix: str) -> str:
     stem = " ".join(re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", stem).split()).strip(" .")[:120] or "message"
     return stem + suffix
-
-
-def body_parts_to_fetch(part: MimePart) -> list[MimePart]:
-    """The body parts `extract_body` may read whose data is not here but can be fetched by id.
-
-    Gmail returns large bodies by attachment id; fetch these (text/plain, text/html and
-    text/calendar parts, also inside forwarded messages) and put their data in before extracting.
-    A forwarded message returned without its inner parts is the caller's to fetch and parse.
-    """
-    wanted: list[MimePart] = []
-    _wanted(part, wanted)
-    return wanted
-
-
-def _wanted(part: MimePart, wanted: list[MimePart]) -> None:
-    kind = part.mime_type
-    if kind.startswith("multipart/"):
-        for child in part.parts:
-            if child.mime_type in ("text/calendar", *FORWARDED_TYPES) or not is_attachment(child):
-                _wanted(child, wanted)
-        return
-    if kind in FORWARDED_TYPES and part.parts:
-        _wanted(part.parts[0], wanted)
-        return
-    if part.data is None and part.attachment_id and kind in (*BODY_TYPES, "text/calendar"):
-        wanted.append(part)

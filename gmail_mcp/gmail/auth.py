@@ -133,10 +133,12 @@ def login(
     Messages go to `out` (stderr by default), never to stdout, which may carry a protocol.
 
     Raises:
-        AuthError: the client file is wrong, the sign-in timed out or was refused.
+        AuthError: the client file is wrong, the sign-in timed out or was refused, or the token
+            endpoint could not be reached or answered without a token.
     """
+    import requests
     from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
-    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+    from oauthlib.oauth2.rfc6749.errors import MissingTokenError, OAuth2Error
 
     out = out or sys.stderr
     config = client_config(credentials_path)
@@ -165,6 +167,16 @@ def login(
             f"No sign-in arrived within {timeout_seconds:g} second{'' if timeout_seconds == 1 else 's'}; "
             "run `gmail-mcp auth` again."
         ) from None
+    except requests.RequestException as exc:  # the code exchange goes through `requests`
+        raise AuthError(
+            f"gmail-mcp could not reach the token endpoint {token_uri} ({exc}). Check the network "
+            "(and any proxy), then run `gmail-mcp auth` again."
+        ) from exc
+    except MissingTokenError as exc:
+        raise AuthError(
+            f"The token endpoint {token_uri} answered without a token (a proxy or a captive portal may "
+            "have answered for it). Check the network, then run `gmail-mcp auth` again."
+        ) from exc
     except OAuth2Error as exc:
         reason = (exc.description or exc.error or "no reason given").rstrip(".")
         raise AuthError(f"Google refused the sign-in: {reason}.") from exc

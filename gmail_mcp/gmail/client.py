@@ -22,19 +22,20 @@ import httplib2
 from googleapiclient.discovery import build_from_document
 
 from gmail_mcp.common import attachments
+from gmail_mcp.common.lazy import lazy_module, load_now
 from gmail_mcp.common.pacing import QuotaLimiter
 from gmail_mcp.common.retry import Backoff
 from gmail_mcp.config import GMAIL_API_ROOT
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.batchwire import LeanBatchHttpRequest
-from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.errors import Target
+from gmail_mcp.gmail.executor import Executor
 from gmail_mcp.gmail.history_filters import HistoryAndFilters
 from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.prefetch import FetchedAhead
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
 from gmail_mcp.gmail.transport import HttpFactory
-from gmail_mcp.lazy import lazy_module, load_now
 from gmail_mcp.models import (
     PART_REFERENCE,
     AttachmentInfo,
@@ -65,8 +66,6 @@ else:
 
 MAX_PAGE = 500  # Gmail's cap on maxResults
 JSON = dict[str, Any]
-# Enclosed messages (forwards, bounced headers): fetched and parsed so their headers and text show.
-_ENCLOSED = ("message/rfc822", "message/global", "message/rfc822-headers")
 
 
 @cache
@@ -172,6 +171,10 @@ class GmailClient(HistoryAndFilters):
         """
         self._exec.warm_up()
         load_now(mime)
+
+    def close(self) -> None:
+        """Close the connections kept alive to Gmail (a call made later opens its own)."""
+        self._exec.close()
 
     # -- resources -------------------------------------------------------------------------
 
@@ -425,46 +428,41 @@ class GmailClient(HistoryAndFilters):
         return size
 
     def _complete(self, messages: list[Message]) -> list[Message]:
-        """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference."""
-        expanded = []
+        """Fetch, in one batch, the body parts and forwarded messages Gmail returned by reference.
+
+        Raises:
+            GmailMcpError: a body part could not be fetched (a forward that cannot stays unread).
+        """
+        completed = []
         for message in messages:
-            payload = _expand(message.payload)
+            payload = mime.expand(message.payload)
             listed = mime.list_attachments(payload)
             # Whatever id a tool lists, its part can be found again.
             self._attachment_memory.remember(message.id, listed)
-            expanded.append(message.model_copy(update={"payload": payload, "has_attachments": bool(listed)}))
-        messages = expanded
-        wanted: list[tuple[int, MimePart]] = []
-        for index, message in enumerate(messages):
-            parts = mime.body_parts_to_fetch(message.payload)
-            parts += [
-                p
-                for p in message.payload.walk()
-                if p.mime_type in _ENCLOSED and not p.parts and p.attachment_id
-            ]
-            wanted.extend((index, part) for part in parts)
+            completed.append(message.model_copy(update={"payload": payload, "has_attachments": bool(listed)}))
+        messages = completed
+        wanted = [(i, part) for i, m in enumerate(messages) for part in mime.parts_to_fetch(m.payload)]
         if not wanted:
             return messages
         answers = self._exec.batch(
             [partial(self._attachment_request, messages[i].id, part.attachment_id) for i, part in wanted],
             [
                 Target.of("Attachment", attachment_id=p.attachment_id, email_id=messages[i].id)
+                if p.mime_type in mime.ENCLOSED_TYPES
+                else Target.of("The body of email", email_id=messages[i].id, part_id=p.part_id)
                 for i, p in wanted
             ],
         )
         replacements: dict[int, dict[str, MimePart]] = {}
         for (index, part), answer in zip(wanted, answers, strict=True):
             if isinstance(answer, GmailMcpError):
-                continue  # shown as an attachment without its text, rather than failing the read
+                if part.mime_type in mime.ENCLOSED_TYPES:
+                    continue  # listed as an attachment without its text, rather than failing the read
+                raise answer  # without its body an email would read as empty: say the read failed
             data = convert.b64url_decode(answer.get("data", ""))
-            if part.mime_type in _ENCLOSED:
-                inner = mime.parse_rfc822(data)
-                filled = part.model_copy(update={"parts": (inner,)})
-            else:
-                filled = part.model_copy(update={"data": data})
-            replacements.setdefault(index, {})[part.part_id] = filled
+            replacements.setdefault(index, {})[part.part_id] = mime.fill(part, data)
         return [
-            m.model_copy(update={"payload": _replace_parts(m.payload, replacements[i])})
+            m.model_copy(update={"payload": mime.replace_parts(m.payload, replacements[i])})
             if i in replacements
             else m
             for i, m in enumerate(messages)
@@ -720,37 +718,3 @@ def _present(answers: list[Any]) -> list[JSON]:
             raise answer
         present.append(answer)
     return present
-
-
-def _expand(part: MimePart) -> MimePart:
-    """Open up what Gmail returned whole but a reader needs split.
-
-    A multipart whose boundary never appears (as spam does) comes back unsplit, its body as data;
-    an enclosed message (a forward, bounced headers) may come back as data alone. The recovering
-    parser finds the parts of both.
-    """
-    if (
-        part.data
-        and not part.parts
-        and (part.mime_type.startswith("multipart/") or part.mime_type in _ENCLOSED)
-    ):
-        reparsed: tuple[MimePart, ...]
-        if part.mime_type in _ENCLOSED:
-            reparsed = (mime.parse_rfc822(part.data),)
-        else:
-            head = "".join(
-                f"{h.name}: {h.value}\r\n" for h in part.headers if h.name.lower() == "content-type"
-            )
-            reparsed = mime.parse_rfc822(head.encode("utf-8", "replace") + b"\r\n" + part.data).parts
-        return part.model_copy(update={"parts": reparsed}) if reparsed else part
-    if not part.parts:
-        return part
-    return part.model_copy(update={"parts": tuple(_expand(p) for p in part.parts)})
-
-
-def _replace_parts(part: MimePart, replacements: dict[str, MimePart]) -> MimePart:
-    if part.part_id in replacements:
-        return replacements[part.part_id]
-    if not part.parts:
-        return part
-    return part.model_copy(update={"parts": tuple(_replace_parts(p, replacements) for p in part.parts)})

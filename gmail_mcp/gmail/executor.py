@@ -1,9 +1,10 @@
-"""Runs Gmail calls: pacing, retries, batches, reconciliation, and the one error boundary.
+"""Runs Gmail calls: pacing, retries, batches, reconciliation, and errors translated once.
 
 Every Google client request goes through `Executor.call` or `Executor.batch`. Here quota units
 are reserved before a call starts (and the limiter told how Gmail answered, so pacing adapts),
 retryable failures are retried with backoff, a call that must not be repeated blindly (a send) is
-first looked for, and every lower-level exception becomes a `GmailMcpError`. No wait is longer
+first looked for, and every lower-level exception becomes a `GmailMcpError` (the boundary's table
+is `gmail_mcp.gmail.errors`). No wait is longer
 than the limiter's `max_wait`: a call whose turn is further away fails at once with
 QUOTA_EXCEEDED and `retry_after` (seconds). Calls cheaper than reading a message are the limiter's
 small calls: they never queue behind a bulk job (see `common/pacing.py`).
@@ -15,12 +16,10 @@ stops before its next request, batch or retry.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from google.auth import exceptions as auth_exceptions
@@ -28,51 +27,15 @@ from googleapiclient.errors import HttpError
 
 from gmail_mcp.common import steps
 from gmail_mcp.common.pacing import Lease, QuotaLimiter, QuotaWait
-from gmail_mcp.common.retry import Attempts, Backoff, Failure, classify_http, classify_transport
-from gmail_mcp.errors import (
-    AuthError,
-    CancelledCallError,
-    GmailMcpError,
-    InvalidParamsError,
-    NotFoundError,
-    PermissionDeniedError,
-    QuotaExceededError,
-    UpstreamError,
-)
-from gmail_mcp.gmail import scopes
+from gmail_mcp.common.retry import Attempts, Backoff, Failure
+from gmail_mcp.errors import CancelledCallError, GmailMcpError, QuotaExceededError, UpstreamError
+from gmail_mcp.gmail import errors
 from gmail_mcp.gmail.batching import BatchSizer
+from gmail_mcp.gmail.errors import Target, UnknownOutcome
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
 from gmail_mcp.gmail.transport import HttpFactory, refresh_if_expired
 
 JSON = dict[str, Any]
-# Builds the error for a non-idempotent call whose effect is unknown (given a short description
-# of the last failure): it may have happened, so never "failed", never "try again".
-UnknownOutcome = Callable[[str], GmailMcpError]
-
-INVALID_GRANT_HELP = (
-    "Google refused to renew the saved Gmail login (invalid_grant: the refresh token has expired "
-    "or was revoked). Likely causes: the Google Cloud app is in 'Testing' publishing status, where "
-    "Google expires refresh tokens after 7 days (publish it: Google Cloud console > APIs & Services "
-    "> OAuth consent screen > Publish app, then log in again); access was removed at "
-    "https://myaccount.google.com/permissions; the account password changed; the token went unused "
-    "for 6 months; or the computer's clock is wrong. Run `gmail-mcp auth` to log in again."
-)
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a call is about, for error messages and details: Target("Message", email_id="...")."""
-
-    what: str = "Resource"
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, what: str, **details: Any) -> Target:
-        return cls(what, details)
-
-    def describe(self) -> str:
-        ident = next(iter(self.details.values()), None)
-        return f"{self.what} {ident}" if ident else self.what
 
 
 class Executor:
@@ -103,6 +66,7 @@ class Executor:
         # kept-alive connections), however many threads wait for their turn.
         self._pool: list[Any] = []
         self._pool_lock = threading.Lock()
+        self._closed = False
 
     def warm_up(self) -> None:
         """Refresh an expired access token now rather than in the first call.
@@ -115,7 +79,7 @@ class Executor:
         try:
             refresh_if_expired(http)
         except auth_exceptions.RefreshError as exc:
-            _classify(exc, Target.of("Login"))  # raises its AuthError
+            errors.classify(exc, Target.of("Login"))  # raises its AuthError
             raise
         finally:
             self._give_back(http, no_replay=False)
@@ -140,7 +104,7 @@ class Executor:
             try:
                 lease = self._limiter.acquire(units, small=units < self._small_below)
             except QuotaWait as wait:
-                raise _quota_wait_error(wait) from None
+                raise errors.quota_wait_error(wait) from None
             with self._in_flight:
                 if not self._limiter.admit(lease):
                     continue  # the rate was cut while this call waited: take a new turn
@@ -163,13 +127,24 @@ class Executor:
     def _give_back(self, http: Any, no_replay: bool) -> None:
         if not no_replay:
             with self._pool_lock:
-                self._pool.append(http)
+                if not self._closed:
+                    self._pool.append(http)
+                    return
+        http.close()  # a no-replay connection serves one call; after close() none is kept
+
+    def close(self) -> None:
+        """Close the kept-alive connections. Calls may still be made, each on its own connection."""
+        with self._pool_lock:
+            self._closed = True
+            pool, self._pool = self._pool, []
+        for http in pool:
+            http.close()
 
     def _report(self, lease: Lease, exc: BaseException | None) -> None:
         """Tell the limiter how Gmail answered: charged, or refused for its rate limit."""
         if exc is None:
             self._limiter.succeeded(lease)
-        elif isinstance(exc, HttpError) and _classify_http_error(exc).rate_limited:
+        elif isinstance(exc, HttpError) and errors.classify_http_error(exc).rate_limited:
             self._limiter.refused(lease)
         else:
             self._limiter.settle(lease)
@@ -228,7 +203,7 @@ class Executor:
                 try:
                     return self._execute(request, no_replay=not idempotent)
                 except Exception as exc:
-                    failure = _classify(exc, target)
+                    failure = errors.classify(exc, target)
                     if missing_ok and failure.status == 404 and ambiguous_before:
                         return None
                     if not idempotent and (failure.ambiguous or ambiguous_before):
@@ -241,7 +216,7 @@ class Executor:
                             if found is not None:
                                 return found
                             if not can_retry:
-                                raise _unknown(failure, target, unknown) from exc
+                                raise errors.unknown_outcome(failure, target, unknown) from exc
                         ambiguous_before = True
                         continue
                     ambiguous_before = ambiguous_before or failure.ambiguous
@@ -251,7 +226,7 @@ class Executor:
             if idempotent or failure is None or not (failure.ambiguous or ambiguous_before):
                 raise
             # A change that may have taken effect was under way: that is what the caller must learn.
-            raise _unknown(failure, target, unknown) from None
+            raise errors.unknown_outcome(failure, target, unknown) from None
 
     def batch(
         self, makers: Sequence[Callable[[], Any]], targets: Sequence[Target], *, alongside: int = 0
@@ -273,6 +248,7 @@ class Executor:
         methods: dict[int, str] = {}
         queue = list(range(len(makers)))  # not yet sent in this round, in order
         retry: dict[int, Failure] = {}  # failed this round, to send again after the backoff
+        causes: dict[int, Exception] = {}  # what each part's last failure raised
         attempts = self._backoff.start()
         current = steps.current()
         current.plan(len(makers))
@@ -284,7 +260,7 @@ class Executor:
                 worst = max(retry.values(), key=lambda f: f.retry_after or 0.0)
                 if not attempts.wait_before_retry(worst):
                     for i, failure in retry.items():
-                        results[i] = self._to_error(failure, targets[i], methods[i], attempts)
+                        results[i] = self._to_error(failure, targets[i], methods[i], attempts, causes[i])
                     break
                 queue, retry = sorted(retry), {}
             requests = self._next_chunk(queue, makers, alongside)
@@ -292,7 +268,7 @@ class Executor:
             queue = queue[len(requests) :]
             failures: dict[int, Failure] = {}
             try:
-                self._run_chunk(requests, targets, results, failures)
+                self._run_chunk(requests, targets, results, failures, causes)
                 settled = sum(1 for i in requests if results[i] is not None)
                 answered += settled
                 current.advance(settled, f"Gmail answered {answered} of {len(makers)} requests")
@@ -334,6 +310,7 @@ class Executor:
         targets: Sequence[Target],
         results: list[Any],
         failures: dict[int, Failure],
+        causes: dict[int, Exception],
     ) -> None:
         answered: dict[int, tuple[Any, Exception | None]] = {}
 
@@ -350,16 +327,17 @@ class Executor:
             except Exception as exc:
                 self._limiter.settle(lease)
                 for i in requests:
-                    failure = _classify(exc, targets[i])
+                    failure = errors.classify(exc, targets[i])
+                    causes[i] = exc
                     if failure.retryable:
                         failures[i] = failure
                     else:
-                        results[i] = self._to_error(failure, targets[i], requests[i].methodId, None)
+                        results[i] = self._to_error(failure, targets[i], requests[i].methodId, None, exc)
                 return
         refused = [
             i
             for i, (_, exception) in answered.items()
-            if isinstance(exception, HttpError) and _classify_http_error(exception).rate_limited
+            if isinstance(exception, HttpError) and errors.classify_http_error(exception).rate_limited
         ]
         if refused:
             self._limiter.refused(lease, sum(units[i] for i in refused))
@@ -372,16 +350,25 @@ class Executor:
             if exception is None:
                 results[i] = response
                 continue
-            failure = _classify(exception, targets[i])
+            failure = errors.classify(exception, targets[i])
+            causes[i] = exception
             if failure.retryable:
                 failures[i] = failure
             else:
-                results[i] = self._to_error(failure, targets[i], request.methodId, None)
+                results[i] = self._to_error(failure, targets[i], request.methodId, None, exception)
 
     def _to_error(
-        self, failure: Failure, target: Target, method: str, attempts: Attempts | None
+        self,
+        failure: Failure,
+        target: Target,
+        method: str,
+        attempts: Attempts | None,
+        cause: BaseException | None = None,
     ) -> GmailMcpError:
-        error = _to_error(failure, target, method, attempts)
+        """The translated error, with when to try again for a rate limit; a batch part's error is
+        chained to what it raised here, as a raised one is by `raise ... from`."""
+        error = errors.translate(failure, target, method, attempts)
+        error.__cause__ = cause
         if isinstance(error, QuotaExceededError) and failure.rate_limited:
             # When this call's next turn would come: what the refusal or the backoff asked, at least.
             waits = [self._limiter.turn_in(self.units(method)), failure.retry_after or 0.0]
@@ -403,139 +390,8 @@ def _look_for(
         GmailMcpError: the outcome is unknown: nothing can look (no `reconcile`) or looking failed.
     """
     if reconcile is None:
-        raise _unknown(failure, target, unknown)
+        raise errors.unknown_outcome(failure, target, unknown)
     try:
         return reconcile()
     except GmailMcpError as exc:
-        raise _unknown(failure, target, unknown) from exc
-
-
-def _unknown(failure: Failure, target: Target, unknown: UnknownOutcome | None) -> GmailMcpError:
-    if unknown is not None:
-        return unknown(_brief(failure))
-    return UpstreamError(
-        f"Gmail did not confirm the change to {target.describe()} ({_brief(failure)}); "
-        "it may or may not have happened. Check before trying again.",
-        outcome="unknown",
-        **target.details,
-    )
-
-
-def _quota_wait_error(wait: QuotaWait) -> QuotaExceededError:
-    return QuotaExceededError(
-        f"Gmail's per-user quota is used up for now: this call's turn would come in "
-        f"{wait.retry_after_seconds} s, longer than the {wait.max_wait:g} s it may wait. "
-        f"Nothing was sent; try again in {wait.retry_after_seconds} s.",
-        retry_after=wait.retry_after_seconds,
-    )
-
-
-def _classify_http_error(exc: HttpError) -> Failure:
-    reason, message = _error_reason(exc)
-    return classify_http(exc.resp.status, reason, message, exc.resp.get("retry-after"))
-
-
-def _classify(exc: Exception, target: Target) -> Failure:
-    """A Failure for what may be retried; raises at once for what never can be."""
-    if isinstance(exc, GmailMcpError):
-        raise exc
-    if isinstance(exc, HttpError):
-        return _classify_http_error(exc)
-    if isinstance(exc, auth_exceptions.RefreshError):
-        if "invalid_grant" in str(exc):
-            raise AuthError(INVALID_GRANT_HELP, cause="invalid_grant") from exc
-        raise AuthError(
-            f"Could not renew the saved Gmail login ({exc}). Run `gmail-mcp auth` to log in again."
-        ) from exc
-    if isinstance(exc, auth_exceptions.TransportError):
-        return Failure(True, False, message=f"could not reach Google's token service: {exc}")
-    failure = classify_transport(exc)
-    if failure is None:
-        raise exc
-    return failure
-
-
-def _error_reason(exc: HttpError) -> tuple[str, str]:
-    """(reason, message) from Google's error JSON, tolerating other bodies."""
-    try:
-        error = json.loads(exc.content.decode("utf-8", "replace")).get("error", {})
-    except (ValueError, AttributeError):
-        return "", str(getattr(exc, "reason", "") or "")
-    if not isinstance(error, dict):
-        return "", str(error)
-    details = error.get("errors") or [{}]
-    reason = details[0].get("reason", "") if isinstance(details[0], dict) else ""
-    return reason or error.get("status", ""), error.get("message", "")
-
-
-def _brief(failure: Failure) -> str:
-    if failure.status:
-        return f"HTTP {failure.status}{' ' + failure.reason if failure.reason else ''}"
-    return failure.message or "no answer"
-
-
-def _to_error(failure: Failure, target: Target, method: str, attempts: Attempts | None) -> GmailMcpError:
-    details = dict(target.details)
-    status = failure.status
-    tries = f" after {attempts.retries + 1} attempts" if attempts and attempts.retries else ""
-    if failure.sending_cap_until:
-        return QuotaExceededError(
-            f"Gmail's daily sending limit is reached; sending works again after {failure.sending_cap_until}. "
-            "Nothing was sent.",
-            retry_after=failure.sending_cap_until,
-            **details,
-        )
-    if status == 404:
-        return NotFoundError(
-            f"{target.describe()} was not found in Gmail: it may have been deleted, or the id is wrong.",
-            **details,
-        )
-    if status == 400 and "invalid id" in failure.message.lower():
-        return InvalidParamsError(f"{target.describe()}: that is not a valid Gmail id.", **details)
-    if status == 401:
-        return AuthError(
-            "Gmail rejected the saved login (401). Run `gmail-mcp auth` to log in again.", **details
-        )
-    if status == 403 and failure.reason in ("insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"):
-        needed = scopes.METHOD_SCOPE.get(method, scopes.MODIFY)
-        return PermissionDeniedError(
-            f"The saved Gmail login does not grant {scopes.short_name(needed)}, which this needs. "
-            "Run `gmail-mcp auth` to grant it (without --read-only).",
-            required_scope=needed,
-            **details,
-        )
-    if status == 403 and failure.reason == "dailyLimitExceeded":
-        return QuotaExceededError(
-            "The Google Cloud project's daily Gmail API quota is used up; it resets at midnight "
-            "Pacific time.",
-            **details,
-        )
-    if status == 429 or (status == 403 and failure.reason in ("rateLimitExceeded", "userRateLimitExceeded")):
-        return QuotaExceededError(
-            f"Gmail's rate limit kept refusing{tries}; try again after retry_after seconds.",
-            **details,
-        )
-    if status == 403:
-        return PermissionDeniedError(f"Gmail refused: {failure.message or failure.reason}.", **details)
-    if status == 413:
-        # Gmail refuses JSON bodies over about 5 MiB and uploads over 35 MB; this client sends
-        # anything over 4 MiB as an upload, so a 413 here is Gmail's own limit or a change in it.
-        return InvalidParamsError(
-            f"Gmail refused the request as too large (HTTP 413: {failure.message or 'Request Entity Too Large'}). "
-            "Gmail takes messages up to 35 MB with at most 25 MB of attachments; nothing was changed.",
-            **details,
-        )
-    if status is not None and status < 500:
-        return InvalidParamsError(
-            f"Gmail rejected the request: {failure.message or failure.reason}.", **details
-        )
-    if status is not None:
-        return UpstreamError(
-            f"Gmail kept failing (HTTP {status}{' ' + failure.reason if failure.reason else ''}){tries}; "
-            "try again in a minute.",
-            **details,
-        )
-    return UpstreamError(
-        f"Could not reach Gmail ({failure.message}){tries}; check the network connection and try again.",
-        **details,
-    )
+        raise errors.unknown_outcome(failure, target, unknown) from exc

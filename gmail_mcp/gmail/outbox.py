@@ -38,7 +38,8 @@ from typing import Any
 from googleapiclient.http import MediaIoBaseUpload
 
 from gmail_mcp.errors import GmailMcpError, NotFoundError, UpstreamError
-from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.errors import Target
+from gmail_mcp.gmail.executor import Executor
 
 JSON = dict[str, Any]
 REF_HEADER = "X-Entity-Ref-ID"

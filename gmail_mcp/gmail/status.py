@@ -6,12 +6,9 @@ import stat
 from collections.abc import Mapping
 from typing import TextIO
 
-from gmail_mcp.config import GMAIL_API_ROOT, Paths
+from gmail_mcp.config import GMAIL_API_ROOT, STATUS_TIMEOUT, Paths
 from gmail_mcp.errors import GmailMcpError
 from gmail_mcp.gmail import scopes
-
-# status asks Gmail once, without retries: offline, it must answer in seconds, not after a backoff.
-PROFILE_TIMEOUT = 3.0
 
 
 def report(
@@ -82,9 +79,12 @@ def report(
             from gmail_mcp.gmail.client import GmailClient
             from gmail_mcp.gmail.transport import authorized_http_factory
 
-            http = authorized_http_factory(store.load(), timeout=PROFILE_TIMEOUT)
+            http = authorized_http_factory(store.load(), timeout=STATUS_TIMEOUT)
             client = GmailClient(http, api_root=api_root, backoff=Backoff(max_attempts=1))
-            profile = client.get_profile()
+            try:
+                profile = client.get_profile()
+            finally:
+                client.close()
             print(f"account:         {profile.email_address} ({profile.messages_total:,} messages)", file=out)
         except GmailMcpError as exc:
             problems.append(exc.message)

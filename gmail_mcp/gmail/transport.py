@@ -17,8 +17,7 @@ import httplib2
 from google.auth.credentials import Credentials
 
 from gmail_mcp.common.retry import ResponseLostError
-
-DEFAULT_TIMEOUT = 60.0
+from gmail_mcp.config import GMAIL_HTTP_TIMEOUT
 
 
 class HttpFactory(Protocol):
@@ -75,7 +74,7 @@ def refresh_if_expired(http: Any) -> None:
 def authorized_http_factory(
     credentials: Credentials,
     *,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float = GMAIL_HTTP_TIMEOUT,
     make_http: Callable[..., httplib2.Http] = httplib2.Http,
 ) -> HttpFactory:
     """A factory of authorized `Http` objects over `credentials`.

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from gmail_mcp.actions.approval import APPROVED, NOT_ASKED, Decision
 from gmail_mcp.actions.outgoing import Outgoing, Prepared, Refused
-from gmail_mcp.lazy import lazy_module
+from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.surface.app import app_of
 
 if TYPE_CHECKING:

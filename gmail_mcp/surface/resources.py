@@ -33,6 +33,7 @@ from mcp.shared.uri_template import UriTemplate
 from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, Completion, ResourceTemplate, ResourceTemplateReference
 
 from gmail_mcp.actions import reading
+from gmail_mcp.config import LABEL_RESOURCE_PAGE
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.surface import views
 from gmail_mcp.surface.calls import run_call
@@ -43,7 +44,6 @@ from gmail_mcp.surface.render import render
 if TYPE_CHECKING:
     from gmail_mcp.surface.app import App
 
-LABEL_PAGE = 20  # emails a label resource lists
 MAX_COMPLETIONS = 100  # the protocol's most values per completion
 
 
@@ -90,7 +90,7 @@ def _label(app: App, label: str) -> ReadResourceContents:
 
     backend = app.backend()
     found = backend.resolve_label(_id(label, "label"))
-    page = backend.list_messages(label_ids=[found.id], max_results=LABEL_PAGE)
+    page = backend.list_messages(label_ids=[found.id], max_results=LABEL_RESOURCE_PAGE)
     return _text(render(core.email_list(app, page)))
 
 
@@ -130,7 +130,7 @@ TEMPLATES = (
         "gmail://{account}/labels/{label}",
         "label",
         "Label",
-        f"The {LABEL_PAGE} newest emails with a label (its name or id), fenced as mail data.",
+        f"The {LABEL_RESOURCE_PAGE} newest emails with a label (its name or id), fenced as mail data.",
         Tool.SEARCH_EMAILS,
         _label,
     ),

@@ -6,7 +6,7 @@ import email.utils
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from gmail_mcp.lazy import lazy_module
+from gmail_mcp.common.lazy import lazy_module
 
 if TYPE_CHECKING:
     from gmail_mcp.actions.bulk import Change, Outcome

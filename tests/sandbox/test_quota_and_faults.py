@@ -217,8 +217,13 @@ def raw_get(
     sandbox: SandboxServer, path: str, method: str = "GET", body: bytes | None = None
 ) -> http.client.HTTPResponse:
     connection = http.client.HTTPConnection(urlsplit(sandbox.url).netloc, timeout=10)
-    connection.request(method, path, body=body, headers={"Authorization": "Bearer t"})
-    return connection.getresponse()
+    try:
+        connection.request(method, path, body=body, headers={"Authorization": "Bearer t"})
+        response = connection.getresponse()
+        response.read()  # the whole answer, so the connection can close under it
+        return response
+    finally:
+        connection.close()
 
 
 def test_a_reset_fault_closes_the_connection_without_an_answer(sandbox: SandboxServer) -> None:

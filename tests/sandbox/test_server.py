@@ -33,8 +33,21 @@ def mailbox(fake_clock: FakeClock) -> Mailbox:
     return Mailbox(clock=fake_clock)
 
 
+OPENED: list[http.client.HTTPConnection] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections() -> Iterator[None]:
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
 def connection(server: SandboxServer) -> http.client.HTTPConnection:
-    return http.client.HTTPConnection(urlsplit(server.url).netloc, timeout=10)
+    """A raw connection to `server`, closed when the test ends."""
+    opened = http.client.HTTPConnection(urlsplit(server.url).netloc, timeout=10)
+    OPENED.append(opened)
+    return opened
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 
 from gmail_mcp.actions import labelnames, mailbox, sending
 from gmail_mcp.backend import Feature
+from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.errors import InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import scopes
-from gmail_mcp.lazy import lazy_module
 from gmail_mcp.surface import confirm, views
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
