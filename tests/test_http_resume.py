@@ -258,6 +258,27 @@ def polling(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield Served(f"http://127.0.0.1:{port}/mcp", "unused: --http-no-auth")
 
 
+def listed_tools(served: Served, http: httpx2.Client) -> list[dict[str, Any]]:
+    session = Session(http, served.url, served.token).open()
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    with http.stream("POST", served.url, headers=session.headers(), json=body) as response:
+        *_, listing = events(response)
+    message = listing.message()
+    assert message is not None
+    tools: list[dict[str, Any]] = message["result"]["tools"]
+    return tools
+
+
+def test_the_conformance_server_is_the_product_plus_only_its_fixture_tool(
+    served: Served, polling: Served, http: httpx2.Client
+) -> None:
+    product = listed_tools(served, http)
+    conformance = listed_tools(polling, http)
+
+    assert [tool for tool in conformance if tool["name"] != "test_reconnection"] == product
+    assert len(conformance) == len(product) + 1
+
+
 def test_a_call_may_close_its_primed_stream_mid_call_and_answers_on_the_resumed_one(
     polling: Served, http: httpx2.Client
 ) -> None:
