@@ -8,8 +8,10 @@ notifications travel on the stream of the call they belong to.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -241,6 +243,68 @@ def test_resuming_needs_the_bearer_token(served: Served, http: httpx2.Client) ->
     session.token = "wrong-" + served.token
 
     assert session.resume(session.seen[0].id or "")[0] == 401
+
+
+FIXTURE_SERVER = Path(__file__).resolve().parents[1] / "scripts" / "conformance_server.py"
+
+
+@pytest.fixture(scope="module")
+def polling(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The conformance run's server: the product plus a tool that closes its own stream mid-call."""
+    port = free_port()
+    home = tmp_path_factory.mktemp("polling")
+    with spawn([sys.executable, str(FIXTURE_SERVER), "--port", str(port)], child_env(home)) as server:
+        server.wait_until_listening(port)
+        yield Served(f"http://127.0.0.1:{port}/mcp", "unused: --http-no-auth")
+
+
+def listed_tools(served: Served, http: httpx2.Client) -> list[dict[str, Any]]:
+    session = Session(http, served.url, served.token).open()
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    with http.stream("POST", served.url, headers=session.headers(), json=body) as response:
+        *_, listing = events(response)
+    message = listing.message()
+    assert message is not None
+    tools: list[dict[str, Any]] = message["result"]["tools"]
+    return tools
+
+
+def test_the_conformance_server_is_the_product_plus_only_its_fixture_tool(
+    served: Served, polling: Served, http: httpx2.Client
+) -> None:
+    product = listed_tools(served, http)
+    conformance = listed_tools(polling, http)
+
+    assert [tool for tool in conformance if tool["name"] != "test_reconnection"] == product
+    assert len(conformance) == len(product) + 1
+
+
+def test_a_call_may_close_its_primed_stream_mid_call_and_answers_on_the_resumed_one(
+    polling: Served, http: httpx2.Client
+) -> None:
+    session = Session(http, polling.url, polling.token).open()
+    # As the conformance suite does: the session agreed on 2025-11-25, the request names an older one.
+    session.call(1, "test_reconnection", {}, named="2025-03-26")
+    [priming] = session.seen  # the server ended the stream after its priming event, before any answer
+    assert priming.id and priming.data == "" and priming.retry == 1000
+
+    status, resumed = session.resume(priming.id, until=1)
+
+    answer = resumed[-1].message()
+    assert status == 200
+    assert answer is not None and answer["id"] == 1 and not answer["result"].get("isError")
+    assert all(event.id for event in resumed)
+
+
+def test_a_client_that_cannot_resume_never_has_its_stream_closed_mid_call(
+    polling: Served, http: httpx2.Client
+) -> None:
+    session = Session(http, polling.url, polling.token, protocol="2025-06-18").open()
+    session.call(1, "test_reconnection", {})
+    [answer] = session.seen  # no priming event, and the answer on the call's own stream
+
+    message = answer.message()
+    assert message is not None and message["id"] == 1 and message["result"]["isError"]
 
 
 def answer(request_id: int) -> Any:

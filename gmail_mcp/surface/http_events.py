@@ -39,8 +39,17 @@ from mcp.server.streamable_http import (
     StreamId,
 )
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from mcp.types import JSONRPCError, JSONRPCMessage, JSONRPCResponse, jsonrpc_message_adapter
+from mcp.shared.message import SessionMessage
+from mcp.types import (
+    JSONRPCError,
+    JSONRPCMessage,
+    JSONRPCRequest,
+    JSONRPCResponse,
+    RequestId,
+    jsonrpc_message_adapter,
+)
 from mcp_types.version import is_version_at_least
+from starlette.requests import Request
 
 from gmail_mcp.config import HTTP_EVENT_BYTES_PER_SESSION, HTTP_EVENTS_PER_SESSION
 
@@ -107,9 +116,16 @@ PRIMING_SINCE = "2025-11-25"  # the first protocol whose clients read priming ev
 
 
 class SessionTransport(StreamableHTTPServerTransport):
-    """The SDK's transport of one session, priming its streams by the version the session agreed."""
+    """The SDK's transport of one session, priming its streams by the version the session agreed,
+    and letting a call close its stream (SEP-1699 polling) exactly when that stream was primed."""
 
     negotiated: str | None = None  # the version the session's initialize asked for (None: not yet)
+
+    def _session_version(self, protocol_version: str) -> str:
+        """The version that decides priming: the session's, when a request names an older one."""
+        if self.negotiated is not None and not is_version_at_least(protocol_version, PRIMING_SINCE):
+            return self.negotiated
+        return protocol_version
 
     async def _mint_priming_event(self, stream_id: StreamId, protocol_version: str) -> SSEEvent | None:
         # The SDK calls this for every SSE stream it opens, first for the session's initialize
@@ -117,9 +133,18 @@ class SessionTransport(StreamableHTTPServerTransport):
         # a version it does not know never primes), then with each request's header.
         if self.negotiated is None:
             self.negotiated = protocol_version
-        elif not is_version_at_least(protocol_version, PRIMING_SINCE):
-            protocol_version = self.negotiated  # primed exactly when the session's version is
-        return await super()._mint_priming_event(stream_id, protocol_version)
+        return await super()._mint_priming_event(stream_id, self._session_version(protocol_version))
+
+    def _create_session_message(
+        self, message: JSONRPCRequest, request: Request, request_id: RequestId, protocol_version: str
+    ) -> SessionMessage:
+        # The SDK offers a call the means to close its stream mid-call (`Context.close_sse_stream`)
+        # only to clients that can resume it, judged by the same version as priming: a stream that
+        # was primed can be resumed from its priming event, so it may be closed too. No tool of
+        # this server closes its stream; the conformance run's fixture tool does.
+        return super()._create_session_message(
+            message, request, request_id, self._session_version(protocol_version)
+        )
 
 
 class SessionManager(StreamableHTTPSessionManager):
