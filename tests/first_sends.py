@@ -46,7 +46,8 @@ async def session(sends: int) -> dict[str, Any]:
         make_server(Settings.create(paths=paths, api_root="http://unused/"), backend)
     ) as client:
         await client.list_tools()
-        loaded_at_start = sorted(m for m in sys.modules if m.startswith(MAIL_MODULES))
+        # A copy (atomic): the server's warm-up thread may be importing while this looks.
+        loaded_at_start = sorted(m for m in sys.modules.copy() if m.startswith(MAIL_MODULES))
         from gmail_mcp.sandbox import Mailbox, SandboxServer
 
         with SandboxServer(Mailbox(), port=0) as sandbox:

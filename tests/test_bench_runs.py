@@ -5,12 +5,14 @@ makes, and one quick run end to end through the command line. Nothing here asser
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from gmail_mcp import cli
 from gmail_mcp.gmail.auth import TokenStore
 from gmail_mcp.gmail.scopes import MODIFY
 from gmail_mcp.sandbox import Mailbox, SandboxServer
@@ -23,7 +25,7 @@ from gmail_mcp.surface.bench.processes import (
     supported_options,
     write_login,
 )
-from gmail_mcp.surface.bench.runner import FIRST_SEARCH, startup_variants
+from gmail_mcp.surface.bench.runner import FIRST_SEARCH, FIRST_SEARCH_REAL, startup_variants
 from gmail_mcp.surface.bench.startup import Variant, start_once
 from gmail_mcp.surface.names import Tool
 from tests.conftest import FakeClock
@@ -135,3 +137,32 @@ def test_a_quick_run_counts_each_operation_and_names_a_regression(tmp_path: Path
     assert figures[paging]["quota_units"] == pages * 5 + PAGING_MESSAGES * 5
     assert all(figures[op.key]["text_bytes"] > 0 for op in operations())
     assert figures["tools/list core"]["bytes"] < figures["tools/list enhanced"]["bytes"]
+
+
+def test_a_full_run_measures_every_operation_cold_and_warm_and_prints_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "full.json"
+    options = ["--runs", "1", "--cold-runs", "1", "--no-startup", "--latency-ms", "0", "--out", str(out)]
+    assert cli.main(["bench", *options]) == 0
+
+    table = capsys.readouterr().out
+    figures = json.loads(out.read_text())
+    measured = {row["operation"]: row for row in figures["operations"]}
+    assert list(measured) == [*(op.key for op in operations()), FIRST_SEARCH_REAL]
+    assert all(len(row["cold_samples"]) == 1 and row["cold_seconds"] > 0 for row in measured.values())
+    assert all(len(row["warm_samples"]) == 1 for key, row in measured.items() if key != FIRST_SEARCH_REAL)
+    # The same counts as the quick run's: a fresh server's first search lists, fetches the label
+    # list and the details in two batches; a warm one in one.
+    assert (measured[SEARCH]["cold_requests"], measured[SEARCH]["requests"]) == (4, 2)
+    assert (
+        measured[FIRST_SEARCH_REAL]["cold_requests"],
+        measured[FIRST_SEARCH_REAL]["cold_quota_units"],
+    ) == (
+        4,
+        106,
+    )
+    assert figures["startup"] == [] and (figures["runs"]["warm"], figures["runs"]["cold"]) == (1, 1)
+    assert figures["floor"]["seconds"] > 0 and figures["machine"]["cpus"] == os.cpu_count()
+    assert figures["commands"]["paging sandbox"].endswith("--load $TMP/paging-mail")
+    assert all(key in table for key in measured) and "spawn->tools/list" not in table

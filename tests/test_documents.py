@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -215,6 +216,35 @@ def test_the_worker_gets_none_of_the_servers_secrets(monkeypatch: pytest.MonkeyP
     )
     document = Extractor(LIMITS, command=shows).read(Identified("pdf", "application/pdf"), b"%PDF-", None)
     assert "s3cret" not in document.text and "PATH" in document.text
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the file-size cap is POSIX's")
+def test_a_confined_worker_writes_no_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START", "COVERAGE_CORE"):
+        monkeypatch.delenv(name, raising=False)  # unmeasured, as in use: coverage needs to write
+    target = tmp_path / "dropped"
+    writes = (
+        sys.executable,
+        "-c",
+        "import sys; from gmail_mcp.actions import extraction as e; from gmail_mcp.config import ReadLimits; "
+        f"e._confine(ReadLimits(), may_write=e._measured()); open({str(target)!r}, 'wb').write(b'x' * 10)",
+    )
+    with pytest.raises(InvalidParamsError, match="stopped"):
+        Extractor(LIMITS, command=writes).read(Identified("pdf", "application/pdf"), b"%PDF-", None)
+    assert target.stat().st_size == 0
+
+
+def test_coverage_measures_the_worker_but_hands_it_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COVERAGE_CORE", "ctrace")
+    monkeypatch.setenv("GMAIL_MCP_IMAP_PASSWORD", "s3cret-password")
+    shows = (
+        sys.executable,
+        "-c",
+        'import json, os, sys; sys.stdin.buffer.read(); print(json.dumps({"text": json.dumps(dict(os.environ)), '
+        '"content_type": "text", "mime_type": "application/pdf"}))',
+    )
+    document = Extractor(LIMITS, command=shows).read(Identified("pdf", "application/pdf"), b"%PDF-", None)
+    assert '"COVERAGE_CORE": "ctrace"' in document.text and "s3cret" not in document.text
 
 
 def test_a_worker_answer_of_the_wrong_shape_is_a_reader_failure() -> None:

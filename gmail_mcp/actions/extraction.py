@@ -5,7 +5,9 @@ the server, it would freeze a tool thread for good (a Python thread cannot be st
 server down. Here each such extraction runs in a fresh Python process (`python -m` this module)
 that is killed at the deadline; it caps its own address space, CPU time and file writes before
 reading anything (POSIX), and writes nothing on the server's stdout, which carries the protocol.
-Text, HTML and images are read in the server: the same code reads every body already.
+It gets none of the server's environment but what Python needs to start, and coverage's own
+variables when coverage measures the server (CI): then, and only then, the worker may write files,
+as coverage writes its data at exit. Text, HTML and images are read in the server: the same code reads every body already.
 
 Wire: the parent writes one JSON line (how to read, the limits) and then the file's bytes to the
 child's stdin; the child answers one JSON object on stdout, the document or an error object.
@@ -111,8 +113,19 @@ _WORKER_ENVIRONMENT = (
 )
 
 
+# Coverage's subprocess support (pyproject.toml): its settings, never a secret of the server's.
+# Passed on only when set, so CI measures the worker like the rest of the server.
+_MEASUREMENT = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START", "COVERAGE_CORE")
+
+
 def _worker_environment() -> dict[str, str]:
-    return {name: os.environ[name] for name in _WORKER_ENVIRONMENT if name in os.environ}
+    names = _WORKER_ENVIRONMENT + _MEASUREMENT
+    return {name: os.environ[name] for name in names if name in os.environ}
+
+
+def _measured() -> bool:
+    """Whether coverage measures this process (it then writes its data file at exit)."""
+    return any(name in os.environ for name in _MEASUREMENT)
 
 
 def _answer(out: bytes, returncode: int, found: Identified) -> Document:
@@ -144,19 +157,20 @@ def _answer(out: bytes, returncode: int, found: Identified) -> Document:
 # --- the worker process --------------------------------------------------------------------------
 
 
-def _confine(limits: ReadLimits) -> None:
-    """Cap this process before it reads anything: memory, CPU seconds, no files written (POSIX)."""
+def _confine(limits: ReadLimits, may_write: bool) -> None:
+    """Cap this process before it reads anything: memory, CPU seconds, no files written (POSIX).
+
+    `may_write` leaves file writes allowed: only while coverage measures the worker (CI).
+    """
     try:
         import resource
     except ImportError:  # Windows: the parent's deadline still holds
         return
     cpu = int(limits.seconds) + 2  # a backstop should the parent be gone
-    for name, value in (
-        ("RLIMIT_AS", limits.memory_bytes),
-        ("RLIMIT_CPU", cpu),
-        ("RLIMIT_FSIZE", 0),
-        ("RLIMIT_CORE", 0),
-    ):
+    caps = [("RLIMIT_AS", limits.memory_bytes), ("RLIMIT_CPU", cpu), ("RLIMIT_CORE", 0)]
+    if not may_write:
+        caps.append(("RLIMIT_FSIZE", 0))
+    for name, value in caps:
         which = getattr(resource, name, None)
         if which is not None:
             with contextlib.suppress(ValueError, OSError):  # never raise a limit already lower
@@ -173,7 +187,7 @@ def _serve() -> int:
     data = sys.stdin.buffer.read()  # at most ReadLimits.max_bytes: the parent checked
     found = Identified(header["reader"], header["mime_type"])
     documents.load_library(found.reader)  # the limits are for the file, not for loading the reader
-    _confine(limits)
+    _confine(limits, may_write=_measured())
     answer: dict[str, Any]
     try:
         document = documents.read(found, data, header["charset"], limits)

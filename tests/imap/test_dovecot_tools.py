@@ -496,3 +496,36 @@ async def test_history_and_filters_are_refused_plainly_if_ever_asked_over_imap(i
     for call in calls:
         with pytest.raises(InvalidParamsError, match="only through the Gmail API"):
             call()
+
+
+def folder_names(server: Account) -> set[str]:
+    client = raw_client(server)
+    try:
+        return {name for _, _, name in client.list_folders()}
+    finally:
+        client.logout()
+
+
+async def test_a_label_is_renamed_and_deleted_as_its_folder(
+    imap_harness: ImapHarness, imap_server: Account
+) -> None:
+    async with imap_harness.client(enhanced=True) as client:
+        welcome = await find(client, "subject:Zürich")
+        await client.ok(
+            "manage-labels", {"email_id": welcome["id"], "add_labels": ["Reisen"], "create_missing": True}
+        )
+        renamed = await client.ok("rename-label", {"label": "reisen", "new_name": "Travel"})
+        found_in_label = await find(client, "label:Travel")
+        system = await client.error("rename-label", {"label": "INBOX", "new_name": "Mine"})
+        nameless = await client.error("rename-label", {"label": "Travel", "new_name": "Bad*Name"})
+        after_rename = folder_names(imap_server)
+        deleted = await client.ok("delete-label", {"label": "Travel"})
+        labels = {label["name"] for label in (await client.ok("list-labels", {}))["labels"]}
+    assert renamed["name"] == "Travel"
+    assert "Travel" in after_rename and "Reisen" not in after_rename
+    assert found_in_label["subject"] == "Grüße aus Zürich"
+    assert system["error_code"] == "INVALID_PARAMS" and "system label" in system["error_message"]
+    assert nameless["error_code"] == "INVALID_PARAMS"
+    assert deleted["name"] == "Travel" and deleted["emails"] == 1
+    assert "Travel" not in labels and "Travel" not in folder_names(imap_server)
+    assert "<welcome-1@example.org>" in folder_messages(imap_server, "INBOX")  # the inbox copy stays

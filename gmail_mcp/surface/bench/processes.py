@@ -71,10 +71,11 @@ class _LineLog:
         threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
 
     def _pump(self, stream: IO[str]) -> None:
-        for line in stream:
-            with self._changed:
-                self._lines.append(line)
-                self._changed.notify_all()
+        with stream:  # the pump owns the pipe: closed at the child's end, not left to the collector
+            for line in stream:
+                with self._changed:
+                    self._lines.append(line)
+                    self._changed.notify_all()
         with self._changed:
             self._closed = True
             self._changed.notify_all()
