@@ -238,8 +238,24 @@ class LabelOps:
         return self.resolve_label(name)
 
     def delete_label(self, label_id: str) -> None:
-        """Delete a label's folder (and, on servers without labels, the messages only in it)."""
+        """Delete a label: on Gmail the label only (its emails stay in All Mail); elsewhere its folder,
+        and only while the folder is empty, since deleting a folder deletes the emails in it.
+
+        Raises:
+            InvalidParamsError: a system label, or a folder that still holds emails (nothing deleted).
+        """
         folder = self._user_folder(label_id)
+        if not self.box.gmail:
+            held = self.get_label(label_id).messages_total or 0
+            if held:
+                raise InvalidParamsError(
+                    f"The label {label_id} is a folder on this mail server and holds {held} "
+                    f"email{'s' if held != 1 else ''}; deleting the folder would delete them. Remove the "
+                    "label from them first (they move to the Archive folder) or move them elsewhere, then "
+                    "delete the label. Nothing was deleted.",
+                    label_id=label_id,
+                    emails=held,
+                )
         try:
             self._run(lambda c: _delete(c, folder), f"Label {label_id}", changes=True, label_id=label_id)
         finally:

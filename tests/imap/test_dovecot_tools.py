@@ -519,13 +519,19 @@ async def test_a_label_is_renamed_and_deleted_as_its_folder(
         system = await client.error("rename-label", {"label": "INBOX", "new_name": "Mine"})
         nameless = await client.error("rename-label", {"label": "Travel", "new_name": "Bad*Name"})
         after_rename = folder_names(imap_server)
-        deleted = await client.ok("delete-label", {"label": "Travel"})
+        # A folder is deleted with the emails in it: while it holds one, the label is kept.
+        holding = await client.error("delete-label", {"label": "Travel"})
+        still_there = folder_messages(imap_server, "Travel")
+        await client.ok("create-label", {"name": "Empty"})
+        deleted = await client.ok("delete-label", {"label": "Empty"})
         labels = {label["name"] for label in (await client.ok("list-labels", {}))["labels"]}
     assert renamed["name"] == "Travel"
     assert "Travel" in after_rename and "Reisen" not in after_rename
     assert found_in_label["subject"] == "Grüße aus Zürich"
     assert system["error_code"] == "INVALID_PARAMS" and "system label" in system["error_message"]
     assert nameless["error_code"] == "INVALID_PARAMS"
-    assert deleted["name"] == "Travel" and deleted["emails"] == 1
-    assert "Travel" not in labels and "Travel" not in folder_names(imap_server)
-    assert "<welcome-1@example.org>" in folder_messages(imap_server, "INBOX")  # the inbox copy stays
+    assert holding["error_code"] == "INVALID_PARAMS" and "holds 1 email;" in holding["error_message"]
+    assert "<welcome-1@example.org>" in still_there
+    assert deleted["name"] == "Empty" and deleted["emails"] == 0
+    assert "Empty" not in labels and "Empty" not in folder_names(imap_server)
+    assert "Travel" in labels and "<welcome-1@example.org>" in folder_messages(imap_server, "Travel")
