@@ -19,7 +19,7 @@ from googleapiclient.http import build_http
 from hypothesis import settings as hypothesis_settings
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
-from tests.helpers import CORPUS, HAVE_CORPUS, MADE_CLIENTS, SHARED_SETTING, WITHOUT_CORPUS
+from tests.helpers import CORPUS, HAVE_CORPUS, MADE_CLIENTS, MADE_HTTP, SHARED_SETTING, WITHOUT_CORPUS
 
 # Property tests draw the same examples on every run, so CI never fails on a new random draw;
 # HYPOTHESIS_PROFILE=explore draws fresh ones (and keeps what it finds in .hypothesis/).
@@ -66,10 +66,13 @@ class FakeClock:
 
 @pytest.fixture(autouse=True)
 def _close_clients() -> Iterator[None]:
-    """Close the Gmail clients a test made (tests/helpers.make_client): their kept-alive connections."""
+    """Close the Gmail clients and services a test made (tests/helpers.make_client, service_on):
+    their kept-alive connections."""
     yield
     while MADE_CLIENTS:
         MADE_CLIENTS.pop().close()
+    while MADE_HTTP:
+        MADE_HTTP.pop().close()
 
 
 @pytest.fixture

@@ -57,7 +57,9 @@ def service_on(server: Any, credentials: Any = None) -> Any:
 
     document = json.loads(DISCOVERY.read_text())
     document["rootUrl"] = server.url + "/"
-    http = google_auth_httplib2.AuthorizedHttp(credentials or Credentials(token="test"), http=build_http())
+    raw = build_http()
+    MADE_HTTP.append(raw)
+    http = google_auth_httplib2.AuthorizedHttp(credentials or Credentials(token="test"), http=raw)
     return build_from_document(document, http=http)
 
 
@@ -67,6 +69,8 @@ def reset_stats(sandbox: Any) -> None:
 
 # Every client made here is closed when its test ends (conftest), so no connection outlives a test.
 MADE_CLIENTS: list[GmailClient] = []
+# Likewise the httplib2 connections of the services service_on builds.
+MADE_HTTP: list[Any] = []
 
 
 def make_client(

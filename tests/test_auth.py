@@ -64,6 +64,8 @@ class Follower:
                 with urllib.request.urlopen(url, timeout=WAIT) as response:
                     response.read()
             except OSError as exc:  # URLError and HTTPError included
+                if isinstance(exc, urllib.error.HTTPError):
+                    exc.close()  # it holds the open response
                 self.errors.append(exc)
 
         thread = threading.Thread(target=get, daemon=True)

@@ -79,8 +79,9 @@ def authorization_code(sandbox: Any, challenge: str, scopes: tuple[str, ...] = (
         urllib.request.build_opener(_NoRedirect).open(
             sandbox.url + "/o/oauth2/auth?" + urlencode(query), timeout=WAIT
         )
-    assert redirect.value.code == 302
-    return query_of(redirect.value.headers["Location"])["code"]
+    with redirect.value as answer:  # an HTTPError holds the open response: close it here
+        assert answer.code == 302
+        return query_of(answer.headers["Location"])["code"]
 
 
 def exchange(sandbox: Any, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -90,7 +91,8 @@ def exchange(sandbox: Any, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with urllib.request.urlopen(request, timeout=WAIT) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+        with exc:
+            return exc.code, json.loads(exc.read())
 
 
 def code_form(code: str, verifier: str | None = VERIFIER) -> dict[str, str]:

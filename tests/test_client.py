@@ -379,7 +379,8 @@ def readonly_credentials(sandbox: Any) -> Credentials:
         opener.open(f"{sandbox.url}/o/oauth2/auth?{query}", timeout=10)
         raise AssertionError("the consent page should redirect")
     except urllib.error.HTTPError as answer:
-        location = answer.headers["Location"]
+        with answer:  # the error holds the open response
+            location = answer.headers["Location"]
     code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
     form = urllib.parse.urlencode(
         {

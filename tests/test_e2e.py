@@ -9,6 +9,7 @@ Every child process is killed in a `finally`, or by the MCP SDK's stdio client w
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -146,6 +147,11 @@ class Child:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.process.wait(timeout=10)
+        if self.process.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):  # nothing is left to read what we sent
+                self.process.stdin.close()
+        for reader in self._readers:  # each closes its pipe at the end of the output
+            reader.join(timeout=10)
 
     def stderr(self) -> str:
         self._drain(self._stderr, self.stderr_lines)
@@ -177,8 +183,9 @@ class Child:
 
 def _pump(stream: IO[str] | None, lines: queue.Queue[str | None]) -> None:
     assert stream is not None
-    for line in stream:
-        lines.put(line)
+    with stream:  # the pipe is closed where it is read to its end, not left to the collector
+        for line in stream:
+            lines.put(line)
     lines.put(None)
 
 

@@ -33,7 +33,8 @@ def gmail(sandbox: Any, tmp_path: Path) -> Iterator[Gmail]:
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
                 return answer.status == 200 and token.startswith("ya29.sandbox-")
-        except urllib.error.HTTPError:
+        except urllib.error.HTTPError as refused:
+            refused.close()
             return False
 
     state = Gmail(USER, "no password for this one", accept_token=issued_by_the_sandbox)

@@ -38,7 +38,8 @@ def deliver(sandbox: SandboxServer, raw: bytes, **extra: Any) -> tuple[int, dict
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+        with exc:  # the error holds the open response
+            return exc.code, json.loads(exc.read())
 
 
 def status_of(request: Any) -> tuple[int, str]:
@@ -213,7 +214,8 @@ def test_a_bad_delivery_is_refused(
     request = urllib.request.Request(sandbox.url + "/__sandbox/deliver", data=body, method="POST")
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(request, timeout=10)
-    assert info.value.code == status
+    with info.value as refused:  # the error holds the open response
+        assert refused.code == status
     assert mailbox.all_messages() == []
 
 

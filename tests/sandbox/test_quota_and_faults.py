@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import http.client
-import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import google_auth_httplib2
 import pytest
 import requests
-from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
-from googleapiclient.http import build_http
 
 from gmail_mcp.sandbox import Mailbox, SandboxServer
 from gmail_mcp.sandbox.behaviour import Behaviour
-from tests.conftest import DISCOVERY, FakeClock
+from tests.conftest import FakeClock
+from tests.helpers import service_on
 
 
 @pytest.fixture
@@ -132,14 +128,6 @@ def test_an_explicit_per_minute_limit_overrides_the_regimes(mailbox: Mailbox, fa
 def test_an_unknown_cost_table_is_refused(mailbox: Mailbox) -> None:
     with pytest.raises(ValueError, match="2026"):
         SandboxServer(mailbox, quota_costs="2025")
-
-
-def service_on(sandbox: SandboxServer) -> Any:
-    """A real Gmail client on `sandbox` (the conftest fixture serves only the module's sandbox)."""
-    document = json.loads(DISCOVERY.read_text())
-    document["rootUrl"] = sandbox.url + "/"
-    http = google_auth_httplib2.AuthorizedHttp(Credentials(token="test"), http=build_http())
-    return build_from_document(document, http=http)
 
 
 def spend_until_refused(sandbox: SandboxServer, service: Any, mailbox: Mailbox) -> int:

@@ -220,12 +220,14 @@ def test_the_command_line_serves_until_sigterm(tmp_path: Path) -> None:
         assert (profile["emailAddress"], profile["messagesTotal"]) == ("me@example.org", 1)
     finally:
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        with process:  # closes the stderr pipe
+            assert process.wait(timeout=10) == 0
 
 
 def test_the_command_line_reports_a_missing_load_path(tmp_path: Path) -> None:
     process, output = run_cli("--load", str(tmp_path / "missing.mbox"))
-    assert process.wait(timeout=10) == 2
+    with process:  # closes the stderr pipe
+        assert process.wait(timeout=10) == 2
     assert "cannot load" in output
 
 
