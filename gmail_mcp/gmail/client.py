@@ -22,6 +22,7 @@ import httplib2
 from googleapiclient.discovery import build_from_document
 
 from gmail_mcp.common import attachments
+from gmail_mcp.common.labels import find_label
 from gmail_mcp.common.lazy import lazy_module, load_now
 from gmail_mcp.common.pacing import QuotaLimiter
 from gmail_mcp.common.retry import Backoff
@@ -618,19 +619,7 @@ class GmailClient(HistoryAndFilters):
         Raises:
             NotFoundError: no label has that id or name; the details list the names there are.
         """
-        labels = self.list_labels()
-        wanted = name_or_id.strip()
-        for label in labels:
-            if label.id == wanted:
-                return label
-        for label in labels:
-            if label.name.casefold() == wanted.casefold():
-                return label
-        raise NotFoundError(
-            f"No label is called {wanted!r}. The details list the labels there are.",
-            label=wanted,
-            available=sorted(label.name for label in labels if label.type == "user"),
-        )
+        return find_label(self.list_labels(), name_or_id)
 
     def create_label(
         self, name: str, *, text_color: str | None = None, background_color: str | None = None

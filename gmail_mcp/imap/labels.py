@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
+from gmail_mcp.common.labels import find_label
 from gmail_mcp.errors import InvalidParamsError, NotFoundError
 from gmail_mcp.imap import folders as roles
 from gmail_mcp.imap.mailbox import Mailbox
@@ -192,19 +193,7 @@ class LabelOps:
         Raises:
             NotFoundError: no label has that id or name; the details list the names there are.
         """
-        labels = self.list_labels()
-        wanted = name_or_id.strip()
-        for label in labels:
-            if label.id == wanted:
-                return label
-        for label in labels:
-            if label.name.casefold() == wanted.casefold():
-                return label
-        raise NotFoundError(
-            f"No label is called {wanted!r}. The details list the labels there are.",
-            label=wanted,
-            available=sorted(label.name for label in labels if label.type == "user"),
-        )
+        return find_label(self.list_labels(), name_or_id)
 
     def create_label(
         self, name: str, *, text_color: str | None = None, background_color: str | None = None
