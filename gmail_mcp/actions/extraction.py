@@ -73,28 +73,29 @@ class Extractor:
             "limits": dataclasses.asdict(self.limits),
         }
         request = json.dumps(header).encode() + b"\n" + data
-        worker = subprocess.Popen(
+        # As a context manager the worker's pipes are closed whatever happens: a worker stopped while
+        # its input was still being written leaves a stdin that communicate() never closes.
+        with subprocess.Popen(
             self.command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,  # the worker's own log lines go where the server's go
             close_fds=True,  # no socket or file of the server's reaches a parser of hostile files
             env=_worker_environment(),
-        )
-        try:
-            out, _ = worker.communicate(request, timeout=self.limits.seconds)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.communicate()
-            raise PermissionDeniedError(
-                f"Reading this {found.mime_type} took longer than {self.limits.seconds:g} s, the limit; "
-                "it was stopped. Download the file to read it another way.",
-                limit_seconds=self.limits.seconds,
-            ) from None
-        except BaseException:
-            worker.kill()
-            worker.wait()
-            raise
+        ) as worker:
+            try:
+                out, _ = worker.communicate(request, timeout=self.limits.seconds)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.communicate()
+                raise PermissionDeniedError(
+                    f"Reading this {found.mime_type} took longer than {self.limits.seconds:g} s, the limit; "
+                    "it was stopped. Download the file to read it another way.",
+                    limit_seconds=self.limits.seconds,
+                ) from None
+            except BaseException:
+                worker.kill()
+                raise
         return _answer(out, worker.returncode, found)
 
 
