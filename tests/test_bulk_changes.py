@@ -104,7 +104,7 @@ async def test_a_thousand_per_call_at_most_and_a_second_call_takes_the_rest(
         dry = await client.ok(
             "modify-emails", {"query": f"from:{NEWS}", "actions": ["star"], "dry_run": True}
         )
-        assert (dry["count"], dry["more"], dry["estimate"]) == (1000, True, 1050)
+        assert (dry["count"], dry["more"], dry.get("estimate")) == (1000, True, 1050)
         reset_stats(sandbox)
         first = await client.ok("modify-emails", {"query": f"from:{NEWS}", "actions": ["star"]})
         assert requests(sandbox) == 3  # two pages of 500 ids, one batchModify of 1,000

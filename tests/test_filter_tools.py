@@ -39,8 +39,6 @@ async def test_a_filter_sorts_new_mail_until_it_is_deleted(
                     "query": "",
                     "negated_query": "urgent",
                     "has_attachment": False,
-                    "size": None,
-                    "size_comparison": None,
                     "add_labels": ["Bank"],
                     "remove_labels": ["INBOX"],
                     "forward": "",
@@ -75,7 +73,7 @@ async def test_a_filter_can_be_applied_to_the_mail_already_there(harness: Harnes
                 "apply_to_existing": True,
             },
         )
-    assert (made["applied"], made["more"]) == (3, False)
+    assert (made.get("applied"), made["more"]) == (3, False)
     assert made["search"] == f"from:({BANK})"
     assert all(mailbox.message(i).label_ids == {"INBOX", "STARRED"} for i in old)
 
@@ -90,7 +88,7 @@ async def test_applying_to_existing_mail_stops_at_the_cap_and_says_how_to_go_on(
             "create-filter", {"sender": BANK, "add_labels": ["STARRED"], "apply_to_existing": True}
         )
         rest = await client.ok("modify-emails", {"query": made["search"], "add_labels": ["STARRED"]})
-    assert (made["applied"], made["more"], rest["count"]) == (3, True, 2)
+    assert (made.get("applied"), made["more"], rest["count"]) == (3, True, 2)
     assert "modify-emails" in made["message"]
 
 

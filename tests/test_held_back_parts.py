@@ -43,7 +43,7 @@ async def read_whole(client: StrictClient, email_id: str) -> str:
     while offset is not None:
         email = await client.ok("read-email", {"email_id": email_id, "offset": offset, "max_chars": 100_000})
         pieces.append(email["content"])
-        offset = email["next_offset"]
+        offset = email.get("next_offset")
     return "".join(pieces)
 
 

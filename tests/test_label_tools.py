@@ -40,7 +40,6 @@ async def test_a_nested_label_is_created_with_its_parent_and_its_colours(
         "id": labels["Clients/Acme"],
         "name": "Clients/Acme",
         "also": ["Clients"],
-        "emails": None,
     }
     assert set(labels) - set(before) == {"Clients", "Clients/Acme"} and {"Clients", "Clients/Acme"} <= listed
     acme = mailbox.labels.user_label(labels["Clients/Acme"])

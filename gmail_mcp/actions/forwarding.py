@@ -35,7 +35,6 @@ def prepare_forward(
     bcc: str | Sequence[str] | None,
     note: str,
     from_alias: str | None = None,
-    signature: bool = True,
 ) -> Outgoing:
     """The forward of email `email_id` to these recipients, with `note` above it, checked.
 
@@ -66,6 +65,5 @@ def prepare_forward(
         in_reply_to=in_reply_to,
         references=references,
         sender=sender,
-        signature=signature,
         kind=forward.kind,
     )

@@ -59,7 +59,6 @@ def prepare_send(
     attachment_paths: Sequence[str] = (),
     reply_all: bool = False,
     from_alias: str | None = None,
-    signature: bool = True,
 ) -> Prepared:
     """A new message to send, prepared (or why not, audited); see `outgoing.prepare`."""
     return attempt(
@@ -77,7 +76,6 @@ def prepare_send(
             attachment_paths=attachment_paths,
             reply_all=reply_all,
             from_alias=from_alias,
-            signature=signature,
         ),
     )
 
@@ -92,7 +90,6 @@ def prepare_forward(
     bcc: str | None,
     note: str,
     from_alias: str | None,
-    signature: bool,
 ) -> Prepared:
     """A forward of an email, prepared (or why not, audited); see `forwarding.prepare_forward`."""
     return attempt(
@@ -107,7 +104,6 @@ def prepare_forward(
             bcc=bcc,
             note=note,
             from_alias=from_alias,
-            signature=signature,
         ),
     )
 
@@ -157,7 +153,6 @@ def create_draft(
     thread_id: str | None,
     reply_all: bool = False,
     from_alias: str | None = None,
-    signature: bool = True,
 ) -> Draft:
     """Check, build and save a new draft; its message carries the subject saved."""
     outgoing = ready(
@@ -175,7 +170,6 @@ def create_draft(
                 thread_id=thread_id,
                 reply_all=reply_all,
                 from_alias=from_alias,
-                signature=signature,
             ),
         )
     )

@@ -38,9 +38,9 @@ MoreTerms = Annotated[str | None, Field(description="More search terms, e.g. fro
 Page = Annotated[int, Field(ge=1, le=DEFAULT_MAX_RESULTS_CAP, description="Items per page")]
 PageToken = Annotated[str | None, Field(description="From next_page_token")]
 
-To = Annotated[str, Field(description="To: addresses, comma-separated")]
-Cc = Annotated[str | None, Field(description="Cc: addresses, comma-separated")]
-Bcc = Annotated[str | None, Field(description="Bcc: addresses, comma-separated")]
+To = Annotated[str, Field(description="Addresses, comma-separated")]
+Cc = Annotated[str | None, Field(description="Addresses, comma-separated")]
+Bcc = Annotated[str | None, Field(description="Addresses, comma-separated")]
 Subject = Annotated[str, Field(description="Replies get 'Re: <thread subject>'")]
 Message = Annotated[str, Field(description="Plain text, Markdown or HTML")]
 
@@ -53,11 +53,9 @@ Format = Annotated[
 Quoted = Annotated[bool, Field(description="Unfold quoted earlier messages")]
 Start = Annotated[int, Field(ge=0, description="From next_message_index")]
 
-AttachmentRef = Annotated[
-    str, NotEmpty, Field(description=f"Its attachment_id, part_id or filename ({Tool.READ_EMAIL})")
-]
+AttachmentRef = Annotated[str, NotEmpty, Field(description="attachment_id, part_id or filename")]
 # An empty path is refused by the jail, with the allowed folders in the error.
-SavePath = Annotated[str, Field(description="Path in the download folder (relative to it)")]
+SavePath = Annotated[str, Field(description="Relative to the download folder")]
 AttachmentPaths = Annotated[
     list[str],
     Field(
@@ -70,9 +68,9 @@ Labels = Annotated[list[str], Field(description="Names or ids (INBOX, STARRED, U
 CreateMissing = Annotated[bool, Field(description="Create add_labels that do not exist")]
 
 # update-draft: each replaces the draft's own; left out, it is kept.
-NewTo = Annotated[str | None, Field(description="To: addresses, comma-separated")]
-NewCc = Annotated[str | None, Field(description="Cc: addresses; '' removes all")]
-NewBcc = Annotated[str | None, Field(description="Bcc: addresses; '' removes all")]
+NewTo = Annotated[str | None, Field(description="Addresses, comma-separated")]
+NewCc = Annotated[str | None, Field(description="Addresses; '' removes all")]
+NewBcc = Annotated[str | None, Field(description="Addresses; '' removes all")]
 NewSubject = Annotated[str | None, Field(description="A reply keeps its thread's")]
 NewMessage = Annotated[str | None, Field(description="Plain text, Markdown or HTML")]
 
@@ -88,6 +86,6 @@ FilterId = Annotated[str, NotEmpty, Field(description=f"From {Tool.LIST_FILTERS}
 
 # Writing as the user does in Gmail (issue 16): reply to all, send as an alias.
 ReplyAll = Annotated[bool, Field(description="With thread_id: all on it but you")]
-FromAlias = Annotated[str | None, Field(description="A verified send-as address")]
-Signature = Annotated[bool, Field(description="Add from_alias's Gmail signature")]
+# Sent as from an alias, mail carries that alias's Gmail signature, as Gmail's own compose does.
+FromAlias = Annotated[str | None, Field(description="A verified send-as address; adds its signature")]
 Note = Annotated[str, Field(description="Text above the forwarded message")]

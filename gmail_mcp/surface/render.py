@@ -74,7 +74,7 @@ def tool_result(result: BaseModel) -> CallToolResult:
         content.append(ImageContent(type="image", data=base64.b64encode(data).decode(), mime_type=mime_type))
     return CallToolResult(
         content=content,
-        structured_content=result.model_dump(mode="json", by_alias=True),
+        structured_content=result.model_dump(mode="json", by_alias=True, exclude_none=True),
     )
 
 

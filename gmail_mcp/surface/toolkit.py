@@ -271,18 +271,24 @@ def _invalid_arguments(tool: str, error: ValidationError) -> InvalidParamsError:
     )
 
 
-def compact_schema(schema: Any, *, output: bool = False, top: bool = True, option: bool = False) -> Any:
+def compact_schema(
+    schema: Any, *, output: bool = False, top: bool = True, option: bool = False, optional: bool = False
+) -> Any:
     """An equivalent, shorter JSON schema: every byte of it is paid by every agent on every turn.
 
     Drops pydantic's generated property titles, writes `anyOf: [X, null]` as `type: [X, "null"]`,
     drops `type` beside `enum` or `const` (the values say it), and drops `default` when it is
-    null, [], 0 or false (omitting an optional argument means just that). In output schemas, where every field is always present,
+    null, "", [], 0 or false (omitting an optional argument means just that). In output schemas,
     defaults say nothing and go too; the result's own `required` stays, so `{}` is no valid
     result; nested objects and arrays (which the server builds) lose their `required` and their
     `type: object` or `type: array` (their `properties` or `items` say it): a few hundred bytes.
-    A choice inside `anyOf` keeps its type, so `[X, null]` can still be written `type: [X, "null"]`.
+    A result leaves out a field that is null (`render.tool_result`), so an optional result field
+    is typed without null; a required one that may be null keeps `type: [X, "null"]`.
     A result field that is always the same value (`status: "success"`) is left out of the schema
-    (it still comes in every result; no schema here forbids more fields).
+    (it still comes in every result; no schema here forbids more fields). Inside the objects a
+    result lists (emails, labels, attachments), a string field is written `{}` and a list of
+    strings `{"items": {}}`: the field is named, its values show it is text, and the 80-odd such
+    fields cost a kilobyte per listing.
     """
     if isinstance(schema, list):
         return [compact_schema(item, output=output, top=False, option=True) for item in schema]
@@ -292,19 +298,34 @@ def compact_schema(schema: Any, *, output: bool = False, top: bool = True, optio
     for key, value in schema.items():
         if key == "title" and isinstance(value, str):
             continue
-        if key == "default" and (output or value in (None, [], 0, False)):
+        if key == "default" and (output or value in (None, "", [], 0, False)):
             continue
         if key == "description" and output:
             continue
         if key == "required" and output and not top:
             continue
         if key in ("properties", "$defs") and isinstance(value, dict):  # name -> schema
-            subs = {name: compact_schema(sub, output=output, top=False) for name, sub in value.items()}
+            required = set(schema.get("required", ())) if key == "properties" else set()
+            subs = {
+                name: compact_schema(sub, output=output, top=False, optional=name not in required)
+                for name, sub in value.items()
+            }
             if output and key == "properties":  # a field that is always one value (status) tells nothing
                 subs = {name: sub for name, sub in subs.items() if set(sub) != {"const"}}
             result[key] = subs
         else:
             result[key] = compact_schema(value, output=output, top=False)
+    options = result.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        other = next(o for o in options if o != {"type": "null"})
+        rest = {k: v for k, v in result.items() if k != "anyOf"}
+        # An optional argument is simply left out, and so is a result field that is null.
+        if not output or optional:
+            result = {**other, **rest}
+        elif "enum" in other:
+            result = {**other, **rest, "enum": [*other["enum"], None]}
+        elif isinstance(other.get("type"), str):
+            result = {**other, **rest, "type": [other["type"], "null"]}
     if "const" in result or "enum" in result:
         result.pop("type", None)  # the values say it all
     elif (
@@ -318,18 +339,26 @@ def compact_schema(schema: Any, *, output: bool = False, top: bool = True, optio
         )
     ):
         result.pop("type")  # the properties or items of what the server built say it
-    options = result.get("anyOf")
-    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
-        other = next(o for o in options if o != {"type": "null"})
-        rest = {k: v for k, v in result.items() if k != "anyOf"}
-        # An optional argument is simply left out; a result field may really be null.
-        if not output:
-            result = {**other, **rest}
-        elif "enum" in other:
-            result = {**other, **rest, "enum": [*other["enum"], None]}
-        elif isinstance(other.get("type"), str):
-            result = {**other, **rest, "type": [other["type"], "null"]}
-    return _inline_definitions(result) if "$defs" in result else result
+    if "$defs" in result:
+        result = _inline_definitions(result)
+    if output and top:
+        for field in result.get("properties", {}).values():
+            _untype_listed_strings(field)
+    return result
+
+
+def _untype_listed_strings(schema: Any, listed: bool = False) -> None:
+    """Write `{}` for the string fields of the objects inside a result's lists (see compact_schema)."""
+    if not isinstance(schema, dict):
+        return
+    for name, sub in schema.get("properties", {}).items():
+        if listed and sub == {"type": "string"}:
+            schema["properties"][name] = {}
+        elif listed and sub == {"items": {"type": "string"}}:
+            schema["properties"][name] = {"items": {}}
+        else:
+            _untype_listed_strings(sub, listed)
+    _untype_listed_strings(schema.get("items"), listed=True)
 
 
 def _inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,8 @@ async def test_results_have_the_same_shape_as_the_rest_backend(
             "thread": set(thread),
             "thread_message": set(thread["messages"][0]),
             "draft": (set(drafts[0]), set(drafts[0]["message"])),
-            "label": set(labels[0]),
+            # Gmail's visibility settings, which IMAP has not: left out, as every null field is.
+            "label": set(labels[0]) - {"messageListVisibility", "labelListVisibility"},
         }
     assert shapes["imap"] == shapes["rest"]
 
@@ -310,11 +311,11 @@ async def test_pages_are_bounded_and_continue_with_the_token(imap_harness: ImapH
     async with imap_harness.client(enhanced=True) as client:
         first = await client.ok("list-emails", {"query": "in:anywhere", "page_size": 4})
         second = await client.ok(
-            "list-emails", {"query": "in:anywhere", "page_token": first["next_page_token"]}
+            "list-emails", {"query": "in:anywhere", "page_token": first.get("next_page_token")}
         )
         bad = await client.error("list-emails", {"query": "in:anywhere", "page_token": "../../etc"})
-    assert len(first["emails"]) == 4 and first["next_page_token"]
-    assert len(second["emails"]) == 4 and second["next_page_token"] is None
+    assert len(first["emails"]) == 4 and first.get("next_page_token")
+    assert len(second["emails"]) == 4 and second.get("next_page_token") is None
     assert not {e["id"] for e in first["emails"]} & {e["id"] for e in second["emails"]}
     # Newest first across folders.
     dates = [datetime.fromisoformat(e["date"]).astimezone(UTC) for e in first["emails"] + second["emails"]]

@@ -1,7 +1,7 @@
 """Writing on from mail already there: forwarding an email with its files (issue 16).
 
 Reply to all and sending as an alias are parameters of the sending tools (`params.ReplyAll`,
-`params.FromAlias`, `params.Signature`); forwarding is a tool of its own, sent through the one send
+`params.FromAlias`, which adds the alias's signature); forwarding is a tool of its own, sent through the one send
 path (prepared and checked, confirmed, audited, sent exactly once) like every other message.
 """
 
@@ -14,7 +14,7 @@ from gmail_mcp.surface import confirm
 from gmail_mcp.surface.app import App, app_of
 from gmail_mcp.surface.confirm import Approval, NoQuestion
 from gmail_mcp.surface.names import Preset
-from gmail_mcp.surface.params import Bcc, Cc, EmailId, FromAlias, Note, Signature, To
+from gmail_mcp.surface.params import Bcc, Cc, EmailId, FromAlias, Note, To
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import SendResult
 from gmail_mcp.surface.tools.core import SENDS, SENDS_MAIL, sent
@@ -30,7 +30,6 @@ def prepare_forward(
     cc: str | None,
     bcc: str | None,
     from_alias: str | None,
-    signature: bool,
 ) -> sending.Prepared:
     return sending.prepare_forward(
         app_of(ctx).account,
@@ -41,7 +40,6 @@ def prepare_forward(
         bcc=bcc,
         note=message,
         from_alias=from_alias,
-        signature=signature,
     )
 
 
@@ -56,7 +54,7 @@ def ask_forward(
     "Forward email",
     SENDS_MAIL,
     SENDS,
-    "Forward an email with its files as Gmail does (Fwd:, message above it).",
+    "Forward an email with its files, as Gmail does.",
     presets=[Preset.COMPOSE],
 )
 def forward_email(
@@ -69,6 +67,5 @@ def forward_email(
     cc: Cc = None,
     bcc: Bcc = None,
     from_alias: FromAlias = None,
-    signature: Signature = True,
 ) -> SendResult:
     return sent(app, prepared, approval)

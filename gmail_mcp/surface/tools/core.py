@@ -34,7 +34,6 @@ from gmail_mcp.surface.params import (
     Quoted,
     ReplyAll,
     ReplyTo,
-    Signature,
     Subject,
     To,
 )
@@ -83,7 +82,6 @@ def prepare_send_email(
     bcc: Bcc,
     reply_all: bool,
     from_alias: str | None,
-    signature: bool,
 ) -> sending.Prepared:
     return sending.prepare_send(
         app_of(ctx).account,
@@ -96,7 +94,6 @@ def prepare_send_email(
         thread_id=thread_id,
         reply_all=reply_all,
         from_alias=from_alias,
-        signature=signature,
     )
 
 
@@ -132,7 +129,6 @@ def send_email(
     bcc: Bcc = None,
     reply_all: ReplyAll = False,
     from_alias: FromAlias = None,
-    signature: Signature = True,
 ) -> SendResult:
     # The arguments built `prepared` (in its resolver); what is sent is exactly that, as approved.
     return sent(app, prepared, approval)
@@ -261,7 +257,6 @@ def create_draft(
     bcc: Bcc = None,
     reply_all: ReplyAll = False,
     from_alias: FromAlias = None,
-    signature: Signature = True,
 ) -> DraftResult:
     draft = sending.create_draft(
         app.account,
@@ -274,7 +269,6 @@ def create_draft(
         thread_id=thread_id,
         reply_all=reply_all,
         from_alias=from_alias,
-        signature=signature,
     )
     return DraftResult(draft_id=draft.id, message_id=draft.message.id, subject=draft.message.subject)
 

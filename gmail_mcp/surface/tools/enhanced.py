@@ -35,7 +35,6 @@ from gmail_mcp.surface.params import (
     ReplyAll,
     ReplyTo,
     SavePath,
-    Signature,
     Start,
     Subject,
     ThreadId,
@@ -115,7 +114,6 @@ def prepare_send_with_files(
     bcc: Bcc,
     reply_all: bool,
     from_alias: str | None,
-    signature: bool,
 ) -> sending.Prepared:
     return sending.prepare_send(
         app_of(ctx).account,
@@ -129,7 +127,6 @@ def prepare_send_with_files(
         attachment_paths=attachment_paths,
         reply_all=reply_all,
         from_alias=from_alias,
-        signature=signature,
     )
 
 
@@ -160,7 +157,6 @@ def send_email_with_attachment(
     bcc: Bcc = None,
     reply_all: ReplyAll = False,
     from_alias: FromAlias = None,
-    signature: Signature = True,
 ) -> SendResult:
     return sent(app, prepared, approval)
 

@@ -25,7 +25,7 @@ TOOLS = Registry(enhanced=True)
     # nothing already changed, and past the cap reaches only what still matches.
     Hints(read_only=False, destructive=True),
     CHANGES,
-    "Archive, mark read, star, label or trash many emails, 1,000 a call: if more, call again the same way.",
+    "Archive, mark read, star, label or trash many emails (up to 1,000 a call).",
     presets=[Preset.TRIAGE],
 )
 def modify_emails(
@@ -59,7 +59,7 @@ def modify_emails(
     # Reads the mailbox; moves only this server's own checkpoint, so a second call reports less.
     Hints(read_only=True, idempotent=False),
     READS,
-    "New emails, label changes and deletions since the last call (the first starts the record).",
+    "New emails, label changes and deletions since the last call.",
     needs=[Feature.HISTORY],
     presets=[Preset.TRIAGE],
 )
