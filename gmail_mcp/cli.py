@@ -631,6 +631,7 @@ def sandbox_backend(
 def _client(settings: Settings, credentials: Any) -> Any:
     from gmail_mcp.common.pacing import QuotaLimiter
     from gmail_mcp.common.retry import Backoff
+    from gmail_mcp.gmail.batching import SizeMemory
     from gmail_mcp.gmail.client import GmailClient
     from gmail_mcp.gmail.quota import CostProfile
     from gmail_mcp.gmail.transport import authorized_http_factory
@@ -642,6 +643,7 @@ def _client(settings: Settings, credentials: Any) -> Any:
         costs=costs,
         backoff=Backoff(max_wait=settings.max_wait),
         limiter=QuotaLimiter(settings.quota_per_minute or costs.per_minute, max_wait=settings.max_wait),
+        batch_memory=SizeMemory(settings.paths.state_dir / "batching.json", settings.api_root),
     )
 
 

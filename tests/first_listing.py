@@ -1,7 +1,8 @@
 """A fresh interpreter's first listing: which mail-reading code it loads, and what warm-up adds.
 
 Run as `python -m tests.first_listing` (a new interpreter is what "first" needs): prints one JSON
-line with the body-reading modules loaded after a listing of 20 with details, and after warm-up.
+line with the body-reading modules loaded after a listing of 20 with details, and after the
+client's warm-up (a token refresh: the server loads that code itself once no call is running).
 """
 
 from __future__ import annotations

@@ -84,6 +84,7 @@ def make_client(
     credentials: Credentials | None = None,
     fetched_ahead: FetchedAhead | None = None,
     sleep: Any = None,
+    batch_memory: Any = None,
     **backoff: Any,
 ) -> GmailClient:
     """A GmailClient on the sandbox whose waiting happens on the fake clock (or, given `sleep`,
@@ -103,6 +104,7 @@ def make_client(
         ),
         fetched_ahead=fetched_ahead or FetchedAhead(clock=clock),
         clock=clock,
+        batch_memory=batch_memory,
     )
     MADE_CLIENTS.append(client)
     return client

@@ -122,6 +122,7 @@ def paged_on_a_roomy_sandbox(
     held: list[Callable[[], None]] = []
     roomy = sandbox_factory(behaviour=Behaviour(max_concurrent=50))
     client = make_client(roomy, fake_clock, fetched_ahead=FetchedAhead(clock=fake_clock, spawn=held.append))
+    client.list_labels()  # known already: a first listing would fetch the label list ahead too
     for _ in range(2):  # batches grow to 50
         first = client.list_messages("in:anywhere", max_results=size)
     reset_stats(roomy)
@@ -144,3 +145,38 @@ def test_a_page_that_fills_a_whole_batch_fetches_nothing_ahead(
     held, stats = paged_on_a_roomy_sandbox(sandbox_factory, fake_clock, mailbox, 50)
     assert held == []
     assert (stats["requests"], stats["batch_parts"], stats["concurrency_limited"]) == (2, 50, 0)
+
+
+# -- the label list, fetched beside a first listing ----------------------------------------------
+
+
+def test_a_first_listing_asks_for_the_label_list_beside_its_own(sandbox: Any, fake_clock: Any) -> None:
+    seen: list[int] = []  # how many requests Gmail had had when each fetch ahead started
+
+    def counted(run: Callable[[], None]) -> None:
+        seen.append(sandbox.stats()["requests"])
+        run()
+
+    client = make_client(sandbox, fake_clock, fetched_ahead=FetchedAhead(clock=fake_clock, spawn=counted))
+    reset_stats(sandbox)
+    client.list_messages("in:anywhere", max_results=20)
+    assert seen == [0]  # started before the listing went out, not after the details came back
+    assert {label.name for label in client.list_labels()} >= {"Travel Plans", "INBOX"}
+    client.list_messages("in:inbox", max_results=5)  # the list is known now: not asked again
+    assert seen == [0] and sandbox.stats()["by_method"]["gmail.users.labels.list"] == 1
+
+
+def test_a_label_list_fetched_ahead_is_not_used_after_a_label_change(sandbox: Any, fake_clock: Any) -> None:
+    clients: list[Any] = []
+
+    def fetched_then_changed(run: Callable[[], None]) -> None:
+        run()  # the label list arrives...
+        clients[0].create_label("Made meanwhile")  # ...and another call changes the labels before it is read
+
+    clients.append(
+        make_client(
+            sandbox, fake_clock, fetched_ahead=FetchedAhead(clock=fake_clock, spawn=fetched_then_changed)
+        )
+    )
+    clients[0].list_messages("in:anywhere", max_results=5)
+    assert "Made meanwhile" in {label.name for label in clients[0].list_labels()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -139,10 +140,10 @@ async def test_list_results_have_a_hard_upper_bound_and_a_next_page_token(harnes
         error = await client.error("search-emails", {"query": "in:anywhere", "max_results": 5000})
         page = await client.ok("list-emails", {"query": "in:anywhere", "page_size": 50})
         second = await client.ok(
-            "list-emails", {"query": "in:anywhere", "page_token": page["next_page_token"]}
+            "list-emails", {"query": "in:anywhere", "page_token": page.get("next_page_token")}
         )
     assert error["error_code"] == "INVALID_PARAMS"
-    assert len(page["emails"]) == 50 and page["next_page_token"]
+    assert len(page["emails"]) == 50 and page.get("next_page_token")
     assert not {e["id"] for e in page["emails"]} & {e["id"] for e in second["emails"]}
 
 
@@ -172,12 +173,12 @@ async def test_a_long_body_comes_in_pieces_that_add_up_to_the_whole(harness: Har
         while offset is not None:
             part = await client.ok("read-email", {"email_id": long_id, "offset": offset, "max_chars": 10_000})
             pieces.append(part["content"])
-            offset = part["next_offset"]
+            offset = part.get("next_offset")
         whole = await client.ok("read-email", {"email_id": long_id, "max_chars": 100_000})
     assert len(pieces) >= 6
     assert all(len(p) <= 10_000 for p in pieces)
     assert "".join(pieces) == whole["content"]
-    assert whole["next_offset"] is None
+    assert whole.get("next_offset") is None
 
 
 async def test_email_text_reaches_the_model_fenced_as_untrusted(harness: Harness) -> None:
@@ -471,3 +472,50 @@ async def test_the_tools_option_exposes_only_the_chosen_tools(harness: Harness) 
     async with harness.client(enhanced=True, tools=frozenset({"search-emails", "read-thread"})) as client:
         tools = (await client.client.list_tools()).tools
     assert {t.name for t in tools} == {"search-emails", "read-thread"}
+
+
+async def test_the_body_reading_code_is_loaded_in_the_background_once_no_call_is_running(
+    harness: Harness,
+) -> None:
+    import anyio
+
+    class Watched(threading.Event):
+        """The server's "no call is running" event, saying when the warm-up starts waiting on it."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.set()
+            self.waited = threading.Event()
+
+        def wait(self, timeout: float | None = None) -> bool:
+            self.waited.set()
+            return super().wait(timeout)
+
+    server = harness.server()
+    server._no_calls = watched = Watched()
+    running: list[int] = []  # the calls in progress when the code was loaded
+    server.load_reading_code = lambda: running.append(server._calls)  # type: ignore[method-assign]
+    call_may_end = anyio.Event()
+
+    async def a_long_call(ctx: Any) -> str:
+        await call_may_end.wait()
+        return "answered"
+
+    class Call:
+        method = "tools/call"
+
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(server._warm_up_on_first_message, Call(), a_long_call)
+            await anyio.wait_all_tasks_blocked()
+            warming = server.warming
+            assert warming is not None
+            # The warm-up gets the backend ready, then waits: a first search would share the
+            # interpreter with the import.
+            assert await anyio.to_thread.run_sync(lambda: watched.waited.wait(30))
+            assert warming.is_alive() and running == []
+            call_may_end.set()
+        await anyio.to_thread.run_sync(lambda: warming.join(timeout=30))
+        assert running == [0]
+    finally:
+        server.app.account.close()

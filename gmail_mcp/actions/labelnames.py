@@ -4,9 +4,9 @@ Gmail tags each message with label ids: system labels by their own names (`INBOX
 `CATEGORY_UPDATES`...), user labels by opaque ids (`Label_4`) that mean nothing to a model and
 that no core tool can resolve. Results show system labels as their ids and user labels by name,
 the names that the label tool takes and answers with. The names come from the backend's label
-list (one labels.list per server run, cached by the client; not fetched at all while a page
-carries only system labels); a label the cached list does not know yet (made in Gmail since)
-is asked for once by id and remembered.
+list (one labels.list per server run, cached by the client, which asks for it beside its first
+listing rather than after that listing's details); a label the cached list does not know yet
+(made in Gmail since) is asked for once by id and remembered.
 """
 
 from __future__ import annotations

@@ -23,12 +23,13 @@ from googleapiclient.discovery import build_from_document
 
 from gmail_mcp.common import attachments
 from gmail_mcp.common.labels import find_label
-from gmail_mcp.common.lazy import lazy_module, load_now
+from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.common.pacing import QuotaLimiter
 from gmail_mcp.common.retry import Backoff
 from gmail_mcp.config import GMAIL_API_ROOT
 from gmail_mcp.errors import GmailMcpError, InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import convert
+from gmail_mcp.gmail.batching import SizeMemory
 from gmail_mcp.gmail.batchwire import LeanBatchHttpRequest
 from gmail_mcp.gmail.errors import Target
 from gmail_mcp.gmail.executor import Executor
@@ -67,6 +68,7 @@ else:
 
 MAX_PAGE = 500  # Gmail's cap on maxResults
 JSON = dict[str, Any]
+_LABELS = ("labels.list",)  # the label list, when fetched ahead (FetchedAhead key)
 
 
 @cache
@@ -129,7 +131,10 @@ class GmailClient(HistoryAndFilters):
         user_id: str = "me",
         clock: Callable[[], float] = time.time,
         fetched_ahead: FetchedAhead | None = None,
+        batch_memory: SizeMemory | None = None,
     ) -> None:
+        """`batch_memory`: where the batch size learnt for this account is kept (see
+        `batching.SizeMemory`); None: the client starts from the reported-safe size."""
         document = json.loads(_discovery_document())
         document["rootUrl"] = document["mtlsRootUrl"] = api_root.rstrip("/") + "/"
         # The placeholder Http is never used: every execute() is given a pooled one.
@@ -156,6 +161,7 @@ class GmailClient(HistoryAndFilters):
             limiter=limiter or QuotaLimiter(costs.per_minute),
             costs=costs,
             max_in_flight=max_in_flight,
+            sizer=batch_memory.sizer() if batch_memory else None,
         )
         self._outbox = Outbox(self._exec, self._service, user_id, wall_clock=clock)
         self._attachment_memory = attachments.AttachmentMemory()
@@ -164,14 +170,12 @@ class GmailClient(HistoryAndFilters):
         self._ahead = fetched_ahead or FetchedAhead()
 
     def warm_up(self) -> None:
-        """Have a valid access token before the first call needs one (one refresh, if expired),
-        then load the code that reads message bodies (while a first listing waits for Gmail).
+        """Have a valid access token before the first call needs one (one refresh, if expired).
 
         Raises:
             GmailMcpError: the refresh failed (as a call would report it); see `Executor.warm_up`.
         """
         self._exec.warm_up()
-        load_now(mime)
 
     def close(self) -> None:
         """Close the connections kept alive to Gmail (a call made later opens its own)."""
@@ -214,8 +218,16 @@ class GmailClient(HistoryAndFilters):
         this page's details load, so asking for that page next costs only its batch; not when the
         details fill a whole batch, since Gmail counts the listing against the same concurrency cap.
         """
+        names_ahead = self._labels is None
+        if names_ahead:
+            # Results name user labels from the label list (actions/labelnames.py): a client's
+            # first listing asks for it beside its own, not after its details (a round trip less).
+            self._ahead.fetch(_LABELS, self._labels_answer)
         key = (query, tuple(label_ids), _page_size(max_results), page_token, include_spam_trash)
         listing = self._ahead.take(key) or self._list(*key)
+        if names_ahead:
+            # Settled before the details go: Gmail counts it among the calls it works on at once.
+            self._keep_labels_fetched_ahead()
         ids = [m["id"] for m in listing.get("messages", [])]
         next_token = listing.get("nextPageToken")
         # Gmail counts the listing fetched ahead among the calls it works on at once: it is worth it
@@ -595,15 +607,29 @@ class GmailClient(HistoryAndFilters):
         """Every label; cached for the life of the process, refreshed after a label change."""
         with self._labels_lock:
             if self._labels is None:
-                answer = self._exec.call(
-                    lambda: self._labels_api().list(userId=self._user), Target.of("Labels")
-                )
+                answer = self._ahead.take(_LABELS) or self._labels_answer()
                 self._labels = [convert.label_from_json(label) for label in answer.get("labels", [])]
             return list(self._labels)
+
+    def _keep_labels_fetched_ahead(self) -> None:
+        """Wait for the label list fetched ahead and keep it; if it failed, the names are asked
+        for when they are needed, and meet the error there."""
+        with self._labels_lock:
+            if self._labels is None:
+                answer = self._ahead.take(_LABELS)
+                if answer is not None:
+                    self._labels = [convert.label_from_json(label) for label in answer.get("labels", [])]
+
+    def _labels_answer(self) -> JSON:
+        answer: JSON = self._exec.call(
+            lambda: self._labels_api().list(userId=self._user), Target.of("Labels")
+        )
+        return answer
 
     def _forget_labels(self) -> None:
         with self._labels_lock:
             self._labels = None
+            self._ahead.discard(_LABELS)  # a list fetched ahead may predate the change
 
     def get_label(self, label_id: str) -> Label:
         """One label with its message counts."""

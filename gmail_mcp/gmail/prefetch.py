@@ -74,6 +74,12 @@ class FetchedAhead:
         except Exception:
             return None
 
+    def discard(self, key: Hashable) -> None:
+        """Forget what is kept under `key` (an answer made stale by a change); a fetch still on its
+        way finishes unseen."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def _expire(self) -> None:
         now = self._clock()
         for key in [k for k, (at, _) in self._entries.items() if now - at > self._keep]:
