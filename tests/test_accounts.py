@@ -140,8 +140,9 @@ async def test_quota_is_paced_per_account(harness: Harness) -> None:
         first = await client.ok("search-emails", {"query": "in:inbox", "max_results": 2})
     assert spent["error_code"] == "QUOTA_EXCEEDED"
     assert len(first["emails"]) == 2
-    # Two searches, then the third's listing (5): its details would have gone over.
-    assert harness.sandbox.stats()["by_user"][BOB]["quota_units"] == 95
+    # Two searches (the first with the label list beside its listing: 1), then the third's
+    # listing (5): its details would have gone over.
+    assert harness.sandbox.stats()["by_user"][BOB]["quota_units"] == 45 + 1 + 45 + 5
 
 
 async def test_an_unknown_account_is_refused_with_the_names_there_are(harness: Harness) -> None:

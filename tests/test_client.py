@@ -52,10 +52,15 @@ def test_a_first_listing_of_20_stays_under_gmails_concurrency_cap(sandbox: Any, 
     stats = sandbox.stats()
     assert len(page.messages) == 20
     # Batches start at 10, what Gmail is reported to work on at once for one user; 2026 costs:
-    # messages.list 5 + 20 x messages.get 20.
-    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (3, 2, 405)
+    # messages.list 5 + 20 x messages.get 20, and a new client's label list (1), asked for beside
+    # the listing and settled before the details, so never among the calls of a batch.
+    assert (stats["requests"], stats["batch_requests"], stats["quota_units"]) == (4, 2, 405 + 1)
     assert stats["concurrency_limited"] == 0
-    assert stats["by_method"] == {"gmail.users.messages.list": 1, "gmail.users.messages.get": 20}
+    assert stats["by_method"] == {
+        "gmail.users.messages.list": 1,
+        "gmail.users.labels.list": 1,
+        "gmail.users.messages.get": 20,
+    }
     assert all(m.subject and m.sender and m.date for m in page.messages)
 
 
@@ -88,7 +93,7 @@ def test_a_warm_50_message_listing_is_one_batch_where_gmail_allows(
     assert page.next_page_token
 
 
-@pytest.mark.parametrize(("cap", "most_requests"), [(10, 8), (5, 14), (2, 30)])
+@pytest.mark.parametrize(("cap", "most_requests"), [(10, 9), (5, 15), (2, 31)])  # with the label list
 def test_listing_50_adapts_to_the_concurrency_cap_without_errors(
     sandbox_factory: Any, fake_clock: Any, cap: int, most_requests: int
 ) -> None:
@@ -100,7 +105,8 @@ def test_listing_50_adapts_to_the_concurrency_cap_without_errors(
     stats = capped.stats()
     assert len(page.messages) == 50  # every one, no error
     assert stats["requests"] <= most_requests, stats
-    assert stats["quota_units"] == 5 + 20 * 50  # refused parts cost nothing; none was read twice
+    # Refused parts cost nothing; none was read twice (and the label list, 1, went beside the listing).
+    assert stats["quota_units"] == 5 + 20 * 50 + 1
     assert fake_clock() == before  # refused parts were sent again at once, in smaller batches
     reset_stats(capped)
     again = client.list_messages("in:anywhere", max_results=50)  # what it learnt, it keeps
@@ -216,9 +222,9 @@ def test_listing_20_with_details_costs_105_units_on_a_legacy_project(
     before = client._exec._limiter.reserved
     client.list_messages("in:inbox", max_results=20)
     stats = sandbox.stats()
-    # A new client's batches of 10: one list and two batches, 5 units each.
-    assert (stats["requests"], stats["quota_units"]) == (3, 105)
-    assert client._exec._limiter.reserved - before == 105
+    # A new client's batches of 10: one list and two batches, 5 units each, and its label list (1).
+    assert (stats["requests"], stats["quota_units"]) == (4, 106)
+    assert client._exec._limiter.reserved - before == 106
 
 
 def test_a_call_whose_quota_turn_is_beyond_max_wait_fails_at_once_with_retry_after(

@@ -78,6 +78,7 @@ async def test_once_a_client_connects_the_login_is_renewed_before_the_first_call
     harness.backend_factory = lambda: make_client(sandbox, fake_clock, credentials=TokenStore(token).load())
     server = harness.server()
     async with Client(server) as client:
+        await client.list_tools()  # what clients ask for first: the handshake is over
         assert server.warming is not None
         await anyio.to_thread.run_sync(server.warming.join, 30)
         renewed = saved(token)["token"]
@@ -95,6 +96,7 @@ async def test_a_failed_warm_up_leaves_the_first_call_to_report_the_login_proble
     harness.backend_factory = lambda: TokenStore(harness.settings().paths.token).load()
     server = harness.server()
     async with Client(server) as client:
+        await client.list_tools()
         assert server.warming is not None
         await anyio.to_thread.run_sync(server.warming.join, 30)
         result = await client.call_tool("search-emails", {"query": "in:inbox"})

@@ -506,7 +506,7 @@ async def test_the_body_reading_code_is_loaded_in_the_background_once_no_call_is
 
     try:
         async with anyio.create_task_group() as group:
-            group.start_soon(server._warm_up_on_first_message, Call(), a_long_call)
+            group.start_soon(server._warm_up_after_handshake, Call(), a_long_call)
             await anyio.wait_all_tasks_blocked()
             warming = server.warming
             assert warming is not None

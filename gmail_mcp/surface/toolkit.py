@@ -226,9 +226,10 @@ class GmailMCPServer(MCPServer[Any]):
         return await super().get_prompt(name, arguments, context)
 
     async def _accepted_arguments(self, name: str) -> set[str] | None:
-        """The argument names tool `name` takes (its input schema's properties), None if no such tool."""
-        tool = next((t for t in await self.list_tools() if t.name == name), None)
-        return None if tool is None else set(tool.input_schema.get("properties", {}))
+        """The argument names tool `name` takes (its input schema's properties), None if no such
+        tool. Read from the tool itself: a first call need not build the whole listing."""
+        schema = self._tool_input_schema(name)
+        return None if schema is None else set(schema.get("properties", {}))
 
     def _refuse(self, name: str, error: GmailMcpError) -> CallToolResult:
         hints = self.hints.get(name)
