@@ -139,7 +139,8 @@ async def test_a_refresh_token_google_no_longer_honours_answers_auth_error_sayin
     stored_login(sandbox, token, (MODIFY,))
     before = token.read_bytes()
     harness.backend_factory = gmail_backend(harness.settings())
-    inject(sandbox, oauth="invalid_grant")
+    # Google refuses that refresh token from now on: every refresh (the warm-up's, the call's).
+    inject(sandbox, oauth="invalid_grant", count=10)
     fake_clock.advance(ACCESS_LIFETIME + 1)  # the next call needs a refresh
 
     async with harness.client() as client:
