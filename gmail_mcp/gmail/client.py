@@ -605,20 +605,21 @@ class GmailClient(HistoryAndFilters):
 
     def list_labels(self) -> list[Label]:
         """Every label; cached for the life of the process, refreshed after a label change."""
-        with self._labels_lock:
-            if self._labels is None:
-                answer = self._ahead.take(_LABELS) or self._labels_answer()
-                self._labels = [convert.label_from_json(label) for label in answer.get("labels", [])]
-            return list(self._labels)
+        return self._cached_labels(fetch=True) or []
 
     def _keep_labels_fetched_ahead(self) -> None:
         """Wait for the label list fetched ahead and keep it; if it failed, the names are asked
         for when they are needed, and meet the error there."""
+        self._cached_labels(fetch=False)
+
+    def _cached_labels(self, *, fetch: bool) -> list[Label] | None:
+        """The cached labels, else the list fetched ahead, else (`fetch`) a labels.list now."""
         with self._labels_lock:
             if self._labels is None:
-                answer = self._ahead.take(_LABELS)
+                answer = self._ahead.take(_LABELS) or (self._labels_answer() if fetch else None)
                 if answer is not None:
                     self._labels = [convert.label_from_json(label) for label in answer.get("labels", [])]
+            return None if self._labels is None else list(self._labels)
 
     def _labels_answer(self) -> JSON:
         answer: JSON = self._exec.call(
