@@ -31,6 +31,7 @@ from gmail_mcp.cli_sandbox import (
     sandbox_session,
     say_where,
 )
+from gmail_mcp.common import startup
 from gmail_mcp.config import (
     ACCOUNT_NAME,
     DEFAULT_ACCOUNT,
@@ -413,6 +414,15 @@ def settings_from(
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    # The collector waits while the SDK and our models load; the server's warm-up resumes it.
+    startup.pause_collector()
+    try:
+        return _start_serving(args)
+    finally:
+        startup.resume_collector()
+
+
+def _start_serving(args: argparse.Namespace) -> int:
     if args.backend == "imap" and (args.sandbox or args.sandbox_url or args.load is not None):
         raise CommandError("the sandbox speaks the REST API: use it with --backend api (the default)")
     if args.load is not None and args.sandbox_url:
