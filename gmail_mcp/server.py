@@ -14,11 +14,12 @@ from mcp.server.mcpserver import Context
 from mcp.types import Completion, ResourceTemplate, Tool
 
 from gmail_mcp import __version__
+from gmail_mcp.common import startup
 from gmail_mcp.common.lazy import lazy_module, load_now
 from gmail_mcp.config import Settings
 from gmail_mcp.errors import InvalidParamsError
 from gmail_mcp.gmail import scopes
-from gmail_mcp.surface import resources
+from gmail_mcp.surface import resources, schemas
 from gmail_mcp.surface.app import App
 from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.prompts import register_prompts
@@ -113,6 +114,7 @@ class GmailServer(GmailMCPServer):
         # The tools/list answer, if no client asked for it yet (a first call may come before it,
         # and clients ask for it to check a result): built here while that call waits for Gmail.
         anyio.run(self.list_tools)  # pure computation: a loop of its own, never the server's
+        startup.resume_collector()  # start-up is over (common/startup.py)
         # Then the code that reads bodies, once no call is running: its import would take the
         # interpreter from a first listing's parsing (40 ms of a first search), and the model
         # reads a listing before it asks for a body. A call needing it before then loads it.
@@ -134,7 +136,12 @@ class GmailServer(GmailMCPServer):
                     continue
                 self._across_accounts.add(spec.name)
             self.add(
-                spec.name, spec.title, spec.hints, spec.description, bind(spec.fn, self.app, self.app.workers)
+                spec.name,
+                spec.title,
+                spec.hints,
+                spec.description,
+                bind(spec.fn, self.app, self.app.workers),
+                schemas.kept().get(spec.name),  # listed from the file, built when first called
             )
         self._with_accounts = None
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.tools.base import Tool as SdkTool
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, Tool, ToolAnnotations
 from pydantic import BaseModel, ValidationError
@@ -140,42 +141,86 @@ class GmailMCPServer(MCPServer[Any]):
         self._on_error = on_error
         self._on_refused = on_refused
         self._listing: list[Tool] | None = None  # compacted once; tools change only at registration
+        self._unbuilt: dict[str, _Unbuilt] = {}  # tools added with their listed schemas, not built yet
 
     @property
     def lowlevel(self) -> Any:
         """The SDK's low-level server under this one: what a streamable HTTP session manager serves."""
         return self._lowlevel_server
 
-    def add(self, name: str, title: str, hints: Hints, description: str, fn: Callable[..., Any]) -> None:
-        """Add `fn` as tool `name`, guarded, with its title, hints and description."""
-        self.add_tool(
+    def add(
+        self,
+        name: str,
+        title: str,
+        hints: Hints,
+        description: str,
+        fn: Callable[..., Any],
+        schemas: ListedSchemas | None = None,
+    ) -> None:
+        """Add `fn` as tool `name`, guarded, with its title, hints and description.
+
+        With `schemas` (what `listed_schemas` makes of this very tool, e.g. kept in a file), the
+        tool is listed from them and built only when first called: the SDK's building of its
+        argument and output models is a few milliseconds a tool, a tenth of a server's start.
+        """
+        if schemas is None:
+            self._build(name, title, hints, description, fn)
+        else:
+            self._unbuilt[name] = _Unbuilt(title, hints, description, fn, schemas)
+        self.hints[name] = hints
+        self._listing = None
+
+    def _build(
+        self, name: str, title: str, hints: Hints, description: str, fn: Callable[..., Any]
+    ) -> SdkTool:
+        return self._tool_manager.add_tool(
             guarded(name, fn, self._on_error),
             name=name,
             title=title,
             description=description,
             annotations=hints.annotations(),
         )
-        self.hints[name] = hints
-        self._listing = None
+
+    def _built(self, name: str) -> SdkTool | None:
+        """The SDK's tool `name`, built now if it was added unbuilt; None if there is none.
+
+        Runs on the event loop (calls) or a warm-up thread (listing): the tool is registered
+        before it leaves `_unbuilt`, so a listing in between finds it one way or the other.
+        """
+        unbuilt = self._unbuilt.get(name)
+        if unbuilt is None:
+            return self.get_tool(name)
+        tool = self.get_tool(name) or self._build(
+            name, unbuilt.title, unbuilt.hints, unbuilt.description, unbuilt.fn
+        )
+        self._unbuilt.pop(name, None)
+        return tool
+
+    def get_tool(self, name: str) -> SdkTool | None:
+        """The SDK's tool `name` if it is built."""
+        return self._tool_manager.get_tool(name)
 
     def keep_only(self, allowed: Callable[[str, Hints], bool]) -> None:
         """Remove every tool `allowed` refuses (read-only mode, --tools)."""
         for name, hints in list(self.hints.items()):
             if not allowed(name, hints):
-                self.remove_tool(name)
+                if self._unbuilt.pop(name, None) is None:
+                    self.remove_tool(name)
                 del self.hints[name]
         self._listing = None
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> Any:
-        accepted = await self._accepted_arguments(name)
-        if accepted is None:
+        tool = self._built(name) if name in self.hints else None
+        if tool is None:
             raise MCPError(
                 INVALID_PARAMS,
                 f"Unknown tool: {name}. The tools this server offers are in tools/list.",
                 {"tool": name},
             )
+        # Checked against the built tool's own schema, whatever a listing said.
+        accepted = set(tool.parameters.get("properties", {}))
         unknown = sorted(set(arguments) - accepted)
         if unknown:
             return self._refuse(name, _unknown_arguments(name, unknown, accepted))
@@ -225,11 +270,14 @@ class GmailMCPServer(MCPServer[Any]):
             )
         return await super().get_prompt(name, arguments, context)
 
-    async def _accepted_arguments(self, name: str) -> set[str] | None:
-        """The argument names tool `name` takes (its input schema's properties), None if no such
-        tool. Read from the tool itself: a first call need not build the whole listing."""
-        schema = self._tool_input_schema(name)
-        return None if schema is None else set(schema.get("properties", {}))
+    def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
+        """Tool `name`'s input schema, listed or built (the SDK's streamable HTTP transport reads
+        it before a call); None if there is no such tool."""
+        unbuilt = self._unbuilt.get(name)
+        if unbuilt is not None:
+            return unbuilt.schemas.input
+        tool = self.get_tool(name)
+        return None if tool is None else tool.parameters
 
     def _refuse(self, name: str, error: GmailMcpError) -> CallToolResult:
         hints = self.hints.get(name)
@@ -239,18 +287,74 @@ class GmailMCPServer(MCPServer[Any]):
 
     async def list_tools(self) -> list[Tool]:
         if self._listing is None:
-            self._listing = [
-                tool.model_copy(
-                    update={
-                        "input_schema": compact_schema(tool.input_schema),
-                        "output_schema": compact_schema(tool.output_schema, output=True)
-                        if tool.output_schema
-                        else None,
-                    }
-                )
-                for tool in await super().list_tools()
-            ]
+            listing = []
+            for name in list(self.hints):
+                unbuilt = self._unbuilt.get(name)
+                if unbuilt is not None:
+                    listing.append(unbuilt.listed(name))
+                    continue
+                tool = self.get_tool(name)
+                if tool is not None:
+                    listing.append(_listed(tool, listed_schemas(tool)))
+            self._listing = listing
         return list(self._listing)
+
+
+@dataclass(frozen=True)
+class ListedSchemas:
+    """A tool's input and output schemas as `tools/list` shows them (compacted)."""
+
+    input: dict[str, Any]
+    output: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"inputSchema": self.input, "outputSchema": self.output}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ListedSchemas:
+        return cls(data["inputSchema"], data["outputSchema"])
+
+
+def listed_schemas(tool: SdkTool) -> ListedSchemas:
+    """What `tools/list` shows of the SDK tool's schemas."""
+    output = tool.output_schema
+    return ListedSchemas(
+        compact_schema(tool.parameters), compact_schema(output, output=True) if output else None
+    )
+
+
+def _listed(tool: SdkTool, schemas: ListedSchemas) -> Tool:
+    return Tool(
+        name=tool.name,
+        title=tool.title,
+        description=tool.description,
+        input_schema=schemas.input,
+        output_schema=schemas.output,
+        annotations=tool.annotations,
+        icons=tool.icons,
+        _meta=tool.meta,
+    )
+
+
+@dataclass(frozen=True)
+class _Unbuilt:
+    """A tool added with its listed schemas, built when first called."""
+
+    title: str
+    hints: Hints
+    description: str
+    fn: Callable[..., Any]
+    schemas: ListedSchemas
+
+    def listed(self, name: str) -> Tool:
+        return Tool(
+            name=name,
+            title=self.title,
+            description=self.description,
+            input_schema=self.schemas.input,
+            output_schema=self.schemas.output,
+            annotations=self.hints.annotations(),
+        )
 
 
 def _unknown_arguments(tool: str, unknown: list[str], accepted: set[str]) -> InvalidParamsError:
