@@ -486,7 +486,21 @@ def _start_serving(args: argparse.Namespace) -> int:
                 paths = real.for_account(name)
                 settings = settings_from(args, api_root(), GMAIL_WEB_URL, paths, granted_scopes(paths))
                 served.append((settings, gmail_backend(settings)))
+        load_client_code()
         return _serve_accounts(args, served)
+
+
+def load_client_code() -> None:
+    """Import the Google client code now, before the client's `initialize` is answered.
+
+    A client calls a tool as soon as it may: the call would wait for these imports (about 40 ms
+    of interpreter time), which no background thread can take off its path, as the warm-up's
+    thread shares the interpreter with the call. Before the answer they cost the start a
+    twentieth, which the listing built from `schemas.json` and the paused collector paid for.
+    """
+    import gmail_mcp.gmail.auth
+    import gmail_mcp.gmail.client
+    import gmail_mcp.gmail.transport  # noqa: F401
 
 
 def account_names(given: Sequence[str] | None) -> list[str]:

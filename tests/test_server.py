@@ -519,3 +519,41 @@ async def test_the_body_reading_code_is_loaded_in_the_background_once_no_call_is
         assert running == [0]
     finally:
         server.app.account.close()
+
+
+def test_the_body_reading_code_waits_until_no_request_has_come_for_a_while(harness: Harness) -> None:
+    """A client asks for tools/list right after a first call's answer: the import waits for quiet."""
+    import anyio
+
+    from gmail_mcp.server import QUIET_BEFORE_LOADING
+
+    server = harness.server()
+    now = [100.0]
+    slept: list[float] = []
+    loaded_at: list[float] = []
+
+    class Listing:
+        method = "tools/list"
+
+    async def answered(ctx: Any) -> None:
+        now[0] += 0.01  # the answer takes 10 ms
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+        if len(slept) == 1:  # a tools/list arrives 50 ms into the first wait
+            now[0] -= seconds - 0.05
+            anyio.run(server._warm_up_after_handshake, Listing(), answered)
+
+    server._monotonic = lambda: now[0]
+    server._sleep = sleep
+    server.load_reading_code = lambda: loaded_at.append(now[0])  # type: ignore[method-assign]
+    server.warming = threading.current_thread()  # the warm-up runs here, not on a thread of its own
+    try:
+        anyio.run(server._warm_up_after_handshake, Listing(), answered)  # the last request before
+        server._call_came.set()
+        server._warm_up()
+    finally:
+        server.app.account.close()
+    assert slept[0] == pytest.approx(QUIET_BEFORE_LOADING)
+    assert loaded_at == [pytest.approx(100.0 + 0.01 + 0.05 + 0.01 + QUIET_BEFORE_LOADING)]

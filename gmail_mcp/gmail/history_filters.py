@@ -10,6 +10,7 @@ from typing import Any
 
 from gmail_mcp.gmail import convert
 from gmail_mcp.gmail.executor import Executor, Target
+from gmail_mcp.gmail.resources import GmailResources
 from gmail_mcp.models import FilterAction, FilterCriteria, HistoryPage, MailFilter
 
 MAX_PAGE = 500  # Gmail's cap on maxResults
@@ -21,8 +22,7 @@ class HistoryAndFilters:
 
     _exec: Executor
     _user: str
-    _history_api: Any
-    _filters_api: Any
+    _api: GmailResources
 
     def list_history(self, start_history_id: str, *, page_token: str | None = None) -> HistoryPage:
         """One page (up to 500 records) of the changes after `start_history_id`, oldest first.
@@ -31,7 +31,7 @@ class HistoryAndFilters:
             NotFoundError: Gmail no longer has the history from that start (it keeps about a week).
         """
         answer = self._exec.call(
-            lambda: self._history_api.list(
+            lambda: self._api.history.list(
                 userId=self._user,
                 startHistoryId=start_history_id,
                 pageToken=page_token or None,
@@ -42,7 +42,7 @@ class HistoryAndFilters:
         return convert.history_from_json(answer)
 
     def list_filters(self) -> list[MailFilter]:
-        answer = self._exec.call(lambda: self._filters_api.list(userId=self._user), Target.of("Filters"))
+        answer = self._exec.call(lambda: self._api.filters.list(userId=self._user), Target.of("Filters"))
         return [convert.filter_from_json(f) for f in answer.get("filter", [])]
 
     def create_filter(self, criteria: FilterCriteria, action: FilterAction) -> MailFilter:
@@ -57,7 +57,7 @@ class HistoryAndFilters:
             return None
 
         answer = self._exec.call(
-            lambda: self._filters_api.create(userId=self._user, body=body),
+            lambda: self._api.filters.create(userId=self._user, body=body),
             Target.of("Filter"),
             idempotent=False,
             reconcile=find,
@@ -66,7 +66,7 @@ class HistoryAndFilters:
 
     def delete_filter(self, filter_id: str) -> None:
         self._exec.call(
-            lambda: self._filters_api.delete(userId=self._user, id=filter_id),
+            lambda: self._api.filters.delete(userId=self._user, id=filter_id),
             Target.of("Filter", filter_id=filter_id),
             missing_ok=True,
         )

@@ -40,6 +40,7 @@ from googleapiclient.http import MediaIoBaseUpload
 from gmail_mcp.errors import GmailMcpError, NotFoundError, UpstreamError
 from gmail_mcp.gmail.errors import Target
 from gmail_mcp.gmail.executor import Executor
+from gmail_mcp.gmail.resources import GmailResources
 
 JSON = dict[str, Any]
 REF_HEADER = "X-Entity-Ref-ID"
@@ -128,23 +129,21 @@ class Outbox:
     def __init__(
         self,
         executor: Executor,
-        service: Any,
+        api: GmailResources,
         user: str,
         *,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._exec = executor
-        # Built once: googleapiclient rebuilds a Resource on every access (see GmailClient).
-        self._messages_api = service.users().messages()
-        self._drafts_api = service.users().drafts()
+        self._api = api  # shared with the client, each Resource built once
         self._user = user
         self._now = wall_clock
 
     def _messages(self) -> Any:
-        return self._messages_api
+        return self._api.messages
 
     def _drafts(self) -> Any:
-        return self._drafts_api
+        return self._api.drafts
 
     # -- the calls ---------------------------------------------------------------------------
 
