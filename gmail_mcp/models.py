@@ -4,8 +4,6 @@
 implement the same methods. MIME interpretation of a `MimePart` tree lives in `mime.py`.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 
@@ -13,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Header(_Frozen):
@@ -35,14 +33,14 @@ class MimePart(_Frozen):
     size: int = 0
     data: bytes | None = None
     attachment_id: str | None = None
-    parts: tuple[MimePart, ...] = ()
+    parts: tuple["MimePart", ...] = ()
 
     def header(self, name: str) -> str | None:
         """The first header of that name (case-insensitive), or None."""
         lowered = name.lower()
         return next((h.value for h in self.headers if h.name.lower() == lowered), None)
 
-    def walk(self) -> list[MimePart]:
+    def walk(self) -> "list[MimePart]":
         """This part and every part below it, depth first, in document order."""
         found = [self]
         for child in self.parts:

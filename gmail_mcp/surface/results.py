@@ -20,8 +20,6 @@ How a field reads is declared on the field, with these markers (see render.py fo
 the id); `structuredContent` keeps them.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -57,7 +55,7 @@ class Body:
 
 class Result(BaseModel):
     # Python names in code, the reference's names on the wire.
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, defer_build=True)
 
     def redundant(self) -> set[str]:
         """Fields (Python names) the text leaves out because another field says the same."""
@@ -188,7 +186,7 @@ class AttachmentContent(Result):
     content: Annotated[str, Body()] = ""
     _image: tuple[bytes, str] | None = PrivateAttr(default=None)
 
-    def with_image(self, data: bytes) -> AttachmentContent:
+    def with_image(self, data: bytes) -> "AttachmentContent":
         """This result with `data` (an image of type `mime_type`) shown after its text."""
         self._image = (data, self.mime_type)
         return self
