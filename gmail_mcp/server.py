@@ -118,12 +118,12 @@ class GmailServer(GmailMCPServer):
 
     def _warm_up(self) -> None:
         self._call_came.wait(HANDSHAKE_GRACE)  # the handshake first, unless a call needs the backend
+        startup.resume_collector()  # start-up is over (common/startup.py)
         for account in self.app.accounts:
             account.warm_up()
         # The tools/list answer, if no client asked for it yet (a first call may come before it,
         # and clients ask for it to check a result): built here while that call waits for Gmail.
         anyio.run(self.list_tools)  # pure computation: a loop of its own, never the server's
-        startup.resume_collector()  # start-up is over (common/startup.py)
         # Then the code that reads bodies, once the server is quiet: its import would take the
         # interpreter from a first listing's parsing (40 ms of a first search) and from the
         # tools/list a client sends to check that listing, and the model reads a listing before
