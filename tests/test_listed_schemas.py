@@ -64,7 +64,11 @@ async def test_tools_are_listed_unbuilt_and_each_is_built_when_first_called(harn
             result = await client.call_tool("list-labels", {})
             assert not result.is_error
             assert [t.name for t in listed if server.get_tool(t.name)] == ["list-labels"]
+            # Built without the output model the SDK would check each result against: every
+            # result is that model dumped, and the listing's schema comes from the file.
+            assert server.get_tool("list-labels").output_schema is None
             assert (await client.list_tools()).tools == listed
+            assert all(t.output_schema for t in listed)
     finally:
         server.warming.join(timeout=30)
         server.app.account.close()

@@ -171,14 +171,24 @@ class GmailMCPServer(MCPServer[Any]):
         self._listing = None
 
     def _build(
-        self, name: str, title: str, hints: Hints, description: str, fn: Callable[..., Any]
+        self,
+        name: str,
+        title: str,
+        hints: Hints,
+        description: str,
+        fn: Callable[..., Any],
+        structured: bool | None = None,
     ) -> SdkTool:
+        """Have the SDK build tool `name`. `structured=False`: without the output model and
+        schema (the listing has them), which the SDK would otherwise build now and check every
+        result against, though each is that very model dumped."""
         return self._tool_manager.add_tool(
             guarded(name, fn, self._on_error),
             name=name,
             title=title,
             description=description,
             annotations=hints.annotations(),
+            structured_output=structured,
         )
 
     def _built(self, name: str) -> SdkTool | None:
@@ -191,7 +201,7 @@ class GmailMCPServer(MCPServer[Any]):
         if unbuilt is None:
             return self.get_tool(name)
         tool = self.get_tool(name) or self._build(
-            name, unbuilt.title, unbuilt.hints, unbuilt.description, unbuilt.fn
+            name, unbuilt.title, unbuilt.hints, unbuilt.description, unbuilt.fn, structured=False
         )
         self._unbuilt.pop(name, None)
         return tool
