@@ -7,6 +7,7 @@ builds a server from them for one `App`.
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -154,15 +155,17 @@ class GmailServer(GmailMCPServer):
                 if not self.app.several_accounts:
                     continue
                 self._across_accounts.add(spec.name)
-            self.add(
-                spec.name,
-                spec.title,
-                spec.hints,
-                spec.description,
-                bind(spec.fn, self.app, self.app.workers),
-                schemas.kept().get(spec.name),  # listed from the file, built when first called
-            )
+            listed = schemas.kept().get(spec.name)
+            if listed is None:
+                self.add(spec.name, spec.title, spec.hints, spec.description, self._bound(spec))
+            else:  # listed from the file, built when first called
+                self.add_listed(
+                    spec.name, spec.title, spec.hints, spec.description, listed, partial(self._bound, spec)
+                )
         self._with_accounts = None
+
+    def _bound(self, spec: ToolSpec) -> Callable[..., Any]:
+        return bind(spec.fn, self.app, self.app.workers)
 
     def keep_only(self, allowed: Callable[[str, Hints], bool]) -> None:
         super().keep_only(allowed)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +108,36 @@ async def test_an_argument_only_a_stale_file_names_is_refused_and_nothing_happen
     assert error["error_code"] == "INVALID_PARAMS"
     assert error["error_details"]["unknown"] == ["permanently"]
     assert harness.sandbox.stats()["requests"] == 0
+
+
+# What only some tools need: nothing of it is loaded to start a server and list its tools.
+UNTIL_CALLED = (
+    "gmail_mcp.actions.sending",
+    "gmail_mcp.actions.outgoing",
+    "gmail_mcp.surface.confirm",
+    "gmail_mcp.actions.changes",
+    "gmail_mcp.actions.bulk",
+    "gmail_mcp.actions.filters",
+    "gmail_mcp.actions.labels",
+)
+LIST_IN_A_NEW_INTERPRETER = f"""
+import json, sys, anyio
+from gmail_mcp import cli
+servers = []
+cli._serve = lambda args, settings, server: servers.append(server) or 0
+cli.main(["serve", "--enhanced", "--sandbox"])
+tools = anyio.run(servers[0].list_tools)
+print(json.dumps([len(tools), sorted(m for m in {UNTIL_CALLED!r} if m in sys.modules)]))
+"""
+
+
+def test_starting_and_listing_loads_no_code_of_the_tools_that_send_or_change_labels(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", LIST_IN_A_NEW_INTERPRETER],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        env={**os.environ, "GMAIL_MCP_HOME": str(tmp_path)},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout) == [28, []]

@@ -148,25 +148,27 @@ class GmailMCPServer(MCPServer[Any]):
         """The SDK's low-level server under this one: what a streamable HTTP session manager serves."""
         return self._lowlevel_server
 
-    def add(
+    def add(self, name: str, title: str, hints: Hints, description: str, fn: Callable[..., Any]) -> None:
+        """Add `fn` as tool `name`, guarded, with its title, hints and description."""
+        self._build(name, title, hints, description, fn)
+        self.hints[name] = hints
+        self._listing = None
+
+    def add_listed(
         self,
         name: str,
         title: str,
         hints: Hints,
         description: str,
-        fn: Callable[..., Any],
-        schemas: ListedSchemas | None = None,
+        schemas: ListedSchemas,
+        make: Callable[[], Callable[..., Any]],
     ) -> None:
-        """Add `fn` as tool `name`, guarded, with its title, hints and description.
-
-        With `schemas` (what `listed_schemas` makes of this very tool, e.g. kept in a file), the
-        tool is listed from them and built only when first called: the SDK's building of its
-        argument and output models is a few milliseconds a tool, a tenth of a server's start.
+        """Add tool `name` as `add` does, listed with `schemas` (what `listed_schemas` makes of
+        this very tool, e.g. kept in a file) and built only when first called, from the function
+        `make` returns then: the SDK's building of a tool's models is a few milliseconds, and
+        reading a function's signature imports what its annotations name (the sending code).
         """
-        if schemas is None:
-            self._build(name, title, hints, description, fn)
-        else:
-            self._unbuilt[name] = _Unbuilt(title, hints, description, fn, schemas)
+        self._unbuilt[name] = _Unbuilt(title, hints, description, make, schemas)
         self.hints[name] = hints
         self._listing = None
 
@@ -201,7 +203,7 @@ class GmailMCPServer(MCPServer[Any]):
         if unbuilt is None:
             return self.get_tool(name)
         tool = self.get_tool(name) or self._build(
-            name, unbuilt.title, unbuilt.hints, unbuilt.description, unbuilt.fn, structured=False
+            name, unbuilt.title, unbuilt.hints, unbuilt.description, unbuilt.make(), structured=False
         )
         self._unbuilt.pop(name, None)
         return tool
@@ -353,7 +355,7 @@ class _Unbuilt:
     title: str
     hints: Hints
     description: str
-    fn: Callable[..., Any]
+    make: Callable[[], Callable[..., Any]]  # the tool's function
     schemas: ListedSchemas
 
     def listed(self, name: str) -> Tool:

@@ -5,19 +5,26 @@ Reply to all and sending as an alias are parameters of the sending tools (`param
 path (prepared and checked, confirmed, audited, sent exactly once) like every other message.
 """
 
-from typing import Annotated
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 
-from gmail_mcp.actions import sending
-from gmail_mcp.surface import confirm
+from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.surface.app import App, app_of
-from gmail_mcp.surface.confirm import Approval, NoQuestion
 from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.params import Bcc, Cc, EmailId, FromAlias, Note, To
 from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import SendResult
 from gmail_mcp.surface.tools.core import SENDS, SENDS_MAIL, sent
+
+if TYPE_CHECKING:
+    from gmail_mcp.actions import sending
+    from gmail_mcp.surface import confirm
+else:  # loaded when a tool that sends is first built or called: listing tools needs neither
+    sending = lazy_module("gmail_mcp.actions.sending")
+    confirm = lazy_module("gmail_mcp.surface.confirm")
 
 TOOLS = Registry(enhanced=True)
 
@@ -45,7 +52,7 @@ def prepare_forward(
 
 def ask_forward(
     ctx: Context, prepared: Annotated[sending.Prepared, Resolve(prepare_forward)]
-) -> Elicit[Approval] | NoQuestion:
+) -> Elicit[confirm.Approval] | confirm.NoQuestion:
     return confirm.ask(ctx, prepared, "Forward this email")
 
 
@@ -62,7 +69,7 @@ def forward_email(
     email_id: EmailId,
     recipient_id: To,
     prepared: Annotated[sending.Prepared, Resolve(prepare_forward)],
-    approval: Annotated[ElicitationResult[Approval], Resolve(ask_forward)],
+    approval: Annotated[ElicitationResult[confirm.Approval], Resolve(ask_forward)],
     message: Note = "",
     cc: Cc = None,
     bcc: Bcc = None,

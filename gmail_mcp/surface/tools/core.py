@@ -4,19 +4,20 @@ Each tool parses its arguments (its typed parameters are the input schema), call
 backend method, and shapes the result (its return model is the output schema).
 """
 
+from __future__ import annotations
+
 import re
 from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 
-from gmail_mcp.actions import labelnames, mailbox, sending
+from gmail_mcp.actions import labelnames, mailbox
 from gmail_mcp.backend import Feature
 from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.errors import InvalidParamsError, NotFoundError
 from gmail_mcp.gmail import scopes
-from gmail_mcp.surface import confirm, views
+from gmail_mcp.surface import views
 from gmail_mcp.surface.app import App, app_of
-from gmail_mcp.surface.confirm import Approval, NoQuestion
 from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.params import (
     Bcc,
@@ -42,10 +43,15 @@ from gmail_mcp.surface.results import Done, DraftList, DraftResult, Email, Email
 from gmail_mcp.surface.toolkit import READ, Hints
 
 if TYPE_CHECKING:
+    from gmail_mcp.actions import sending
     from gmail_mcp.content import mime
     from gmail_mcp.models import MessagePage
+    from gmail_mcp.surface import confirm
 else:
     mime = lazy_module("gmail_mcp.content.mime")  # loaded by the first tool that reads or writes mail
+    # Loaded when a tool that sends is first built or called: listing the tools needs neither.
+    sending = lazy_module("gmail_mcp.actions.sending")
+    confirm = lazy_module("gmail_mcp.surface.confirm")
 
 TOOLS = Registry(enhanced=False)
 WRITE = Hints(read_only=False)
@@ -64,7 +70,7 @@ def search(app: App, query: str, max_results: int, page_token: str | None) -> Em
     return email_list(app, app.backend().list_messages(query, max_results=max_results, page_token=page_token))
 
 
-def email_list(app: App, page: "MessagePage") -> EmailList:
+def email_list(app: App, page: MessagePage) -> EmailList:
     """A page of emails as a list result, user labels by name (one cached labels.list)."""
     names = app.account.label_names.of(i for m in page.messages for i in m.label_ids)
     return EmailList(
@@ -97,7 +103,7 @@ def prepare_send_email(
     )
 
 
-def sent(app: App, prepared: sending.Prepared, approval: ElicitationResult[Approval]) -> SendResult:
+def sent(app: App, prepared: sending.Prepared, approval: ElicitationResult[confirm.Approval]) -> SendResult:
     """Send `prepared` as approved; the result says the subject it went with."""
     ref = sending.send(app.account, prepared, confirm.decision(approval))
     return SendResult(message_id=ref.id, thread_id=ref.thread_id, subject=sending.subject_of(prepared))
@@ -105,7 +111,7 @@ def sent(app: App, prepared: sending.Prepared, approval: ElicitationResult[Appro
 
 def ask_send_email(
     ctx: Context, prepared: Annotated[sending.Prepared, Resolve(prepare_send_email)]
-) -> Elicit[Approval] | NoQuestion:
+) -> Elicit[confirm.Approval] | confirm.NoQuestion:
     return confirm.ask(ctx, prepared, "Send this email")
 
 
@@ -123,7 +129,7 @@ def send_email(
     subject: Subject,
     message: Message,
     prepared: Annotated[sending.Prepared, Resolve(prepare_send_email)],
-    approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_email)],
+    approval: Annotated[ElicitationResult[confirm.Approval], Resolve(ask_send_email)],
     thread_id: ReplyTo = None,
     cc: Cc = None,
     bcc: Bcc = None,

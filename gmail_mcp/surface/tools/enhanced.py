@@ -3,14 +3,16 @@
 `server_enhanced.build_enhanced_server` adds them to the core server.
 """
 
-from typing import Annotated
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 
-from gmail_mcp.actions import mailbox, sending
-from gmail_mcp.surface import confirm, views
+from gmail_mcp.actions import mailbox
+from gmail_mcp.common.lazy import lazy_module
+from gmail_mcp.surface import views
 from gmail_mcp.surface.app import App, app_of
-from gmail_mcp.surface.confirm import Approval, NoQuestion
 from gmail_mcp.surface.names import Preset
 from gmail_mcp.surface.params import (
     AttachmentPaths,
@@ -53,6 +55,13 @@ from gmail_mcp.surface.results import (
 )
 from gmail_mcp.surface.toolkit import READ, Hints
 from gmail_mcp.surface.tools.core import CHANGES, DRAFTS, READS, SENDS, SENDS_MAIL, search, sent
+
+if TYPE_CHECKING:
+    from gmail_mcp.actions import sending
+    from gmail_mcp.surface import confirm
+else:  # loaded when a tool that sends is first built or called: listing tools needs neither
+    sending = lazy_module("gmail_mcp.actions.sending")
+    confirm = lazy_module("gmail_mcp.surface.confirm")
 
 TOOLS = Registry(enhanced=True)
 
@@ -132,7 +141,7 @@ def prepare_send_with_files(
 
 def ask_send_with_files(
     ctx: Context, prepared: Annotated[sending.Prepared, Resolve(prepare_send_with_files)]
-) -> Elicit[Approval] | NoQuestion:
+) -> Elicit[confirm.Approval] | confirm.NoQuestion:
     return confirm.ask(ctx, prepared, "Send this email with attachments")
 
 
@@ -151,7 +160,7 @@ def send_email_with_attachment(
     message: Message,
     attachment_paths: AttachmentPaths,
     prepared: Annotated[sending.Prepared, Resolve(prepare_send_with_files)],
-    approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_with_files)],
+    approval: Annotated[ElicitationResult[confirm.Approval], Resolve(ask_send_with_files)],
     thread_id: ReplyTo = None,
     cc: Cc = None,
     bcc: Bcc = None,
@@ -230,7 +239,7 @@ def prepare_send_draft(ctx: Context, draft_id: DraftId) -> sending.Prepared:
 
 def ask_send_draft(
     ctx: Context, prepared: Annotated[sending.Prepared, Resolve(prepare_send_draft)]
-) -> Elicit[Approval] | NoQuestion:
+) -> Elicit[confirm.Approval] | confirm.NoQuestion:
     return confirm.ask(ctx, prepared, "Send this draft")
 
 
@@ -241,7 +250,7 @@ def send_draft(
     app: App,
     draft_id: DraftId,
     prepared: Annotated[sending.Prepared, Resolve(prepare_send_draft)],
-    approval: Annotated[ElicitationResult[Approval], Resolve(ask_send_draft)],
+    approval: Annotated[ElicitationResult[confirm.Approval], Resolve(ask_send_draft)],
 ) -> SendResult:
     return sent(app, prepared, approval)
 

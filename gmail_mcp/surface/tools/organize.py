@@ -1,11 +1,13 @@
 """Organising tools: labels themselves (create, rename, delete) and Gmail's filters."""
 
-from typing import Annotated, Literal
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from gmail_mcp.actions import filters, labels
 from gmail_mcp.backend import Feature
+from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.gmail import scopes
 from gmail_mcp.models import FilterCriteria
 from gmail_mcp.surface import views
@@ -16,6 +18,12 @@ from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import Done, FilterList, FilterResult, LabelResult
 from gmail_mcp.surface.toolkit import READ, Hints
 from gmail_mcp.surface.tools.core import READS
+
+if TYPE_CHECKING:
+    from gmail_mcp.actions import filters, labels
+else:  # loaded when their tool is first built or called
+    filters = lazy_module("gmail_mcp.actions.filters")
+    labels = lazy_module("gmail_mcp.actions.labels")
 
 TOOLS = Registry(enhanced=True)
 LABELS = (scopes.LABELS,)

@@ -1,11 +1,13 @@
 """Triage tools: change many emails at once, and what changed since the last look."""
 
-from typing import Annotated
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
-from gmail_mcp.actions import bulk, changes
 from gmail_mcp.backend import Feature
+from gmail_mcp.common.lazy import lazy_module
 from gmail_mcp.surface import views
 from gmail_mcp.surface.app import App
 from gmail_mcp.surface.names import Preset
@@ -14,6 +16,12 @@ from gmail_mcp.surface.registry import Registry, Tool
 from gmail_mcp.surface.results import BulkResult, ChangesResult
 from gmail_mcp.surface.toolkit import Hints
 from gmail_mcp.surface.tools.core import CHANGES, READS
+
+if TYPE_CHECKING:
+    from gmail_mcp.actions import bulk, changes
+else:  # loaded when their tool is first built or called
+    bulk = lazy_module("gmail_mcp.actions.bulk")
+    changes = lazy_module("gmail_mcp.actions.changes")
 
 TOOLS = Registry(enhanced=True)
 
