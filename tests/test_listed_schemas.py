@@ -79,6 +79,20 @@ async def test_tools_are_listed_unbuilt_and_each_is_built_when_first_called(harn
         server.app.account.close()
 
 
+async def test_a_tool_called_before_the_first_listing_is_listed_as_the_file_says(harness: Harness) -> None:
+    expected = await listing(harness.server(enhanced=True))
+    server = harness.server(enhanced=True)
+    try:
+        async with Client(server, raise_exceptions=True) as client:
+            assert not (await client.call_tool("list-labels", {})).is_error
+            assert server.get_tool("list-labels") is not None
+            tools = (await client.list_tools()).tools
+    finally:
+        server.warming.join(timeout=30)
+        server.app.account.close()
+    assert [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools] == expected
+
+
 async def test_a_tool_the_file_lacks_is_built_at_start(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -141,7 +141,8 @@ class GmailMCPServer(MCPServer[Any]):
         self._on_error = on_error
         self._on_refused = on_refused
         self._listing: list[Tool] | None = None  # compacted once; tools change only at registration
-        self._unbuilt: dict[str, _Unbuilt] = {}  # tools added with their listed schemas, not built yet
+        # Tools added with their listed schemas: always listed from them, built when first called.
+        self._listed: dict[str, _Listed] = {}
 
     @property
     def lowlevel(self) -> Any:
@@ -168,7 +169,7 @@ class GmailMCPServer(MCPServer[Any]):
         `make` returns then: the SDK's building of a tool's models is a few milliseconds, and
         reading a function's signature imports what its annotations name (the sending code).
         """
-        self._unbuilt[name] = _Unbuilt(title, hints, description, make, schemas)
+        self._listed[name] = _Listed(title, hints, description, make, schemas)
         self.hints[name] = hints
         self._listing = None
 
@@ -194,18 +195,14 @@ class GmailMCPServer(MCPServer[Any]):
         )
 
     def _built(self, name: str) -> SdkTool | None:
-        """The SDK's tool `name`, built now if it was added unbuilt; None if there is none.
-
-        Runs on the event loop (calls) or a warm-up thread (listing): the tool is registered
-        before it leaves `_unbuilt`, so a listing in between finds it one way or the other.
-        """
-        unbuilt = self._unbuilt.get(name)
-        if unbuilt is None:
-            return self.get_tool(name)
-        tool = self.get_tool(name) or self._build(
-            name, unbuilt.title, unbuilt.hints, unbuilt.description, unbuilt.make(), structured=False
-        )
-        self._unbuilt.pop(name, None)
+        """The SDK's tool `name`, built now if it was added listed and not built yet; None if
+        there is none. Calls run on the event loop: one at a time builds."""
+        tool = self.get_tool(name)
+        listed = self._listed.get(name)
+        if tool is None and listed is not None:
+            tool = self._build(
+                name, listed.title, listed.hints, listed.description, listed.make(), structured=False
+            )
         return tool
 
     def get_tool(self, name: str) -> SdkTool | None:
@@ -216,7 +213,8 @@ class GmailMCPServer(MCPServer[Any]):
         """Remove every tool `allowed` refuses (read-only mode, --tools)."""
         for name, hints in list(self.hints.items()):
             if not allowed(name, hints):
-                if self._unbuilt.pop(name, None) is None:
+                listed = self._listed.pop(name, None)
+                if listed is None or self.get_tool(name) is not None:
                     self.remove_tool(name)
                 del self.hints[name]
         self._listing = None
@@ -285,11 +283,11 @@ class GmailMCPServer(MCPServer[Any]):
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         """Tool `name`'s input schema, listed or built (the SDK's streamable HTTP transport reads
         it before a call); None if there is no such tool."""
-        unbuilt = self._unbuilt.get(name)
-        if unbuilt is not None:
-            return unbuilt.schemas.input
         tool = self.get_tool(name)
-        return None if tool is None else tool.parameters
+        if tool is not None:
+            return tool.parameters
+        listed = self._listed.get(name)
+        return None if listed is None else listed.schemas.input
 
     def _refuse(self, name: str, error: GmailMcpError) -> CallToolResult:
         hints = self.hints.get(name)
@@ -301,9 +299,9 @@ class GmailMCPServer(MCPServer[Any]):
         if self._listing is None:
             listing = []
             for name in list(self.hints):
-                unbuilt = self._unbuilt.get(name)
-                if unbuilt is not None:
-                    listing.append(unbuilt.listed(name))
+                listed = self._listed.get(name)
+                if listed is not None:  # built or not (a built one has no output schema of its own)
+                    listing.append(listed.tool(name))
                     continue
                 tool = self.get_tool(name)
                 if tool is not None:
@@ -349,7 +347,7 @@ def _listed(tool: SdkTool, schemas: ListedSchemas) -> Tool:
 
 
 @dataclass(frozen=True)
-class _Unbuilt:
+class _Listed:
     """A tool added with its listed schemas, built when first called."""
 
     title: str
@@ -358,7 +356,7 @@ class _Unbuilt:
     make: Callable[[], Callable[..., Any]]  # the tool's function
     schemas: ListedSchemas
 
-    def listed(self, name: str) -> Tool:
+    def tool(self, name: str) -> Tool:
         return Tool(
             name=name,
             title=self.title,
