@@ -16,8 +16,15 @@ from tests.first_sends import WallClock
 # What reading a body needs and a listing does not: the MIME facade, HTML and Markdown libraries.
 BODY_MODULES = ("gmail_mcp.content.mime", "gmail_mcp.content.htmlmd", "html_to_markdown", "selectolax")
 # What the Google libraries would import for features we never use (gmail_mcp.common.lazy.UNUSED_IMPORTS):
-# pyparsing for httplib2's Digest logins, google-auth's signing code and the X.509 part of cryptography.
-UNUSED_MODULES = ("pyparsing", "google.auth.crypt", "cryptography.x509")
+# pyparsing for httplib2's Digest logins, google-auth's signing code and the X.509 part of cryptography,
+# the security-key challenges of a reauthentication and client-certificate TLS.
+UNUSED_MODULES = (
+    "pyparsing",
+    "google.auth.crypt",
+    "cryptography.x509",
+    "google.oauth2.webauthn_types",
+    "google.auth.transport._mtls_helper",
+)
 
 
 def loaded(names: tuple[str, ...] = BODY_MODULES) -> list[str]:

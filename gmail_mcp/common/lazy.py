@@ -63,11 +63,18 @@ def load_now(module: Any) -> None:
 #
 # The Google client stack imports, at its own import, code for features this server does not use:
 # httplib2's `auth` (HTTP Digest and WSSE logins, parsed with pyparsing, whose grammar is built at
-# import) and google-auth's service-account and JWT code (which loads `cryptography`). Together
-# they are about half of the CPU a new server's first Gmail call spends importing, while the call
-# waits. `defer_unused_imports` makes each of them a stand-in module that imports the real one on
-# first attribute access: nothing changes for code that does use them, it only pays at that point.
-UNUSED_IMPORTS = ("httplib2.auth", "google.auth.jwt", "google.oauth2.service_account")
+# import), google-auth's service-account and JWT code (which loads `cryptography`), the security-key
+# challenges of a reauthentication (WebAuthn) and client-certificate TLS (mTLS). Together they are
+# about half of what importing the Google client costs, which a new server pays as it starts.
+# `defer_unused_imports` makes each of them a stand-in module that imports the real one on first
+# attribute access: nothing changes for code that does use them, it only pays at that point.
+UNUSED_IMPORTS = (
+    "httplib2.auth",
+    "google.auth.jwt",
+    "google.oauth2.service_account",
+    "google.oauth2.challenges",
+    "google.auth.transport.mtls",
+)
 
 _deferred: set[str] = set()
 _deferred_lock = threading.Lock()
