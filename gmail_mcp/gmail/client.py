@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,6 @@ from gmail_mcp.gmail.batchwire import LeanBatchHttpRequest
 from gmail_mcp.gmail.errors import Target
 from gmail_mcp.gmail.executor import Executor
 from gmail_mcp.gmail.history_filters import HistoryAndFilters
-from gmail_mcp.gmail.outbox import Outbox
 from gmail_mcp.gmail.prefetch import FetchedAhead
 from gmail_mcp.gmail.quota import DEFAULT_PROFILE, CostProfile
 from gmail_mcp.gmail.resources import GmailResources
@@ -62,7 +61,9 @@ from gmail_mcp.models import (
 
 if TYPE_CHECKING:
     from gmail_mcp.content import mime
+    from gmail_mcp.gmail import outbox
 else:
+    outbox = lazy_module("gmail_mcp.gmail.outbox")  # what sends: a server starts without it
     # Bodies and attachments need the MIME code (and the HTML libraries behind it); a listing does
     # not, so a new server's first search need not wait for it: `warm_up` loads it alongside.
     mime = lazy_module("gmail_mcp.content.mime")
@@ -152,11 +153,15 @@ class GmailClient(HistoryAndFilters):
             max_in_flight=max_in_flight,
             sizer=batch_memory.sizer() if batch_memory else None,
         )
-        self._outbox = Outbox(self._exec, self._api, user_id, wall_clock=clock)
+        self._wall_clock = clock
         self._attachment_memory = attachments.AttachmentMemory()
         self._labels: list[Label] | None = None
         self._labels_lock = threading.Lock()
         self._ahead = fetched_ahead or FetchedAhead()
+
+    @cached_property
+    def _outbox(self) -> outbox.Outbox:
+        return outbox.Outbox(self._exec, self._api, self._user, wall_clock=self._wall_clock)
 
     def warm_up(self) -> None:
         """Have a valid access token before the first call needs one (one refresh, if expired).
