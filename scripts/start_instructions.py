@@ -26,25 +26,12 @@ import tempfile
 from pathlib import Path
 
 from gmail_mcp.surface.bench.runner import dummy_login, write_login
+from gmail_mcp.surface.bench.startup import INITIALIZE, INITIALIZED, TOOLS_LIST
 
 HELD_BACK = (
     "import sys, gmail_mcp.server as s; s.HANDSHAKE_GRACE = 1e9; "
     "sys.argv[0] = 'gmail-mcp'; from gmail_mcp.cli import main; sys.exit(main())"
 )
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "x", "version": "1"},
-    },
-}
-LIST = [
-    {"jsonrpc": "2.0", "method": "notifications/initialized"},
-    {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
-]
 
 
 def instructions(argv: list[str], env: dict[str, str]) -> tuple[int, int]:
@@ -61,7 +48,7 @@ def instructions(argv: list[str], env: dict[str, str]) -> tuple[int, int]:
     process.stdin.write(json.dumps(INITIALIZE).encode() + b"\n")
     process.stdin.flush()
     process.stdout.readline()
-    process.stdin.write(b"".join(json.dumps(m).encode() + b"\n" for m in LIST))
+    process.stdin.write(b"".join(json.dumps(m).encode() + b"\n" for m in (INITIALIZED, TOOLS_LIST)))
     process.stdin.flush()
     listing = process.stdout.readline()  # stdin stays open until the answer is out
     process.stdin.close()
