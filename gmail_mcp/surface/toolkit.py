@@ -305,7 +305,7 @@ class GmailMCPServer(MCPServer[Any]):
                     continue
                 tool = self.get_tool(name)
                 if tool is not None:
-                    listing.append(_listed(tool, listed_schemas(tool)))
+                    listing.append(_as_listed(tool, listed_schemas(tool)))
             self._listing = listing
         return list(self._listing)
 
@@ -333,7 +333,8 @@ def listed_schemas(tool: SdkTool) -> ListedSchemas:
     )
 
 
-def _listed(tool: SdkTool, schemas: ListedSchemas) -> Tool:
+def _as_listed(tool: SdkTool, schemas: ListedSchemas) -> Tool:
+    """The `tools/list` entry of a built tool, with `schemas`."""
     return Tool(
         name=tool.name,
         title=tool.title,
